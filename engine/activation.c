@@ -1,0 +1,1 @@
+/* activation.c: placeholder, being written */

@@ -1,0 +1,1 @@
+/* arch_colorful.c: placeholder, being written */

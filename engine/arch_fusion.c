@@ -1,0 +1,1 @@
+/* arch_fusion.c: placeholder, being written */

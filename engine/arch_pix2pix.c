@@ -1,0 +1,1 @@
+/* arch_pix2pix.c: placeholder, being written */

@@ -1,0 +1,1 @@
+/* arch_residual.c: placeholder, being written */

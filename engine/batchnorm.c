@@ -1,0 +1,1 @@
+/* batchnorm.c: placeholder, being written */

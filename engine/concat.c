@@ -1,0 +1,1 @@
+/* concat.c: placeholder, being written */

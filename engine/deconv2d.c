@@ -1,0 +1,1 @@
+/* deconv2d.c: placeholder, being written */

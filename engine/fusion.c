@@ -1,0 +1,1 @@
+/* fusion.c: placeholder, being written */

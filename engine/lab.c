@@ -1,0 +1,1 @@
+/* lab.c: placeholder, being written */

@@ -1,0 +1,1 @@
+/* linear.c: placeholder, being written */

@@ -1,0 +1,115 @@
+/* net.h: a network as data: a list of nodes (an op and its parameters),
+ * built once, then run forward and backward over arenas it owns.
+ *
+ * Build with the cz_net_* node functions (each returns the new node's id, or
+ * -1 after recording an error that cz_net_finalize reports), then
+ * cz_net_finalize (allocates parameters), cz_net_set_batch (allocates
+ * activations for a batch size, with gradients when training). A pass never
+ * allocates. Node shapes are per sample (c, h, w); buffers are
+ * [batch, c, h, w].
+ *
+ * Parameter names are "<node name>.<param>" (weight, bias, running_mean,
+ * running_var), the names PyTorch gives the same modules, so safetensors
+ * from either side load into the other. */
+#ifndef CZ_NET_H
+#define CZ_NET_H
+
+#include "cz.h"
+
+typedef enum {
+    CZ_OP_INPUT,
+    CZ_OP_CONV2D,
+    CZ_OP_DECONV2D,
+    CZ_OP_BATCHNORM,
+    CZ_OP_RELU,
+    CZ_OP_LEAKY_RELU,
+    CZ_OP_TANH,
+    CZ_OP_SIGMOID,
+    CZ_OP_DROPOUT,
+    CZ_OP_UPSAMPLE,
+    CZ_OP_CONCAT,
+    CZ_OP_ADD,
+    CZ_OP_LINEAR,
+    CZ_OP_FUSION,
+    CZ_OP_SOFTMAX,
+} cz_op;
+
+typedef struct {
+    char name[96];
+    int ndim;
+    int shape[4];
+    size_t count;
+    bool trainable; /* false for batch-norm running statistics */
+    float *data;    /* in the parameter arena */
+    float *grad;    /* NULL until cz_net_set_batch(training) */
+    float *m, *v;   /* optimiser moments, NULL until training */
+    int fan_in, fan_out; /* for initialisers */
+} cz_param;
+
+typedef struct cz_net cz_net; /* opaque */
+
+cz_net *cz_net_new(void);
+void cz_net_free(cz_net *net);
+
+int cz_net_input(cz_net *net, int c, int h, int w);
+int cz_net_conv2d(cz_net *net, const char *name, int x, int cout, int k,
+                  int stride, int pad, int dil, bool bias);
+int cz_net_deconv2d(cz_net *net, const char *name, int x, int cout, int k,
+                    int stride, int pad, bool bias);
+int cz_net_batchnorm(cz_net *net, const char *name, int x);
+int cz_net_relu(cz_net *net, int x);
+int cz_net_leaky_relu(cz_net *net, int x, float slope);
+int cz_net_tanh(cz_net *net, int x);
+int cz_net_sigmoid(cz_net *net, int x);
+int cz_net_dropout(cz_net *net, int x, float p);
+int cz_net_upsample(cz_net *net, int x, int ho, int wo);
+int cz_net_concat(cz_net *net, int a, int b);
+int cz_net_add(cz_net *net, int a, int b);
+int cz_net_linear(cz_net *net, const char *name, int x, int cout, bool bias);
+int cz_net_fusion(cz_net *net, int a, int v);
+int cz_net_softmax(cz_net *net, int x);
+
+/* Allocates parameters: weights 0, biases 0, batch-norm weight 1 and
+ * running_var 1. Reports the first build error. */
+cz_status cz_net_finalize(cz_net *net, cz_error *err);
+
+typedef enum { CZ_INIT_XAVIER, CZ_INIT_KAIMING } cz_init_kind;
+/* Initialises every conv/deconv/linear weight (biases stay 0). */
+void cz_net_init_weights(cz_net *net, cz_init_kind kind, uint64_t *rng);
+
+/* (Re)allocates activations for batch samples; training adds gradient
+ * buffers, batch statistics and dropout. */
+cz_status cz_net_set_batch(cz_net *net, int batch, bool training, cz_error *err);
+int cz_net_get_batch(const cz_net *net);
+void cz_net_set_seed(cz_net *net, uint64_t seed); /* dropout RNG */
+uint64_t cz_net_get_seed(const cz_net *net);
+
+/* Shape of a node's output, per sample. */
+void cz_net_node_shape(const cz_net *net, int node, int *c, int *h, int *w);
+/* A node's activation buffer [batch, c, h, w] (write inputs here). */
+float *cz_net_data(cz_net *net, int node);
+/* A node's gradient buffer (seed outputs here; read inputs' here). */
+float *cz_net_grad(cz_net *net, int node);
+
+void cz_net_forward(cz_net *net);
+/* Zeroes every parameter and activation gradient. */
+void cz_net_zero_grad(cz_net *net);
+/* Back-propagates from the gradients seeded into output nodes, accumulating
+ * into parameter gradients and into input nodes' gradients. */
+void cz_net_backward(cz_net *net);
+
+int cz_net_param_count(const cz_net *net);
+cz_param *cz_net_param(cz_net *net, int i);
+cz_param *cz_net_param_find(cz_net *net, const char *name);
+/* Trainable scalars. */
+size_t cz_net_param_total(const cz_net *net);
+/* Forward floating-point operations per sample (2 per multiply-add). */
+double cz_net_flops(const cz_net *net);
+
+/* Optimiser steps over all trainable parameters (see optim.h). */
+void cz_net_adam_step(cz_net *net, float lr, float beta1, float beta2,
+                      float eps, float weight_decay, long step);
+void cz_net_sgd_step(cz_net *net, float lr, float momentum,
+                     float weight_decay, long step);
+
+#endif

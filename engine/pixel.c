@@ -1,0 +1,1 @@
+/* pixel.c: placeholder, being written */

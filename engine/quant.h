@@ -1,0 +1,50 @@
+/* quant.h: the ab colour quantisation of Zhang et al. (ECCV 2016), computed
+ * here rather than copied: bins on a grid of step 10 over ab whose cell
+ * holds an in-gamut sRGB colour for some L; soft-encoding of a true ab onto
+ * its 5 nearest bins with a Gaussian (sigma 5); the empirical prior and the
+ * rebalancing weights w ~ ((1-lambda) p~ + lambda/Q)^-1 normalised so that
+ * E_p[w] = 1; and annealed-mean decoding at temperature T.
+ * Layouts: ab [2, hw] (a plane then b plane), distributions [Q, hw]. */
+#ifndef CZ_QUANT_H
+#define CZ_QUANT_H
+
+#include "cz.h"
+
+#define CZ_QUANT_MAX_BINS 529 /* 23 x 23 grid over [-110, 110] */
+#define CZ_QUANT_NEIGHBOURS 5
+
+typedef struct {
+    int q;                          /* bins kept (313 in the paper) */
+    float ab[CZ_QUANT_MAX_BINS][2]; /* bin centres */
+    int grid[23][23];               /* bin index of grid cell, or -1 */
+} cz_quant;
+
+/* Computes the in-gamut bins. Needs cz_lab_init(). */
+cz_status cz_quant_init(cz_quant *qt, cz_error *err);
+
+/* Nearest bin of one ab pair. */
+int cz_quant_nearest(const cz_quant *qt, float a, float b);
+
+/* Sparse soft-encoding: for each pixel, idx[p*5 + j] and wt[p*5 + j] of its
+ * 5 nearest bins, weights Gaussian(sigma) normalised to sum 1. */
+void cz_quant_encode_sparse(int *idx, float *wt, const float *ab, int hw,
+                            float sigma, const cz_quant *qt);
+/* Dense soft-encoding: target [Q, hw] (zeroed first). */
+void cz_quant_encode(float *target, const float *ab, int hw, float sigma,
+                     const cz_quant *qt);
+
+/* Adds each pixel's nearest bin to counts [Q]. */
+void cz_quant_prior_accumulate(double *counts, const float *ab, int hw,
+                               const cz_quant *qt);
+/* From counts [Q]: prior p [Q] (smoothed with a Gaussian of sigma over ab,
+ * normalised) and weights w [Q] with lambda mixing, E_p[w] = 1. */
+void cz_quant_weights(float *prior, float *weights, const double *counts,
+                      float sigma, float lambda, const cz_quant *qt);
+
+/* Annealed mean: z = softmax(logits / T) per pixel, ab = sum_q z_q * bin_q.
+ * logits [Q, hw] -> ab [2, hw]. T -> 0 gives the mode, T = 1 the mean.
+ * confidence [hw] (may be NULL): max_q of softmax(logits), 1/Q..1. */
+void cz_quant_decode(float *ab, float *confidence, const float *logits, int hw,
+                     float temperature, const cz_quant *qt);
+
+#endif

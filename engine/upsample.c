@@ -1,0 +1,1 @@
+/* upsample.c: placeholder, being written */
