@@ -1,1 +1,465 @@
-/* model.c: placeholder, being written */
+/* model.c: models as files and as colorizers. One loader serves every
+ * architecture: the file's metadata names the architecture and its
+ * hyper-parameters, arch_*.c builds the network, and each parameter is then
+ * looked up by name and checked against the shape the architecture expects
+ * before a byte of it is read. */
+#include "model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch.h"
+#include "rng.h"
+#include "safetensors.h"
+#include "upsample.h"
+
+struct cz_model {
+    cz_model_config cfg;
+    const cz_arch *arch;
+    cz_net *net; /* at cfg.size, the one the trainer drives */
+    cz_arch_nodes nodes;
+    cz_net *disc;
+    int disc_in, disc_out;
+    cz_net *infer; /* inference copy at the last predicted size */
+    cz_arch_nodes infer_nodes;
+    int infer_h, infer_w;
+    cz_quant *quant;
+    float *prior, *weights; /* [q] */
+    cz_safetensors *file;   /* kept open for metadata */
+};
+
+const cz_arch *cz_arch_find(const char *name)
+{
+    static const cz_arch *const all[] = {&cz_arch_colorful, &cz_arch_pix2pix, &cz_arch_fusion,
+                                         &cz_arch_residual};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (name && !strcmp(all[i]->name, name)) return all[i];
+    return NULL;
+}
+
+static cz_status check_config(const cz_model_config *cfg, cz_error *err)
+{
+    if (!cz_arch_find(cfg->arch))
+        return cz_error_set(err, CZ_STATUS_UNSUPPORTED,
+                            "unknown architecture \"%s\" (known: colorful, pix2pix, fusion, residual)", cfg->arch);
+    if (!(cfg->width > 0 && cfg->width <= 4))
+        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "width %g is outside (0, 4]", cfg->width);
+    if (cfg->size < 8 || cfg->size > 4096)
+        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "size %d is outside 8..4096", cfg->size);
+    if (cfg->classes < 0 || cfg->classes > CZ_MODEL_MAX_CLASSES)
+        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "%d scene classes (at most %d)", cfg->classes,
+                            CZ_MODEL_MAX_CLASSES);
+    return CZ_STATUS_OK;
+}
+
+static int model_q(const cz_model *m) { return m->quant ? m->quant->q : 2; }
+
+/* Builds the architecture into a fresh net for an h x w input. */
+static cz_net *build_net(const cz_model *m, cz_arch_nodes *nodes, int h, int w, cz_error *err)
+{
+    cz_net *net = cz_net_new();
+    if (!net) {
+        cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
+        return NULL;
+    }
+    if (m->arch->build(net, nodes, &m->cfg, model_q(m), h, w, err)) {
+        cz_net_free(net);
+        return NULL;
+    }
+    return net;
+}
+
+void cz_model_free(cz_model *m)
+{
+    if (!m) return;
+    cz_net_free(m->net);
+    cz_net_free(m->disc);
+    cz_net_free(m->infer);
+    free(m->quant);
+    free(m->prior);
+    free(m->weights);
+    if (m->file) cz_safetensors_close(m->file);
+    free(m);
+}
+
+cz_model *cz_model_new(const cz_model_config *cfg, uint64_t seed, cz_error *err)
+{
+    if (check_config(cfg, err)) return NULL;
+    cz_model *m = calloc(1, sizeof *m);
+    if (!m) {
+        cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
+        return NULL;
+    }
+    m->cfg = *cfg;
+    m->arch = cz_arch_find(cfg->arch);
+    if (m->arch->output == CZ_OUTPUT_LOGITS) {
+        m->quant = malloc(sizeof *m->quant);
+        if (!m->quant) goto oom;
+        if (cz_quant_init(m->quant, err)) goto fail;
+        m->prior = malloc((size_t)m->quant->q * sizeof(float));
+        m->weights = malloc((size_t)m->quant->q * sizeof(float));
+        if (!m->prior || !m->weights) goto oom;
+        for (int i = 0; i < m->quant->q; i++) m->prior[i] = 1.0f / m->quant->q, m->weights[i] = 1.0f;
+    }
+    m->net = build_net(m, &m->nodes, cfg->size, cfg->size, err);
+    if (!m->net) goto fail;
+    uint64_t rng = seed;
+    cz_net_init_weights(m->net, CZ_INIT_XAVIER, &rng);
+    if (m->arch->build_disc) {
+        m->disc = cz_net_new();
+        if (!m->disc) goto oom;
+        if (m->arch->build_disc(m->disc, &m->disc_in, &m->disc_out, cfg, err)) goto fail;
+        cz_net_init_weights(m->disc, CZ_INIT_XAVIER, &rng);
+    }
+    cz_net_set_seed(m->net, rng);
+    if (cz_net_set_batch(m->net, 1, false, err)) goto fail;
+    return m;
+oom:
+    cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
+fail:
+    cz_model_free(m);
+    return NULL;
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+static cz_status parse_config(cz_model_config *cfg, const cz_safetensors *st, cz_error *err)
+{
+    memset(cfg, 0, sizeof *cfg);
+    const char *arch = cz_safetensors_metadata(st, "arch");
+    const char *width = cz_safetensors_metadata(st, "width");
+    const char *size = cz_safetensors_metadata(st, "size");
+    const char *classes = cz_safetensors_metadata(st, "classes");
+    const char *names = cz_safetensors_metadata(st, "class_names");
+    if (!arch || !width || !size)
+        return cz_error_set(err, CZ_STATUS_FORMAT_ERROR,
+                            "not a corolization model: its metadata lacks \"arch\", \"width\" or \"size\"");
+    if (strlen(arch) >= sizeof cfg->arch)
+        return cz_error_set(err, CZ_STATUS_FORMAT_ERROR, "architecture name too long");
+    strcpy(cfg->arch, arch);
+    char *end;
+    cfg->width = strtof(width, &end);
+    if (*end || end == width) return cz_error_set(err, CZ_STATUS_FORMAT_ERROR, "width \"%s\" is not a number", width);
+    long v = strtol(size, &end, 10);
+    if (*end || end == size || v < 0 || v > 1 << 20)
+        return cz_error_set(err, CZ_STATUS_FORMAT_ERROR, "size \"%s\" is not a size", size);
+    cfg->size = (int)v;
+    if (classes) {
+        v = strtol(classes, &end, 10);
+        if (*end || end == classes || v < 0 || v > CZ_MODEL_MAX_CLASSES)
+            return cz_error_set(err, CZ_STATUS_FORMAT_ERROR, "classes \"%s\" is not a class count", classes);
+        cfg->classes = (int)v;
+    }
+    if (names) {
+        int k = 0;
+        const char *p = names;
+        while (*p && k < cfg->classes) {
+            size_t len = strcspn(p, ",");
+            snprintf(cfg->class_names[k++], sizeof cfg->class_names[0], "%.*s", (int)len, p);
+            p += len + (p[len] == ',');
+        }
+    }
+    return check_config(cfg, err);
+}
+
+/* Copies tensor `name` into dst after checking it has exactly `shape`. */
+static cz_status load_tensor(float *dst, const cz_safetensors *st, const char *name, int ndim,
+                             const int *shape, size_t count, cz_error *err)
+{
+    const cz_st_tensor *t = cz_safetensors_find(st, name);
+    if (!t) return cz_error_set(err, CZ_STATUS_SHAPE_MISMATCH, "tensor \"%s\" is missing from the model file", name);
+    bool same = t->ndim == ndim;
+    for (int d = 0; same && d < ndim; d++) same = t->shape[d] == shape[d];
+    if (!same) {
+        char want[64] = "", got[64] = "";
+        for (int d = 0; d < ndim; d++)
+            snprintf(want + strlen(want), sizeof want - strlen(want), "%s%d", d ? "x" : "", shape[d]);
+        for (int d = 0; d < t->ndim && d < 4; d++)
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%lld", d ? "x" : "", (long long)t->shape[d]);
+        return cz_error_set(err, CZ_STATUS_SHAPE_MISMATCH,
+                            "tensor \"%s\" has shape [%s] where the architecture needs [%s]", name, got, want);
+    }
+    return cz_st_tensor_read_f32(t, dst, count, err);
+}
+
+static cz_status load_params(cz_net *net, const cz_safetensors *st, cz_error *err)
+{
+    for (int i = 0; i < cz_net_param_count(net); i++) {
+        cz_param *p = cz_net_param(net, i);
+        cz_status s = load_tensor(p->data, st, p->name, p->ndim, p->shape, p->count, err);
+        if (s) return s;
+    }
+    return CZ_STATUS_OK;
+}
+
+static bool has_prefix(const char *s, const char *prefix) { return !strncmp(s, prefix, strlen(prefix)); }
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcmp(s + a - b, suffix);
+}
+
+cz_model *cz_model_load(const char *path, cz_error *err)
+{
+    cz_safetensors *st = cz_safetensors_open(path, err);
+    if (!st) return NULL;
+    cz_model_config cfg;
+    if (parse_config(&cfg, st, err)) {
+        cz_safetensors_close(st);
+        return NULL;
+    }
+    cz_model *m = cz_model_new(&cfg, 0, err);
+    if (!m) {
+        cz_safetensors_close(st);
+        return NULL;
+    }
+    m->file = st;
+    bool has_disc = false;
+    for (size_t i = 0; i < cz_safetensors_count(st); i++) {
+        const char *name = cz_safetensors_get(st, i)->name;
+        if (has_prefix(name, "disc.")) has_disc = true;
+        bool known = has_prefix(name, "optim.") || ends_with(name, ".num_batches_tracked") ||
+                     (m->quant && (!strcmp(name, "quant.prior") || !strcmp(name, "quant.weights"))) ||
+                     cz_net_param_find(m->net, name) || (m->disc && cz_net_param_find(m->disc, name));
+        if (!known) {
+            cz_error_set(err, CZ_STATUS_SHAPE_MISMATCH,
+                         "tensor \"%s\" does not belong to a %s model", name, cfg.arch);
+            goto fail;
+        }
+    }
+    if (load_params(m->net, st, err)) goto fail;
+    if (m->disc && has_disc && load_params(m->disc, st, err)) goto fail;
+    if (m->quant) {
+        int q = m->quant->q;
+        if (load_tensor(m->prior, st, "quant.prior", 1, &q, (size_t)q, err) ||
+            load_tensor(m->weights, st, "quant.weights", 1, &q, (size_t)q, err))
+            goto fail;
+        for (int i = 0; i < q; i++)
+            if (!isfinite(m->prior[i]) || !isfinite(m->weights[i]) || m->prior[i] < 0 || m->weights[i] < 0) {
+                cz_error_set(err, CZ_STATUS_FORMAT_ERROR, "tensor \"quant.prior\"/\"quant.weights\" holds invalid values");
+                goto fail;
+            }
+    }
+    return m;
+fail:
+    cz_model_free(m);
+    return NULL;
+}
+
+const cz_model_config *cz_model_get_config(const cz_model *m) { return &m->cfg; }
+
+const char *cz_model_get_metadata(const cz_model *m, const char *key)
+{
+    return m->file ? cz_safetensors_metadata(m->file, key) : NULL;
+}
+
+int cz_model_get_multiple(const cz_model *m)
+{
+    return m->arch->multiple ? m->arch->multiple : m->cfg.size; /* U-Net: 2^depth = size */
+}
+
+/* ---- prediction --------------------------------------------------------- */
+
+/* Builds (when the size changed) the inference copy and refreshes its
+ * weights from the primary net, which the trainer may be updating. */
+static cz_status prepare_infer(cz_model *m, int h, int w, cz_error *err)
+{
+    if (!m->infer || m->infer_h != h || m->infer_w != w) {
+        cz_net_free(m->infer);
+        m->infer = build_net(m, &m->infer_nodes, h, w, err);
+        if (!m->infer) return err ? err->status : CZ_STATUS_INVALID_ARGUMENT;
+        cz_status s = cz_net_set_batch(m->infer, 1, false, err);
+        if (s) {
+            cz_net_free(m->infer);
+            m->infer = NULL;
+            return s;
+        }
+        m->infer_h = h, m->infer_w = w;
+    }
+    for (int i = 0; i < cz_net_param_count(m->infer); i++) {
+        cz_param *dst = cz_net_param(m->infer, i);
+        const cz_param *src = cz_net_param_find(m->net, dst->name);
+        if (src) memcpy(dst->data, src->data, dst->count * sizeof(float));
+    }
+    return CZ_STATUS_OK;
+}
+
+cz_status cz_model_predict(cz_model *m, float *ab, float *confidence, const float *L, int h, int w,
+                           float temperature, cz_error *err)
+{
+    const int mult = cz_model_get_multiple(m);
+    if (h <= 0 || w <= 0 || h % mult || w % mult)
+        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT,
+                            "network input %dx%d is not a multiple of %d", w, h, mult);
+    if (m->arch->output == CZ_OUTPUT_AB && confidence)
+        return cz_error_set(err, CZ_STATUS_UNSUPPORTED,
+                            "the %s model predicts colours directly and has no distribution to measure confidence",
+                            m->cfg.arch);
+    if (!(temperature > 0) || temperature > 10)
+        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "temperature %g is outside (0, 10]", temperature);
+    cz_status s = prepare_infer(m, h, w, err);
+    if (s) return s;
+    const size_t n = (size_t)h * w;
+    cz_model_encode_input(m, cz_net_data(m->infer, m->infer_nodes.input), L, n);
+    if (m->infer_nodes.global_input >= 0) {
+        /* Iizuka's global path sees the whole image at the training size. */
+        const int S = m->cfg.size;
+        float *g = cz_net_data(m->infer, m->infer_nodes.global_input);
+        float *tmp = malloc(n * sizeof(float));
+        if (!tmp) return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
+        cz_model_encode_input(m, tmp, L, n);
+        cz_upsample_forward(g, tmp, 1, h, w, S, S);
+        free(tmp);
+    }
+    cz_net_forward(m->infer);
+    const float *out = cz_net_data(m->infer, m->infer_nodes.output);
+    if (m->arch->output == CZ_OUTPUT_AB) {
+        cz_model_target_to_ab(m, ab, out, 2 * n);
+        return CZ_STATUS_OK;
+    }
+    int oh, ow;
+    cz_net_node_shape(m->infer, m->infer_nodes.output, NULL, &oh, &ow);
+    const size_t on = (size_t)oh * ow;
+    float *lo = malloc(3 * on * sizeof(float));
+    if (!lo) return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
+    cz_quant_decode(lo, lo + 2 * on, out, (int)on, temperature, m->quant);
+    cz_upsample_forward(ab, lo, 2, oh, ow, h, w);
+    if (confidence) cz_upsample_forward(confidence, lo + 2 * on, 1, oh, ow, h, w);
+    free(lo);
+    return CZ_STATUS_OK;
+}
+
+/* ---- the trainer's view ------------------------------------------------- */
+
+cz_net *cz_model_get_net(cz_model *m) { return m->net; }
+cz_net *cz_model_get_discriminator(cz_model *m) { return m->disc; }
+int cz_model_get_input_node(const cz_model *m) { return m->nodes.input; }
+int cz_model_get_global_input_node(const cz_model *m) { return m->nodes.global_input; }
+int cz_model_get_output_node(const cz_model *m) { return m->nodes.output; }
+int cz_model_get_class_node(const cz_model *m) { return m->nodes.classes; }
+cz_output_kind cz_model_get_output_kind(const cz_model *m) { return m->arch->output; }
+const cz_quant *cz_model_get_quant(const cz_model *m) { return m->quant; }
+float *cz_model_get_prior(cz_model *m) { return m->prior; }
+float *cz_model_get_class_weights(cz_model *m) { return m->weights; }
+
+void cz_model_encode_input(const cz_model *m, float *dst, const float *L, size_t n)
+{
+    const float s = m->arch->in_scale, o = m->arch->in_offset;
+    for (size_t i = 0; i < n; i++) dst[i] = L[i] * s + o;
+}
+
+void cz_model_ab_to_target(const cz_model *m, float *dst, const float *ab, size_t n)
+{
+    const float s = m->arch->ab_scale, o = m->arch->ab_offset;
+    for (size_t i = 0; i < n; i++) dst[i] = ab[i] * s + o;
+}
+
+void cz_model_target_to_ab(const cz_model *m, float *dst, const float *t, size_t n)
+{
+    const float s = 1.0f / m->arch->ab_scale, o = m->arch->ab_offset;
+    for (size_t i = 0; i < n; i++) dst[i] = (t[i] - o) * s;
+}
+
+/* ---- saving ------------------------------------------------------------- */
+
+static void add_entry(cz_st_entry *e, const char *name, int dtype, int ndim, const int *shape, const float *data)
+{
+    e->name = name;
+    e->dtype = (cz_dtype)dtype;
+    e->ndim = ndim;
+    for (int d = 0; d < ndim; d++) e->shape[d] = shape[d];
+    e->data = data;
+}
+
+cz_status cz_model_save(cz_model *m, const char *path, int dtype, bool with_optim,
+                        const char *const *extra_meta, cz_error *err)
+{
+    cz_net *nets[2] = {m->net, m->disc};
+    size_t n = 2;
+    for (int k = 0; k < 2; k++)
+        if (nets[k]) n += 3 * (size_t)cz_net_param_count(nets[k]);
+    cz_st_entry *e = calloc(n, sizeof *e);
+    char (*names)[112] = calloc(n, sizeof *names);
+    if (!e || !names) {
+        free(e);
+        free(names);
+        return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
+    }
+    size_t k = 0;
+    for (int j = 0; j < 2; j++) {
+        if (!nets[j]) continue;
+        for (int i = 0; i < cz_net_param_count(nets[j]); i++) {
+            const cz_param *p = cz_net_param(nets[j], i);
+            add_entry(&e[k++], p->name, dtype, p->ndim, p->shape, p->data);
+            if (!with_optim || !p->trainable || !p->m) continue;
+            snprintf(names[k], sizeof names[k], "optim.m.%s", p->name);
+            add_entry(&e[k], names[k], CZ_DTYPE_F32, p->ndim, p->shape, p->m), k++;
+            snprintf(names[k], sizeof names[k], "optim.v.%s", p->name);
+            add_entry(&e[k], names[k], CZ_DTYPE_F32, p->ndim, p->shape, p->v), k++;
+        }
+    }
+    if (m->quant) {
+        add_entry(&e[k++], "quant.prior", CZ_DTYPE_F32, 1, &m->quant->q, m->prior);
+        add_entry(&e[k++], "quant.weights", CZ_DTYPE_F32, 1, &m->quant->q, m->weights);
+    }
+
+    char width[32], size[16], classes[16];
+    char names_csv[CZ_MODEL_MAX_CLASSES * 49] = "";
+    snprintf(width, sizeof width, "%g", m->cfg.width);
+    snprintf(size, sizeof size, "%d", m->cfg.size);
+    snprintf(classes, sizeof classes, "%d", m->cfg.classes);
+    for (int c = 0; c < m->cfg.classes; c++) {
+        if (c) strcat(names_csv, ",");
+        strcat(names_csv, m->cfg.class_names[c]);
+    }
+    const char *meta[64] = {"format", "corolization", "format_version", "1", "arch", m->cfg.arch,
+                            "width", width, "size", size, "classes", classes,
+                            "class_names", names_csv, "lab_white", "D50"};
+    int nm = 16;
+    for (int i = 0; extra_meta && extra_meta[i] && extra_meta[i + 1] && nm < 62; i += 2) {
+        meta[nm++] = extra_meta[i];
+        meta[nm++] = extra_meta[i + 1];
+    }
+    meta[nm] = NULL;
+    cz_status s = cz_safetensors_write(path, e, k, meta, err);
+    free(e);
+    free(names);
+    return s;
+}
+
+cz_status cz_model_load_optim(cz_model *m, const char *path, cz_error *err)
+{
+    cz_safetensors *st = cz_safetensors_open(path, err);
+    if (!st) return err ? err->status : CZ_STATUS_IO_ERROR;
+    bool any = false;
+    for (size_t i = 0; i < cz_safetensors_count(st) && !any; i++)
+        any = has_prefix(cz_safetensors_get(st, i)->name, "optim.");
+    if (!any) {
+        cz_safetensors_close(st);
+        return cz_error_set(err, CZ_STATUS_FORMAT_ERROR, "%s holds no optimiser state (not a checkpoint)", path);
+    }
+    cz_net *nets[2] = {m->net, m->disc};
+    char name[112];
+    cz_status s = CZ_STATUS_OK;
+    for (int j = 0; j < 2 && !s; j++) {
+        if (!nets[j]) continue;
+        for (int i = 0; i < cz_net_param_count(nets[j]) && !s; i++) {
+            cz_param *p = cz_net_param(nets[j], i);
+            if (!p->trainable) continue;
+            if (!p->m) {
+                s = cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "set the batch for training before loading optimiser state");
+                break;
+            }
+            snprintf(name, sizeof name, "optim.m.%s", p->name);
+            s = load_tensor(p->m, st, name, p->ndim, p->shape, p->count, err);
+            if (s) break;
+            snprintf(name, sizeof name, "optim.v.%s", p->name);
+            s = load_tensor(p->v, st, name, p->ndim, p->shape, p->count, err);
+        }
+    }
+    cz_safetensors_close(st);
+    return s;
+}

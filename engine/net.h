@@ -52,6 +52,9 @@ cz_net *cz_net_new(void);
 void cz_net_free(cz_net *net);
 
 int cz_net_input(cz_net *net, int c, int h, int w);
+/* A layer whose name is already taken by a layer of the same kind and
+ * shape shares its parameters (Iizuka's low-level network runs on both the
+ * local and the global input with one set of weights). */
 int cz_net_conv2d(cz_net *net, const char *name, int x, int cout, int k,
                   int stride, int pad, int dil, bool bias);
 int cz_net_deconv2d(cz_net *net, const char *name, int x, int cout, int k,
@@ -82,6 +85,12 @@ void cz_net_init_weights(cz_net *net, cz_init_kind kind, uint64_t *rng);
 cz_status cz_net_set_batch(cz_net *net, int batch, bool training, cz_error *err);
 int cz_net_get_batch(const cz_net *net);
 void cz_net_set_seed(cz_net *net, uint64_t seed); /* dropout RNG */
+/* Also back-propagate into input nodes' gradient buffers (off by default:
+ * only a discriminator's input gradient is ever needed). */
+void cz_net_set_input_grad(cz_net *net, bool enabled);
+/* Dropout is on in training by default; tests that compare gradients with
+ * another implementation turn it off to keep both deterministic. */
+void cz_net_set_dropout(cz_net *net, bool enabled);
 uint64_t cz_net_get_seed(const cz_net *net);
 
 /* Shape of a node's output, per sample. */

@@ -1,1 +1,728 @@
-/* safetensors.c: placeholder, being written */
+/* safetensors.c: the model file format (see safetensors.h), read through a
+ * read-only mmap and validated as untrusted input, written atomically.
+ *
+ * Layout: 8-byte little-endian header size N, N bytes of JSON (padded with
+ * spaces to a multiple of 8 when we write), then the data buffer; tensors are
+ * row-major, little-endian, at data_offsets relative to the buffer start.
+ *
+ * The JSON is parsed with json-glib. json-glib keeps the last of duplicate
+ * keys, so duplicates are caught through its "object-member" signal; it also
+ * accepts comments and single-quoted strings and recurses per nesting level,
+ * so a pre-scan rejects those and bounds the depth before it runs. */
+#include "safetensors.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "safetensors.c assumes a little-endian host"
+#endif
+
+#define ST_MAX_HEADER ((uint64_t)100000000) /* 100 MB, as the reference */
+#define ST_MAX_DEPTH 32                      /* the format needs 3 */
+
+struct cz_safetensors {
+    void *map; /* owned mapping, NULL for open_memory */
+    size_t map_size;
+    cz_st_tensor *tensors; /* [n], header order; names owned */
+    size_t n;
+    char **meta; /* [2 * n_meta]: key, value, ... owned */
+    size_t n_meta;
+};
+
+/* ---- half and bfloat16 ---- */
+
+static inline uint32_t f32_bits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+
+static inline float bits_f32(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+uint16_t cz_f32_to_f16(float f)
+{
+    uint32_t x = f32_bits(f);
+    uint32_t sign = (x >> 16) & 0x8000u;
+    uint32_t ax = x & 0x7fffffffu;
+    if (ax > 0x7f800000u) /* NaN: keep the top payload bits, force quiet */
+        return (uint16_t)(sign | 0x7e00u | ((ax >> 13) & 0x3ffu));
+    if (ax >= 0x477ff000u) /* >= 65520 rounds (ties to even) to inf */
+        return (uint16_t)(sign | 0x7c00u);
+    if (ax < 0x38800000u) { /* below 2^-14: subnormal half or zero */
+        uint32_t e = ax >> 23;
+        if (e < 102) return (uint16_t)sign; /* <= 2^-25: rounds to 0 */
+        uint32_t mant = (ax & 0x7fffffu) | 0x800000u;
+        uint32_t s = 126 - e; /* 14..24: float units -> 2^-24 units */
+        uint32_t r = mant >> s, rem = mant & ((1u << s) - 1), half = 1u << (s - 1);
+        if (rem > half || (rem == half && (r & 1))) r++; /* may carry to 0x400 */
+        return (uint16_t)(sign | r);
+    }
+    /* Normal: rebias the exponent, round the 13 dropped bits to even; a
+     * mantissa carry moves into the exponent, which is the right result. */
+    return (uint16_t)(sign | ((ax - 0x38000000u + 0xfffu + ((ax >> 13) & 1)) >> 13));
+}
+
+float cz_f16_to_f32(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+    uint32_t e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
+    if (e == 0) { /* zero or subnormal: m * 2^-24 is exact in float */
+        float v = (float)m * 0x1p-24f;
+        return bits_f32(sign | f32_bits(v));
+    }
+    if (e == 31) return bits_f32(sign | 0x7f800000u | (m << 13));
+    return bits_f32(sign | ((e + 112) << 23) | (m << 13));
+}
+
+static inline uint16_t f32_to_bf16(float f)
+{
+    uint32_t x = f32_bits(f);
+    if ((x & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((x >> 16) | 0x40u);
+    return (uint16_t)((x + 0x7fffu + ((x >> 16) & 1)) >> 16);
+}
+
+static inline float bf16_to_f32(uint16_t h) { return bits_f32((uint32_t)h << 16); }
+
+/* ---- dtypes ---- */
+
+static const char *dtype_name(cz_dtype d)
+{
+    switch (d) {
+    case CZ_DTYPE_F32: return "F32";
+    case CZ_DTYPE_F16: return "F16";
+    case CZ_DTYPE_BF16: return "BF16";
+    case CZ_DTYPE_I64: return "I64";
+    }
+    return NULL;
+}
+
+static size_t dtype_size(cz_dtype d)
+{
+    switch (d) {
+    case CZ_DTYPE_F32: return 4;
+    case CZ_DTYPE_F16: case CZ_DTYPE_BF16: return 2;
+    case CZ_DTYPE_I64: return 8;
+    }
+    return 0;
+}
+
+static bool dtype_parse(const char *s, cz_dtype *out)
+{
+    static const cz_dtype all[] = {CZ_DTYPE_F32, CZ_DTYPE_F16, CZ_DTYPE_BF16, CZ_DTYPE_I64};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        if (strcmp(s, dtype_name(all[i])) == 0) {
+            *out = all[i];
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---- reading ---- */
+
+void cz_safetensors_close(cz_safetensors *st)
+{
+    if (!st) return;
+    for (size_t i = 0; i < st->n; i++) free((char *)st->tensors[i].name);
+    for (size_t i = 0; i < 2 * st->n_meta; i++) free(st->meta[i]);
+    free(st->tensors);
+    free(st->meta);
+    if (st->map) munmap(st->map, st->map_size);
+    free(st);
+}
+
+/* Rejects what json-glib would accept beyond JSON (comments, single-quoted
+ * strings, NUL) and nesting deeper than ST_MAX_DEPTH. */
+static cz_status header_prescan(const char *h, size_t n, cz_error *err)
+{
+    if (!g_utf8_validate(h, (gssize)n, NULL))
+        return cz_error_set(err, CZ_STATUS_FORMAT_ERROR,
+                            "header is not valid UTF-8 (or contains a NUL byte)");
+    int depth = 0;
+    bool in_str = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = h[i];
+        if (in_str) {
+            if (c == '\\') i++;
+            else if (c == '"') in_str = false;
+            continue;
+        }
+        if (c == '"') {
+            in_str = true;
+        } else if (c == '{' || c == '[') {
+            if (++depth > ST_MAX_DEPTH)
+                return cz_error_set(err, CZ_STATUS_FORMAT_ERROR,
+                                    "header JSON nests deeper than %d levels", ST_MAX_DEPTH);
+        } else if (c == '}' || c == ']') {
+            depth--;
+        } else if (c == '/' || c == '\'') {
+            return cz_error_set(err, CZ_STATUS_FORMAT_ERROR,
+                                "header JSON: unexpected '%c' at byte %zu", c, i);
+        }
+    }
+    return CZ_STATUS_OK;
+}
+
+typedef struct {
+    GHashTable *seen; /* "objectptr/key" */
+    char *dup;        /* first duplicate key */
+} dup_state;
+
+static void on_object_member(JsonParser *parser, JsonObject *obj, const char *name,
+                             gpointer data)
+{
+    (void)parser;
+    dup_state *ds = data;
+    if (ds->dup) return;
+    char *key = g_strdup_printf("%p/%s", (void *)obj, name);
+    if (!g_hash_table_add(ds->seen, key)) ds->dup = g_strdup(name);
+}
+
+/* A non-negative JSON integer, or false. */
+static bool json_uint(JsonNode *node, int64_t *out)
+{
+    if (!node || !JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_INT64)
+        return false;
+    int64_t v = json_node_get_int(node);
+    if (v < 0) return false;
+    *out = v;
+    return true;
+}
+
+#define FAIL(...) \
+    do { cz_error_set(err, CZ_STATUS_FORMAT_ERROR, __VA_ARGS__); return false; } while (0)
+
+/* Fills t from one header entry; buf_size bounds the offsets. */
+static bool parse_tensor(cz_st_tensor *t, size_t *begin_out, const char *name, JsonNode *node,
+                         const uint8_t *buf, size_t buf_size, cz_error *err)
+{
+    if (!JSON_NODE_HOLDS_OBJECT(node)) FAIL("tensor \"%s\": entry is not a JSON object", name);
+    JsonObject *o = json_node_get_object(node);
+
+    JsonNode *dn = json_object_get_member(o, "dtype");
+    if (!dn) FAIL("tensor \"%s\": no dtype", name);
+    if (!JSON_NODE_HOLDS_VALUE(dn) || json_node_get_value_type(dn) != G_TYPE_STRING)
+        FAIL("tensor \"%s\": dtype is not a string", name);
+    const char *ds = json_node_get_string(dn);
+    if (!dtype_parse(ds, &t->dtype))
+        FAIL("tensor \"%s\": unsupported dtype \"%s\" (F32, F16, BF16, I64 are)", name, ds);
+
+    JsonNode *sn = json_object_get_member(o, "shape");
+    if (!sn || !JSON_NODE_HOLDS_ARRAY(sn)) FAIL("tensor \"%s\": shape is missing or not an array", name);
+    JsonArray *sa = json_node_get_array(sn);
+    guint nd = json_array_get_length(sa);
+    if (nd > CZ_ST_MAX_DIMS) FAIL("tensor \"%s\": %u dimensions, at most %d supported", name, nd, CZ_ST_MAX_DIMS);
+    t->ndim = (int)nd;
+    size_t count = 1;
+    for (guint d = 0; d < nd; d++) {
+        int64_t v;
+        if (!json_uint(json_array_get_element(sa, d), &v))
+            FAIL("tensor \"%s\": shape[%u] is not a non-negative integer", name, d);
+        t->shape[d] = v;
+        if ((uint64_t)v > SIZE_MAX || !cz_size_mul(&count, count, (size_t)v))
+            FAIL("tensor \"%s\": shape product overflows", name);
+    }
+    size_t nbytes;
+    if (!cz_size_mul(&nbytes, count, dtype_size(t->dtype)))
+        FAIL("tensor \"%s\": byte size overflows", name);
+
+    JsonNode *on = json_object_get_member(o, "data_offsets");
+    if (!on || !JSON_NODE_HOLDS_ARRAY(on) || json_array_get_length(json_node_get_array(on)) != 2)
+        FAIL("tensor \"%s\": data_offsets is not an array of two integers", name);
+    JsonArray *oa = json_node_get_array(on);
+    int64_t b, e;
+    if (!json_uint(json_array_get_element(oa, 0), &b) || !json_uint(json_array_get_element(oa, 1), &e))
+        FAIL("tensor \"%s\": data_offsets are not non-negative integers", name);
+    if (b > e) FAIL("tensor \"%s\": data_offsets [%" PRId64 ", %" PRId64 "] begin after end", name, b, e);
+    if ((uint64_t)e > buf_size)
+        FAIL("tensor \"%s\": data_offsets [%" PRId64 ", %" PRId64 "] end beyond the data buffer (%zu bytes)",
+             name, b, e, buf_size);
+    if ((uint64_t)(e - b) != nbytes)
+        FAIL("tensor \"%s\": data_offsets [%" PRId64 ", %" PRId64 "] span %" PRId64
+             " bytes, shape and dtype %s need %zu", name, b, e, e - b, ds, nbytes);
+    t->count = count;
+    t->nbytes = nbytes;
+    t->data = buf + b;
+    *begin_out = (size_t)b;
+    return true;
+}
+
+static bool parse_metadata(cz_safetensors *st, JsonNode *node, cz_error *err)
+{
+    if (!JSON_NODE_HOLDS_OBJECT(node)) FAIL("__metadata__ is not a JSON object");
+    JsonObject *o = json_node_get_object(node);
+    GList *keys = json_object_get_members(o);
+    size_t n = g_list_length(keys);
+    st->meta = calloc(2 * n + 1, sizeof *st->meta);
+    if (!st->meta) {
+        g_list_free(keys);
+        cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory for %zu metadata entries", n);
+        return false;
+    }
+    for (GList *l = keys; l; l = l->next) {
+        const char *k = l->data;
+        JsonNode *v = json_object_get_member(o, k);
+        if (!JSON_NODE_HOLDS_VALUE(v) || json_node_get_value_type(v) != G_TYPE_STRING) {
+            g_list_free(keys);
+            FAIL("__metadata__ \"%s\": value is not a string", k);
+        }
+        char *kc = strdup(k), *vc = strdup(json_node_get_string(v));
+        st->meta[2 * st->n_meta] = kc;
+        st->meta[2 * st->n_meta + 1] = vc;
+        st->n_meta++;
+        if (!kc || !vc) {
+            g_list_free(keys);
+            cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory for metadata");
+            return false;
+        }
+    }
+    g_list_free(keys);
+    return true;
+}
+
+typedef struct {
+    size_t begin, end, idx;
+} st_range;
+
+static int range_cmp(const void *a, const void *b)
+{
+    const st_range *x = a, *y = b;
+    if (x->begin != y->begin) return x->begin < y->begin ? -1 : 1;
+    return x->end < y->end ? -1 : x->end > y->end;
+}
+
+static bool check_overlaps(cz_safetensors *st, const size_t *begins, cz_error *err)
+{
+    st_range *r = malloc((st->n ? st->n : 1) * sizeof *r);
+    if (!r) {
+        cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory for %zu tensors", st->n);
+        return false;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < st->n; i++)
+        if (st->tensors[i].nbytes) /* empty ranges overlap nothing */
+            r[m++] = (st_range){begins[i], begins[i] + st->tensors[i].nbytes, i};
+    qsort(r, m, sizeof *r, range_cmp);
+    for (size_t i = 1; i < m; i++) {
+        if (r[i].begin < r[i - 1].end) {
+            cz_error_set(err, CZ_STATUS_FORMAT_ERROR,
+                         "tensor \"%s\": data_offsets [%zu, %zu] overlap tensor \"%s\" [%zu, %zu]",
+                         st->tensors[r[i].idx].name, r[i].begin, r[i].end,
+                         st->tensors[r[i - 1].idx].name, r[i - 1].begin, r[i - 1].end);
+            free(r);
+            return false;
+        }
+    }
+    free(r);
+    return true;
+}
+
+/* Validates data [size] into st (tensors point into data). */
+static bool parse_file(cz_safetensors *st, const uint8_t *data, size_t size, cz_error *err)
+{
+    if (size < 8) FAIL("file is %zu bytes, shorter than the 8-byte header size", size);
+    uint64_t hn;
+    memcpy(&hn, data, 8);
+    if (hn > size - 8)
+        FAIL("header size %" PRIu64 " exceeds the %zu bytes after it", hn, size - 8);
+    if (hn > ST_MAX_HEADER) FAIL("header size %" PRIu64 " exceeds the 100 MB limit", hn);
+    const char *hdr = (const char *)data + 8;
+    const uint8_t *buf = data + 8 + hn;
+    size_t buf_size = size - 8 - (size_t)hn;
+    if (header_prescan(hdr, (size_t)hn, err) != CZ_STATUS_OK) return false;
+
+    JsonParser *parser = json_parser_new();
+    dup_state ds = {g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL), NULL};
+    g_signal_connect(parser, "object-member", G_CALLBACK(on_object_member), &ds);
+    GError *gerr = NULL;
+    bool ok = false;
+    size_t *begins = NULL;
+    GList *names = NULL;
+    if (!json_parser_load_from_data(parser, hdr, (gssize)hn, &gerr)) {
+        cz_error_set(err, CZ_STATUS_FORMAT_ERROR, "header is not valid JSON: %s", gerr->message);
+        g_error_free(gerr);
+        goto out;
+    }
+    if (ds.dup) {
+        cz_error_set(err, CZ_STATUS_FORMAT_ERROR, "tensor \"%s\": name appears twice in the header", ds.dup);
+        goto out;
+    }
+    JsonNode *root = json_parser_get_root(parser);
+    if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
+        cz_error_set(err, CZ_STATUS_FORMAT_ERROR, "header is not a JSON object");
+        goto out;
+    }
+    JsonObject *ro = json_node_get_object(root);
+    names = json_object_get_members(ro);
+    size_t total = g_list_length(names);
+    st->tensors = calloc(total ? total : 1, sizeof *st->tensors);
+    begins = calloc(total ? total : 1, sizeof *begins);
+    if (!st->tensors || !begins) {
+        cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory for %zu tensors", total);
+        goto out;
+    }
+    for (GList *l = names; l; l = l->next) {
+        const char *name = l->data;
+        JsonNode *node = json_object_get_member(ro, name);
+        if (strcmp(name, "__metadata__") == 0) {
+            if (!parse_metadata(st, node, err)) goto out;
+            continue;
+        }
+        cz_st_tensor *t = &st->tensors[st->n];
+        if (!parse_tensor(t, &begins[st->n], name, node, buf, buf_size, err)) goto out;
+        if (!(t->name = strdup(name))) {
+            cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
+            goto out;
+        }
+        st->n++;
+    }
+    ok = check_overlaps(st, begins, err);
+out:
+    g_list_free(names);
+    free(begins);
+    g_free(ds.dup);
+    g_hash_table_destroy(ds.seen);
+    g_object_unref(parser);
+    return ok;
+}
+#undef FAIL
+
+cz_safetensors *cz_safetensors_open_memory(const void *data, size_t size, cz_error *err)
+{
+    if (!data && size) {
+        cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "NULL buffer");
+        return NULL;
+    }
+    cz_safetensors *st = calloc(1, sizeof *st);
+    if (!st) {
+        cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
+        return NULL;
+    }
+    if (!parse_file(st, data, size, err)) {
+        cz_safetensors_close(st);
+        return NULL;
+    }
+    return st;
+}
+
+cz_safetensors *cz_safetensors_open(const char *path, cz_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: not a regular file", path);
+        close(fd);
+        return NULL;
+    }
+    size_t size = (size_t)sb.st_size;
+    void *map = NULL;
+    if (size > 0) {
+        map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map == MAP_FAILED) {
+            cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: mmap: %s", path, strerror(errno));
+            close(fd);
+            return NULL;
+        }
+    }
+    close(fd);
+    cz_safetensors *st = calloc(1, sizeof *st);
+    if (!st) {
+        if (map) munmap(map, size);
+        cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
+        return NULL;
+    }
+    st->map = map;
+    st->map_size = size;
+    if (!parse_file(st, map, size, err)) {
+        /* prefix the path, keeping the parser's reason */
+        if (err) {
+            char reason[sizeof err->msg];
+            memcpy(reason, err->msg, sizeof reason);
+            cz_error_set(err, err->status, "%s: %s", path, reason);
+        }
+        cz_safetensors_close(st);
+        return NULL;
+    }
+    return st;
+}
+
+size_t cz_safetensors_count(const cz_safetensors *st) { return st ? st->n : 0; }
+
+const cz_st_tensor *cz_safetensors_get(const cz_safetensors *st, size_t i)
+{
+    return st && i < st->n ? &st->tensors[i] : NULL;
+}
+
+const cz_st_tensor *cz_safetensors_find(const cz_safetensors *st, const char *name)
+{
+    if (!st || !name) return NULL;
+    for (size_t i = 0; i < st->n; i++)
+        if (strcmp(st->tensors[i].name, name) == 0) return &st->tensors[i];
+    return NULL;
+}
+
+const char *cz_safetensors_metadata(const cz_safetensors *st, const char *key)
+{
+    if (!st || !key) return NULL;
+    for (size_t i = 0; i < st->n_meta; i++)
+        if (strcmp(st->meta[2 * i], key) == 0) return st->meta[2 * i + 1];
+    return NULL;
+}
+
+cz_status cz_st_tensor_read_f32(const cz_st_tensor *t, float *out, size_t count, cz_error *err)
+{
+    if (!t || (!out && count))
+        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "NULL tensor or output");
+    if (count != t->count)
+        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT,
+                            "tensor \"%s\": %zu elements, caller expects %zu", t->name, t->count, count);
+    const uint8_t *src = t->data;
+    switch (t->dtype) {
+    case CZ_DTYPE_F32:
+        if (count) memcpy(out, src, count * 4);
+        return CZ_STATUS_OK;
+    case CZ_DTYPE_F16:
+    case CZ_DTYPE_BF16:
+        for (size_t i = 0; i < count; i++) {
+            uint16_t h;
+            memcpy(&h, src + 2 * i, 2); /* may be unaligned */
+            out[i] = t->dtype == CZ_DTYPE_F16 ? cz_f16_to_f32(h) : bf16_to_f32(h);
+        }
+        return CZ_STATUS_OK;
+    case CZ_DTYPE_I64:
+        break;
+    }
+    return cz_error_set(err, CZ_STATUS_UNSUPPORTED, "tensor \"%s\": dtype %s is not a float type",
+                        t->name, dtype_name(t->dtype) ? dtype_name(t->dtype) : "?");
+}
+
+/* ---- writing ---- */
+
+static bool write_all(int fd, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    while (n) {
+        ssize_t w = write(fd, b, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        b += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+/* Converts and writes one tensor's float32 data in chunks. */
+static bool write_tensor(int fd, const cz_st_entry *e, size_t count)
+{
+    enum { CHUNK = 8192 };
+    uint8_t tmp[CHUNK * 4];
+    size_t es = dtype_size(e->dtype);
+    for (size_t i = 0; i < count; i += CHUNK) {
+        size_t k = count - i < CHUNK ? count - i : CHUNK;
+        for (size_t j = 0; j < k; j++) {
+            float v = e->data[i + j];
+            if (e->dtype == CZ_DTYPE_F32) {
+                memcpy(tmp + 4 * j, &v, 4);
+            } else {
+                uint16_t h = e->dtype == CZ_DTYPE_F16 ? cz_f32_to_f16(v) : f32_to_bf16(v);
+                memcpy(tmp + 2 * j, &h, 2);
+            }
+        }
+        if (!write_all(fd, tmp, k * es)) return false;
+    }
+    return true;
+}
+
+/* Checks the entries and builds the padded header; *counts gets element counts. */
+static cz_status build_header(const cz_st_entry *entries, size_t n, const char *const *meta,
+                              size_t *counts, char **json_out, size_t *len_out, cz_error *err)
+{
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    if (meta && meta[0]) {
+        json_builder_set_member_name(b, "__metadata__");
+        json_builder_begin_object(b);
+        for (size_t i = 0; meta[i]; i += 2) {
+            if (!meta[i + 1]) {
+                g_object_unref(b);
+                return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT,
+                                    "metadata \"%s\" has no value (odd-length list)", meta[i]);
+            }
+            for (size_t j = 0; j < i; j += 2) {
+                if (strcmp(meta[i], meta[j]) == 0) {
+                    g_object_unref(b);
+                    return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT,
+                                        "metadata \"%s\" given twice", meta[i]);
+                }
+            }
+            json_builder_set_member_name(b, meta[i]);
+            json_builder_add_string_value(b, meta[i + 1]);
+        }
+        json_builder_end_object(b);
+    }
+    size_t off = 0;
+    cz_status s = CZ_STATUS_OK;
+    for (size_t i = 0; i < n && s == CZ_STATUS_OK; i++) {
+        const cz_st_entry *e = &entries[i];
+        const char *nm = e->name ? e->name : "(null)";
+        size_t count = 1, nbytes, end;
+        if (!e->name || strcmp(e->name, "__metadata__") == 0) {
+            s = cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "tensor %zu: invalid name \"%s\"", i, nm);
+            break;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(entries[j].name, e->name) == 0)
+                s = cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "tensor \"%s\": name given twice", nm);
+        if (s) break;
+        if (e->dtype != CZ_DTYPE_F32 && e->dtype != CZ_DTYPE_F16 && e->dtype != CZ_DTYPE_BF16) {
+            s = cz_error_set(err, CZ_STATUS_UNSUPPORTED,
+                             "tensor \"%s\": can only write F32, F16 or BF16 from float data", nm);
+            break;
+        }
+        if (e->ndim < 0 || e->ndim > CZ_ST_MAX_DIMS) {
+            s = cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "tensor \"%s\": ndim %d", nm, e->ndim);
+            break;
+        }
+        for (int d = 0; d < e->ndim; d++) {
+            if (e->shape[d] < 0 || (uint64_t)e->shape[d] > SIZE_MAX ||
+                !cz_size_mul(&count, count, (size_t)e->shape[d])) {
+                s = cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT,
+                                 "tensor \"%s\": bad or overflowing shape[%d]", nm, d);
+                break;
+            }
+        }
+        if (s) break;
+        if (!cz_size_mul(&nbytes, count, dtype_size(e->dtype)) || !cz_size_add(&end, off, nbytes) ||
+            end > (size_t)INT64_MAX) {
+            s = cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "tensor \"%s\": size overflows", nm);
+            break;
+        }
+        if (count && !e->data) {
+            s = cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "tensor \"%s\": NULL data", nm);
+            break;
+        }
+        counts[i] = count;
+        json_builder_set_member_name(b, e->name);
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "dtype");
+        json_builder_add_string_value(b, dtype_name(e->dtype));
+        json_builder_set_member_name(b, "shape");
+        json_builder_begin_array(b);
+        for (int d = 0; d < e->ndim; d++) json_builder_add_int_value(b, e->shape[d]);
+        json_builder_end_array(b);
+        json_builder_set_member_name(b, "data_offsets");
+        json_builder_begin_array(b);
+        json_builder_add_int_value(b, (gint64)off);
+        json_builder_add_int_value(b, (gint64)end);
+        json_builder_end_array(b);
+        json_builder_end_object(b);
+        off = end;
+    }
+    if (s) {
+        g_object_unref(b);
+        return s;
+    }
+    json_builder_end_object(b);
+    JsonNode *root = json_builder_get_root(b);
+    JsonGenerator *gen = json_generator_new();
+    json_generator_set_root(gen, root);
+    gsize len = 0;
+    gchar *txt = json_generator_to_data(gen, &len);
+    g_object_unref(gen);
+    json_node_unref(root);
+    g_object_unref(b);
+    size_t padded = (len + 7) & ~(size_t)7; /* the data buffer starts 8-aligned */
+    char *out = malloc(8 + padded);
+    if (!out) {
+        g_free(txt);
+        return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory for the header");
+    }
+    uint64_t hn = padded;
+    memcpy(out, &hn, 8);
+    memcpy(out + 8, txt, len);
+    memset(out + 8 + len, ' ', padded - len);
+    g_free(txt);
+    *json_out = out;
+    *len_out = 8 + padded;
+    return CZ_STATUS_OK;
+}
+
+cz_status cz_safetensors_write(const char *path, const cz_st_entry *entries, size_t n,
+                               const char *const *meta, cz_error *err)
+{
+    if (!path || (!entries && n))
+        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "NULL path or entries");
+    size_t *counts = calloc(n ? n : 1, sizeof *counts);
+    if (!counts) return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
+    char *hdr = NULL, *tmp = NULL, *dir = NULL;
+    size_t hdr_len = 0;
+    int fd = -1;
+    cz_status s = build_header(entries, n, meta, counts, &hdr, &hdr_len, err);
+    if (s) goto out;
+
+    tmp = g_strdup_printf("%s.tmp.XXXXXX", path);
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        s = cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: cannot create a temporary file: %s", path,
+                         strerror(errno));
+        g_free(tmp);
+        tmp = NULL; /* nothing to remove */
+        goto out;
+    }
+    bool ok = fchmod(fd, 0644) == 0 && write_all(fd, hdr, hdr_len);
+    for (size_t i = 0; ok && i < n; i++) ok = write_tensor(fd, &entries[i], counts[i]);
+    if (ok) ok = fsync(fd) == 0;
+    int e = errno;
+    if (close(fd) != 0 && ok) {
+        ok = false;
+        e = errno;
+    }
+    fd = -1;
+    if (!ok) {
+        s = cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: writing %s: %s", path, tmp, strerror(e));
+        goto out;
+    }
+    if (rename(tmp, path) != 0) {
+        s = cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: rename from %s: %s", path, tmp, strerror(errno));
+        goto out;
+    }
+    g_free(tmp);
+    tmp = NULL; /* renamed: nothing to remove */
+    /* Make the rename itself durable. */
+    dir = g_path_get_dirname(path);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || (fsync(dfd) != 0 && errno != EINVAL))
+        s = cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: written, but syncing directory %s failed: %s",
+                         path, dir, strerror(errno));
+    if (dfd >= 0) close(dfd);
+out:
+    if (tmp) {
+        unlink(tmp);
+        g_free(tmp);
+    }
+    g_free(dir);
+    free(hdr);
+    free(counts);
+    return s;
+}

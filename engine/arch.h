@@ -1,0 +1,52 @@
+/* arch.h: the architectures a model file can name. Each arch_*.c builds its
+ * network into a cz_net from the config and an input size; model.c does the
+ * rest (weights, files, decoding) the same way for all of them. */
+#ifndef CZ_ARCH_H
+#define CZ_ARCH_H
+
+#include "model.h"
+#include "net.h"
+
+typedef struct {
+    int input;        /* L, encoded */
+    int global_input; /* fusion's fixed-size global input, or -1 */
+    int output;       /* logits (Q channels) or ab target encoding (2) */
+    int classes;      /* scene-class logits, or -1 */
+} cz_arch_nodes;
+
+typedef struct {
+    const char *name;
+    cz_output_kind output;
+    /* Input sides must be multiples of this; fusion's training size must
+     * also be a multiple of 32 (its global branch halves four times... and
+     * ends in fully connected layers sized from it). */
+    int multiple;
+    /* Input encoding: x = L * in_scale + in_offset. */
+    float in_scale, in_offset;
+    /* Regression target: t = ab * ab_scale + ab_offset. */
+    float ab_scale, ab_offset;
+    /* Builds the colorizer for an h x w input; q is the number of ab bins
+     * (classifier output). */
+    cz_status (*build)(cz_net *net, cz_arch_nodes *nodes, const cz_model_config *cfg,
+                       int q, int h, int w, cz_error *err);
+    /* Builds a discriminator (pix2pix) for cfg.size inputs, or NULL. */
+    cz_status (*build_disc)(cz_net *net, int *input, int *output,
+                            const cz_model_config *cfg, cz_error *err);
+} cz_arch;
+
+extern const cz_arch cz_arch_colorful;
+extern const cz_arch cz_arch_pix2pix;
+extern const cz_arch cz_arch_fusion;
+extern const cz_arch cz_arch_residual;
+
+const cz_arch *cz_arch_find(const char *name);
+
+/* Channels of a layer whose full-width count is base: round(base * width),
+ * at least 1. */
+static inline int cz_arch_channels(float width, int base)
+{
+    int c = (int)(base * width + 0.5f);
+    return c < 1 ? 1 : c;
+}
+
+#endif

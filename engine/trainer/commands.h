@@ -1,0 +1,16 @@
+/* commands.h: the subcommands of corolization-train, each a main-like
+ * function returning the process exit status (see util.h). */
+#ifndef CT_COMMANDS_H
+#define CT_COMMANDS_H
+
+int ct_cmd_prepare(int argc, char **argv);
+int ct_cmd_train(int argc, char **argv);
+int ct_cmd_lr_find(int argc, char **argv);
+int ct_cmd_eval(int argc, char **argv);
+int ct_cmd_colorize(int argc, char **argv);
+
+/* Starts GEGL (and babl) once for the commands that read photos; main
+ * calls gegl_exit at the end when it was started. */
+void ct_gegl_init(void);
+
+#endif

@@ -1,0 +1,64 @@
+/* image.h: photos in and out of corolization-train through GEGL and babl.
+ *
+ * Loading sniffs the file first, because GEGL's loaders cannot be trusted
+ * with damaged files: gegl:load draws an error image for missing files, a
+ * truncated JPEG decodes silently with gray fill, and libjpeg's default error
+ * handler exits the process on a broken header. So: a file must start with a
+ * JPEG, PNG, TIFF or WebP signature; a JPEG's marker segments must be well
+ * formed up to its scan and it must end with EOI; a PNG must end with IEND;
+ * a RIFF/WebP must be as long as its header says. Then the matching GEGL
+ * loader decodes it.
+ *
+ * Lab is babl's "CIE Lab float" in the buffer's own space
+ * (babl_format_with_space), the path the plug-in reads L by.
+ * Layout of ct_lab_image: interleaved L, a, b per pixel, rows top to bottom. */
+#ifndef CT_IMAGE_H
+#define CT_IMAGE_H
+
+#include <gegl.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct {
+    int w, h;
+    float *lab; /* [h, w, 3] */
+} ct_lab_image;
+
+/* Checks a file's signature and integrity (see above). Returns true when a
+ * GEGL loader may be given it; otherwise writes why into why[n] and, when
+ * op is not NULL, leaves it alone. *op receives the GEGL loader's name. */
+bool ct_image_sniff(const char *path, const char **op, char *why, size_t n);
+
+/* Loads a photo into a new GeglBuffer (its own format and space); NULL with
+ * why[n] filled when the file is damaged or unreadable. */
+GeglBuffer *ct_image_load_buffer(const char *path, char *why, size_t n);
+
+/* Loads a photo as Lab; false with why filled on failure. */
+bool ct_image_load_lab(const char *path, ct_lab_image *img, char *why, size_t n);
+/* Reads a buffer as Lab in the buffer's own space. */
+bool ct_image_buffer_to_lab(GeglBuffer *buf, ct_lab_image *img, char *why, size_t n);
+void ct_lab_image_free(ct_lab_image *img);
+
+/* Mean chroma sqrt(a^2 + b^2) over the image: near 0 for gray photos. */
+double ct_lab_image_mean_chroma(const ct_lab_image *img);
+
+/* Centre square crop (side = short side) area-resampled to n x n:
+ * L [n*n], a [n*n], b [n*n] planes. Averaging in Lab keeps L the average
+ * the plug-in's own down-sampling of L computes. */
+void ct_lab_image_square(float *L, float *a, float *b, const ct_lab_image *img, int n);
+
+/* Planar Lab [3][n] <-> interleaved 8-bit sRGB / float sRGB through babl
+ * ("CIE Lab float" <-> "R'G'B' u8"/"R'G'B' float", sRGB). */
+void ct_lab_planes_to_rgb_u8(unsigned char *rgb, const float *L, const float *a,
+                             const float *b, size_t n);
+void ct_lab_planes_to_rgb_float(float *rgb, const float *L, const float *a,
+                                const float *b, size_t n);
+void ct_rgb_float_to_lab(float *lab, const float *rgb, size_t n);
+
+/* Writes interleaved 8-bit sRGB [h, w, 3] as PNG through gegl:png-save. */
+bool ct_png_write_rgb_u8(const char *path, const unsigned char *rgb, int w, int h,
+                         char *why, size_t n);
+/* Writes a buffer as PNG through gegl:png-save (8-bit). */
+bool ct_png_write_buffer(const char *path, GeglBuffer *buf, char *why, size_t n);
+
+#endif
