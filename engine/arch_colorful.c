@@ -5,8 +5,11 @@
  * blocks 1-3 halve the resolution, 5-6 use dilation 2, block 8 doubles it
  * with a 4x4 transposed convolution and ends in a 1x1 convolution to Q
  * logits at a quarter of the input resolution. Layer names follow the
- * authors' PyTorch port (model1.0, model1.2, model1.4, ...), so their
- * released weights (width 1, Q = 313) load by name. Input: (L - 50) / 100. */
+ * authors' PyTorch port (model1.0, model1.2, model1.4, ...), so every layer
+ * but the head of their released weights loads by name; their head has 313
+ * outputs in the order of the paper's bin table, ours has the Q bins that
+ * quant.c computes (261), so a head trained here is needed. Input:
+ * (L - 50) / 100. */
 #include "arch.h"
 
 #include <stdio.h>

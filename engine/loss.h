@@ -20,7 +20,9 @@ float cz_loss_l2(float *dpred, const float *pred, const float *target, size_t n)
 /* Binary cross-entropy with logits against a constant label (1 real, 0 fake),
  * mean over n elements, stable for large |logit|. */
 float cz_loss_bce_logits(float *dlogits, const float *logits, float label, size_t n);
-/* Categorical cross-entropy: logits [N, C], labels [N] in [0, C); mean over N. */
+/* Categorical cross-entropy: logits [N, C], labels [N] in [0, C); mean over N.
+ * A label outside [0, C) is a caller bug: the result is NaN and that row's
+ * gradient is zero, so it cannot pass unnoticed. */
 float cz_loss_ce(float *dlogits, const float *logits, const int *labels, int n, int c);
 
 #endif

@@ -1,1 +1,362 @@
-/* pixel.c: placeholder, being written */
+/* pixel.c: GEGL buffer in, coloured GEGL buffer out (see pixel.h).
+ *
+ * Planes at network resolution are float32, row-major, W fastest: L [nh * nw]
+ * and ab [2, nh * nw] as cz_model_predict wants them. Full-resolution pixels
+ * only ever pass through GEGL iterator tiles, so memory is bounded by the
+ * network size plus one tile of scratch, whatever the image size.
+ *
+ * Colour: L is read as babl's "CIE L alpha float" in the source buffer's own
+ * space; the result is assembled as "CIE Lab alpha float" and converted by
+ * babl into linear RGB of the destination's space. When the predicted colour
+ * does not fit that gamut, its chroma is reduced (hue and L kept) by
+ * bisection, so clipping in an integer destination never moves L. */
+#include "pixel.h"
+
+#include <math.h>
+#include <string.h>
+
+#define CZ_PIXEL_GAMUT_STEPS 10
+#define CZ_PIXEL_GAMUT_EPS 1e-5f
+
+/* Which network cells each source column (or row) falls into: a contiguous
+ * range [first, last]. Each cell covers at least one source pixel, so a
+ * source smaller than the network is up-sampled by repetition. */
+typedef struct {
+    int *first; /* [n] */
+    int *last;  /* [n] */
+} cz_bins;
+
+static bool bins_init(cz_bins *b, int n, int cells)
+{
+    b->first = g_try_new(int, (gsize)n);
+    b->last = g_try_new(int, (gsize)n);
+    if (!b->first || !b->last) return false;
+    for (int x = 0; x < n; x++) {
+        b->first[x] = -1;
+        b->last[x] = -1;
+    }
+    for (int i = 0; i < cells; i++) {
+        int a = (int)((int64_t)i * n / cells);
+        int e = (int)((int64_t)(i + 1) * n / cells);
+        if (e <= a) e = a + 1;
+        for (int x = a; x < e && x < n; x++) {
+            if (b->first[x] < 0) b->first[x] = i;
+            b->last[x] = i;
+        }
+    }
+    return true;
+}
+
+static void bins_free(cz_bins *b)
+{
+    g_free(b->first);
+    g_free(b->last);
+}
+
+/* Network side for a source side: scaled so the long side is `size`, rounded
+ * to the nearest multiple of `mult`, at least one multiple. */
+static int net_side(int side, int long_side, int size, int mult)
+{
+    double s = (double)side * size / long_side;
+    int n = (int)lround(s / mult) * mult;
+    return n < mult ? mult : n;
+}
+
+static bool report(cz_pixel_progress progress, void *user, double f, const char *step)
+{
+    return progress ? progress(f, step, user) : true;
+}
+
+/* Bilinear sample of plane p [h * w] at continuous coordinates (u, v), with
+ * cell centres at integers and edges clamped. */
+static inline float sample_bilinear(const float *p, int h, int w, float u, float v)
+{
+    if (u < 0.0f) u = 0.0f;
+    if (v < 0.0f) v = 0.0f;
+    if (u > (float)(w - 1)) u = (float)(w - 1);
+    if (v > (float)(h - 1)) v = (float)(h - 1);
+    int x0 = (int)u, y0 = (int)v;
+    int x1 = x0 + 1 < w ? x0 + 1 : x0;
+    int y1 = y0 + 1 < h ? y0 + 1 : y0;
+    float fx = u - (float)x0, fy = v - (float)y0;
+    float top = p[y0 * w + x0] * (1.0f - fx) + p[y0 * w + x1] * fx;
+    float bot = p[y1 * w + x0] * (1.0f - fx) + p[y1 * w + x1] * fx;
+    return top * (1.0f - fy) + bot * fy;
+}
+
+static inline bool in_gamut(const float *rgba)
+{
+    for (int c = 0; c < 3; c++)
+        if (rgba[c] < -CZ_PIXEL_GAMUT_EPS || rgba[c] > 1.0f + CZ_PIXEL_GAMUT_EPS) return false;
+    return true;
+}
+
+/* Scratch for one iterator chunk, grown to the largest chunk seen. */
+typedef struct {
+    size_t cap;
+    float *lab;    /* [cap * 4] L, a, b, alpha */
+    float *rgba;   /* [cap * 4] linear RGBA in the destination space */
+    float *tlab;   /* [cap * 4] bisection trial */
+    float *trgba;  /* [cap * 4] */
+    float *lo;     /* [cap] chroma scale known in gamut */
+    float *hi;     /* [cap] chroma scale known out of gamut */
+    int *idx;      /* [cap] pixels still out of gamut */
+} cz_scratch;
+
+static bool scratch_reserve(cz_scratch *s, size_t n)
+{
+    if (n <= s->cap) return true;
+    size_t n4;
+    if (!cz_size_mul(&n4, n, 4 * sizeof(float))) return false;
+    float **bufs4[] = {&s->lab, &s->rgba, &s->tlab, &s->trgba};
+    for (size_t i = 0; i < G_N_ELEMENTS(bufs4); i++) {
+        float *p = g_try_realloc(*bufs4[i], n4);
+        if (!p) return false;
+        *bufs4[i] = p;
+    }
+    float *lo = g_try_realloc(s->lo, n * sizeof(float));
+    if (!lo) return false;
+    s->lo = lo;
+    float *hi = g_try_realloc(s->hi, n * sizeof(float));
+    if (!hi) return false;
+    s->hi = hi;
+    int *idx = g_try_realloc(s->idx, n * sizeof(int));
+    if (!idx) return false;
+    s->idx = idx;
+    s->cap = n;
+    return true;
+}
+
+static void scratch_free(cz_scratch *s)
+{
+    g_free(s->lab);
+    g_free(s->rgba);
+    g_free(s->tlab);
+    g_free(s->trgba);
+    g_free(s->lo);
+    g_free(s->hi);
+    g_free(s->idx);
+}
+
+/* Lab (s->lab, n pixels) to linear RGBA (s->rgba), reducing the chroma of
+ * out-of-gamut pixels by bisection on a common scale of a and b. */
+static void lab_to_rgba_in_gamut(cz_scratch *s, size_t n, const Babl *fish)
+{
+    babl_process(fish, s->lab, s->rgba, (long)n);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!in_gamut(s->rgba + 4 * i)) {
+            s->idx[m] = (int)i;
+            s->lo[m] = 0.0f;
+            s->hi[m] = 1.0f;
+            m++;
+        }
+    }
+    if (m == 0) return;
+    for (int step = 0; step < CZ_PIXEL_GAMUT_STEPS; step++) {
+        for (size_t k = 0; k < m; k++) {
+            const float *src = s->lab + 4 * (size_t)s->idx[k];
+            float t = 0.5f * (s->lo[k] + s->hi[k]);
+            float *d = s->tlab + 4 * k;
+            d[0] = src[0];
+            d[1] = src[1] * t;
+            d[2] = src[2] * t;
+            d[3] = src[3];
+        }
+        babl_process(fish, s->tlab, s->trgba, (long)m);
+        for (size_t k = 0; k < m; k++) {
+            float t = 0.5f * (s->lo[k] + s->hi[k]);
+            if (in_gamut(s->trgba + 4 * k)) s->lo[k] = t;
+            else s->hi[k] = t;
+        }
+    }
+    for (size_t k = 0; k < m; k++) {
+        const float *src = s->lab + 4 * (size_t)s->idx[k];
+        float *d = s->tlab + 4 * k;
+        d[0] = src[0];
+        d[1] = src[1] * s->lo[k];
+        d[2] = src[2] * s->lo[k];
+        d[3] = src[3];
+    }
+    babl_process(fish, s->tlab, s->trgba, (long)m);
+    for (size_t k = 0; k < m; k++) {
+        float *d = s->rgba + 4 * (size_t)s->idx[k];
+        for (int c = 0; c < 4; c++) {
+            float v = s->trgba[4 * k + c];
+            d[c] = v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+        }
+    }
+}
+
+/* Step 1: area-average the source's L into L [nh * nw]. */
+static cz_status read_L(float *L, GeglBuffer *src, const GeglRectangle *r, int nh, int nw,
+                        cz_pixel_progress progress, void *user, cz_error *err)
+{
+    const Babl *space = babl_format_get_space(gegl_buffer_get_format(src));
+    const Babl *fmt = babl_format_with_space("CIE L alpha float", space);
+    size_t cells = (size_t)nh * (size_t)nw;
+    double *sum = g_try_new0(double, cells);
+    double *cnt = g_try_new0(double, cells);
+    cz_bins bx = {0}, by = {0};
+    cz_status st = CZ_STATUS_OK;
+    if (!sum || !cnt || !bins_init(&bx, r->width, nw) || !bins_init(&by, r->height, nh)) {
+        st = cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory for a %d x %d image", r->width, r->height);
+        goto done;
+    }
+    GeglBufferIterator *it = gegl_buffer_iterator_new(src, r, 0, fmt, GEGL_ACCESS_READ, GEGL_ABYSS_NONE, 1);
+    size_t done_px = 0, total = (size_t)r->width * (size_t)r->height;
+    while (gegl_buffer_iterator_next(it)) {
+        const float *p = it->items[0].data; /* [len, 2] L, alpha */
+        const GeglRectangle *roi = &it->items[0].roi;
+        for (int y = 0; y < roi->height; y++) {
+            int sy = roi->y + y - r->y;
+            for (int x = 0; x < roi->width; x++) {
+                int sx = roi->x + x - r->x;
+                double v = p[2 * ((size_t)y * roi->width + x)];
+                for (int j = by.first[sy]; j <= by.last[sy]; j++)
+                    for (int i = bx.first[sx]; i <= bx.last[sx]; i++) {
+                        sum[(size_t)j * nw + i] += v;
+                        cnt[(size_t)j * nw + i] += 1.0;
+                    }
+            }
+        }
+        done_px += (size_t)roi->width * roi->height;
+        if (!report(progress, user, 0.2 * done_px / total, "reading")) {
+            gegl_buffer_iterator_stop(it);
+            st = cz_error_set(err, CZ_STATUS_CANCELLED, "cancelled");
+            goto done;
+        }
+    }
+    for (size_t k = 0; k < cells; k++)
+        L[k] = cnt[k] > 0.0 ? (float)(sum[k] / cnt[k]) : 0.0f;
+done:
+    bins_free(&bx);
+    bins_free(&by);
+    g_free(sum);
+    g_free(cnt);
+    return st;
+}
+
+/* Step 3: ab (and confidence) up-sampled, joined with the exact source L. */
+static cz_status write_dst(GeglBuffer *dst, GeglBuffer *conf_buf, GeglBuffer *src,
+                           const GeglRectangle *r, const float *ab, const float *conf,
+                           int nh, int nw, float saturation,
+                           cz_pixel_progress progress, void *user, cz_error *err)
+{
+    const Babl *src_space = babl_format_get_space(gegl_buffer_get_format(src));
+    const Babl *dst_fmt = gegl_buffer_get_format(dst);
+    const Babl *dst_space = babl_format_get_space(dst_fmt);
+    /* A gray destination has no room for colour: it gets L alone. */
+    bool gray = babl_format_get_n_components(dst_fmt) <= 2;
+    const Babl *lab_fmt = babl_format_with_space("CIE Lab alpha float", dst_space);
+    const Babl *rgba_fmt = babl_format_with_space("RGBA float", dst_space);
+    const Babl *fish = babl_fish(lab_fmt, rgba_fmt);
+    const Babl *L_fmt = babl_format_with_space("CIE L alpha float", src_space);
+    const Babl *Y_fmt = babl_format_with_space("Y float", dst_space);
+    const float *pa = ab, *pb = ab + (size_t)nh * nw;
+    float sx = (float)nw / (float)r->width, sy = (float)nh / (float)r->height;
+    cz_scratch s = {0};
+    cz_status st = CZ_STATUS_OK;
+
+    GeglBufferIterator *it = gegl_buffer_iterator_new(dst, r, 0, gray ? lab_fmt : rgba_fmt,
+                                                      GEGL_ACCESS_WRITE, GEGL_ABYSS_NONE, 3);
+    gegl_buffer_iterator_add(it, src, r, 0, L_fmt, GEGL_ACCESS_READ, GEGL_ABYSS_NONE);
+    if (conf_buf)
+        gegl_buffer_iterator_add(it, conf_buf, r, 0, Y_fmt, GEGL_ACCESS_WRITE, GEGL_ABYSS_NONE);
+    size_t done_px = 0, total = (size_t)r->width * (size_t)r->height;
+    while (gegl_buffer_iterator_next(it)) {
+        const GeglRectangle *roi = &it->items[0].roi;
+        size_t n = (size_t)it->length;
+        if (!scratch_reserve(&s, n)) {
+            gegl_buffer_iterator_stop(it);
+            st = cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
+            break;
+        }
+        const float *Lsrc = it->items[1].data; /* [n, 2] */
+        float *cout = conf_buf ? it->items[2].data : NULL; /* [n] */
+        for (int y = 0; y < roi->height; y++) {
+            float v = ((float)(roi->y + y - r->y) + 0.5f) * sy - 0.5f;
+            for (int x = 0; x < roi->width; x++) {
+                float u = ((float)(roi->x + x - r->x) + 0.5f) * sx - 0.5f;
+                size_t k = (size_t)y * roi->width + x;
+                float *d = s.lab + 4 * k;
+                d[0] = Lsrc[2 * k];
+                d[1] = gray ? 0.0f : saturation * sample_bilinear(pa, nh, nw, u, v);
+                d[2] = gray ? 0.0f : saturation * sample_bilinear(pb, nh, nw, u, v);
+                d[3] = Lsrc[2 * k + 1];
+                if (cout) cout[k] = conf ? sample_bilinear(conf, nh, nw, u, v) : 0.0f;
+            }
+        }
+        if (gray) {
+            memcpy(it->items[0].data, s.lab, n * 4 * sizeof(float));
+        } else {
+            lab_to_rgba_in_gamut(&s, n, fish);
+            memcpy(it->items[0].data, s.rgba, n * 4 * sizeof(float));
+        }
+        done_px += n;
+        if (!report(progress, user, 0.75 + 0.25 * done_px / total, "writing")) {
+            gegl_buffer_iterator_stop(it);
+            st = cz_error_set(err, CZ_STATUS_CANCELLED, "cancelled");
+            break;
+        }
+    }
+    scratch_free(&s);
+    return st;
+}
+
+cz_status cz_pixel_colorize(cz_model *model, GeglBuffer *src, GeglBuffer *dst,
+                            GeglBuffer *confidence, const GeglRectangle *rect,
+                            const cz_pixel_params *params,
+                            cz_pixel_progress progress, void *user,
+                            cz_error *err)
+{
+    if (!model || !src || !dst || !rect || !params)
+        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "missing model, buffer or parameters");
+    if (rect->width <= 0 || rect->height <= 0)
+        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "the area to colorize is empty");
+    if (!(params->temperature >= 0.01f && params->temperature <= 1.0f))
+        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT,
+                            "temperature %g is outside 0.01 to 1", params->temperature);
+    if (!(params->saturation >= 0.0f && params->saturation <= 2.0f))
+        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT,
+                            "saturation %g is outside 0 to 2", params->saturation);
+    const cz_model_config *cfg = cz_model_get_config(model);
+    int size = params->size > 0 ? params->size : cfg->size;
+    int mult = cz_model_get_multiple(model);
+    if (mult < 1) mult = 1;
+    if (size < mult || size > 4096)
+        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT,
+                            "network size %d is outside %d to 4096 pixels", size, mult);
+
+    int long_side = rect->width > rect->height ? rect->width : rect->height;
+    int nw = net_side(rect->width, long_side, size, mult);
+    int nh = net_side(rect->height, long_side, size, mult);
+    size_t cells = (size_t)nh * (size_t)nw;
+    float *L = g_try_new(float, cells);
+    float *ab = g_try_new(float, 2 * cells);
+    float *conf = confidence ? g_try_new(float, cells) : NULL;
+    cz_status st;
+    if (!L || !ab || (confidence && !conf)) {
+        st = cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory for a %d x %d network input", nw, nh);
+        goto done;
+    }
+    st = read_L(L, src, rect, nh, nw, progress, user, err);
+    if (st != CZ_STATUS_OK) goto done;
+    if (!report(progress, user, 0.2, "running the network")) {
+        st = cz_error_set(err, CZ_STATUS_CANCELLED, "cancelled");
+        goto done;
+    }
+    st = cz_model_predict(model, ab, conf, L, nh, nw, params->temperature, err);
+    if (st != CZ_STATUS_OK) goto done;
+    if (!report(progress, user, 0.75, "writing")) {
+        st = cz_error_set(err, CZ_STATUS_CANCELLED, "cancelled");
+        goto done;
+    }
+    st = write_dst(dst, confidence, src, rect, ab, conf, nh, nw, params->saturation,
+                   progress, user, err);
+done:
+    g_free(L);
+    g_free(ab);
+    g_free(conf);
+    return st;
+}

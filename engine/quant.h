@@ -14,7 +14,8 @@
 #define CZ_QUANT_NEIGHBOURS 5
 
 typedef struct {
-    int q;                          /* bins kept (313 in the paper) */
+    int q;                          /* bins kept: 261 by this rule (the paper's
+                                       313 came from its own table) */
     float ab[CZ_QUANT_MAX_BINS][2]; /* bin centres */
     int grid[23][23];               /* bin index of grid cell, or -1 */
 } cz_quant;

@@ -5,10 +5,13 @@
  * spaces to a multiple of 8 when we write), then the data buffer; tensors are
  * row-major, little-endian, at data_offsets relative to the buffer start.
  *
- * The JSON is parsed with json-glib. json-glib keeps the last of duplicate
+ * The JSON is parsed with json-glib (1.6). It keeps the last of duplicate
  * keys, so duplicates are caught through its "object-member" signal; it also
- * accepts comments and single-quoted strings and recurses per nesting level,
- * so a pre-scan rejects those and bounds the depth before it runs. */
+ * accepts comments, single quotes and several top-level values, and recurses
+ * per nesting level, so a pre-scan rejects those and bounds the depth first.
+ * Integers above INT64_MAX come back negative from it and are rejected.
+ * Unlike the reference, gaps between tensor ranges are accepted (overlaps
+ * are not). */
 #include "safetensors.h"
 
 #include <errno.h>
@@ -40,19 +43,8 @@ struct cz_safetensors {
 
 /* ---- half and bfloat16 ---- */
 
-static inline uint32_t f32_bits(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    return u;
-}
-
-static inline float bits_f32(uint32_t u)
-{
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
+static inline uint32_t f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static inline float bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 
 uint16_t cz_f32_to_f16(float f)
 {
@@ -100,36 +92,25 @@ static inline float bf16_to_f32(uint16_t h) { return bits_f32((uint32_t)h << 16)
 
 /* ---- dtypes ---- */
 
-static const char *dtype_name(cz_dtype d)
-{
-    switch (d) {
-    case CZ_DTYPE_F32: return "F32";
-    case CZ_DTYPE_F16: return "F16";
-    case CZ_DTYPE_BF16: return "BF16";
-    case CZ_DTYPE_I64: return "I64";
-    }
-    return NULL;
-}
-
-static size_t dtype_size(cz_dtype d)
-{
-    switch (d) {
-    case CZ_DTYPE_F32: return 4;
-    case CZ_DTYPE_F16: case CZ_DTYPE_BF16: return 2;
-    case CZ_DTYPE_I64: return 8;
-    }
-    return 0;
-}
+static const struct {
+    const char *name;
+    size_t size;
+} dtypes[] = {
+    [CZ_DTYPE_F32] = {"F32", 4}, [CZ_DTYPE_F16] = {"F16", 2},
+    [CZ_DTYPE_BF16] = {"BF16", 2}, [CZ_DTYPE_I64] = {"I64", 8},
+};
+#define N_DTYPES (sizeof dtypes / sizeof dtypes[0])
 
 static bool dtype_parse(const char *s, cz_dtype *out)
 {
-    static const cz_dtype all[] = {CZ_DTYPE_F32, CZ_DTYPE_F16, CZ_DTYPE_BF16, CZ_DTYPE_I64};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
-        if (strcmp(s, dtype_name(all[i])) == 0) {
-            *out = all[i];
-            return true;
-        }
-    }
+    for (size_t i = 0; i < N_DTYPES; i++)
+        if (strcmp(s, dtypes[i].name) == 0) return *out = (cz_dtype)i, true;
+    return false;
+}
+
+static bool oom(cz_error *err)
+{
+    cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
     return false;
 }
 
@@ -146,15 +127,16 @@ void cz_safetensors_close(cz_safetensors *st)
     free(st);
 }
 
-/* Rejects what json-glib would accept beyond JSON (comments, single-quoted
- * strings, NUL) and nesting deeper than ST_MAX_DEPTH. */
+/* Rejects what json-glib 1.6 would accept beyond JSON (comments, single
+ * quotes, NUL, several top-level values, which it also leaks) and nesting
+ * deeper than ST_MAX_DEPTH: the header must be one object and whitespace. */
 static cz_status header_prescan(const char *h, size_t n, cz_error *err)
 {
     if (!g_utf8_validate(h, (gssize)n, NULL))
         return cz_error_set(err, CZ_STATUS_FORMAT_ERROR,
                             "header is not valid UTF-8 (or contains a NUL byte)");
     int depth = 0;
-    bool in_str = false;
+    bool in_str = false, done = false;
     for (size_t i = 0; i < n; i++) {
         char c = h[i];
         if (in_str) {
@@ -162,6 +144,10 @@ static cz_status header_prescan(const char *h, size_t n, cz_error *err)
             else if (c == '"') in_str = false;
             continue;
         }
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+        if (done || (depth == 0 && c != '{'))
+            return cz_error_set(err, CZ_STATUS_FORMAT_ERROR,
+                                "header is not a single JSON object (byte %zu)", i);
         if (c == '"') {
             in_str = true;
         } else if (c == '{' || c == '[') {
@@ -169,7 +155,7 @@ static cz_status header_prescan(const char *h, size_t n, cz_error *err)
                 return cz_error_set(err, CZ_STATUS_FORMAT_ERROR,
                                     "header JSON nests deeper than %d levels", ST_MAX_DEPTH);
         } else if (c == '}' || c == ']') {
-            depth--;
+            done = --depth == 0;
         } else if (c == '/' || c == '\'') {
             return cz_error_set(err, CZ_STATUS_FORMAT_ERROR,
                                 "header JSON: unexpected '%c' at byte %zu", c, i);
@@ -207,8 +193,8 @@ static bool json_uint(JsonNode *node, int64_t *out)
 #define FAIL(...) \
     do { cz_error_set(err, CZ_STATUS_FORMAT_ERROR, __VA_ARGS__); return false; } while (0)
 
-/* Fills t from one header entry; buf_size bounds the offsets. */
-static bool parse_tensor(cz_st_tensor *t, size_t *begin_out, const char *name, JsonNode *node,
+/* Fills t (but its name) from one header entry; buf_size bounds the offsets. */
+static bool parse_tensor(cz_st_tensor *t, const char *name, JsonNode *node,
                          const uint8_t *buf, size_t buf_size, cz_error *err)
 {
     if (!JSON_NODE_HOLDS_OBJECT(node)) FAIL("tensor \"%s\": entry is not a JSON object", name);
@@ -238,7 +224,7 @@ static bool parse_tensor(cz_st_tensor *t, size_t *begin_out, const char *name, J
             FAIL("tensor \"%s\": shape product overflows", name);
     }
     size_t nbytes;
-    if (!cz_size_mul(&nbytes, count, dtype_size(t->dtype)))
+    if (!cz_size_mul(&nbytes, count, dtypes[t->dtype].size))
         FAIL("tensor \"%s\": byte size overflows", name);
 
     JsonNode *on = json_object_get_member(o, "data_offsets");
@@ -258,7 +244,6 @@ static bool parse_tensor(cz_st_tensor *t, size_t *begin_out, const char *name, J
     t->count = count;
     t->nbytes = nbytes;
     t->data = buf + b;
-    *begin_out = (size_t)b;
     return true;
 }
 
@@ -267,32 +252,22 @@ static bool parse_metadata(cz_safetensors *st, JsonNode *node, cz_error *err)
     if (!JSON_NODE_HOLDS_OBJECT(node)) FAIL("__metadata__ is not a JSON object");
     JsonObject *o = json_node_get_object(node);
     GList *keys = json_object_get_members(o);
-    size_t n = g_list_length(keys);
-    st->meta = calloc(2 * n + 1, sizeof *st->meta);
-    if (!st->meta) {
-        g_list_free(keys);
-        cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory for %zu metadata entries", n);
-        return false;
-    }
-    for (GList *l = keys; l; l = l->next) {
+    bool ok = (st->meta = calloc(2 * g_list_length(keys) + 1, sizeof *st->meta)) || oom(err);
+    for (GList *l = keys; ok && l; l = l->next) {
         const char *k = l->data;
         JsonNode *v = json_object_get_member(o, k);
         if (!JSON_NODE_HOLDS_VALUE(v) || json_node_get_value_type(v) != G_TYPE_STRING) {
-            g_list_free(keys);
-            FAIL("__metadata__ \"%s\": value is not a string", k);
+            cz_error_set(err, CZ_STATUS_FORMAT_ERROR, "__metadata__ \"%s\": value is not a string", k);
+            ok = false;
+            break;
         }
-        char *kc = strdup(k), *vc = strdup(json_node_get_string(v));
-        st->meta[2 * st->n_meta] = kc;
-        st->meta[2 * st->n_meta + 1] = vc;
-        st->n_meta++;
-        if (!kc || !vc) {
-            g_list_free(keys);
-            cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory for metadata");
-            return false;
-        }
+        char **kv = &st->meta[2 * st->n_meta++];
+        kv[0] = strdup(k);
+        kv[1] = strdup(json_node_get_string(v));
+        if (!kv[0] || !kv[1]) ok = oom(err);
     }
     g_list_free(keys);
-    return true;
+    return ok;
 }
 
 typedef struct {
@@ -306,30 +281,27 @@ static int range_cmp(const void *a, const void *b)
     return x->end < y->end ? -1 : x->end > y->end;
 }
 
-static bool check_overlaps(cz_safetensors *st, const size_t *begins, cz_error *err)
+static bool check_overlaps(cz_safetensors *st, const uint8_t *buf, cz_error *err)
 {
     st_range *r = malloc((st->n ? st->n : 1) * sizeof *r);
-    if (!r) {
-        cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory for %zu tensors", st->n);
-        return false;
-    }
+    if (!r) return oom(err);
     size_t m = 0;
-    for (size_t i = 0; i < st->n; i++)
+    for (size_t i = 0; i < st->n; i++) {
+        size_t b = (size_t)((const uint8_t *)st->tensors[i].data - buf);
         if (st->tensors[i].nbytes) /* empty ranges overlap nothing */
-            r[m++] = (st_range){begins[i], begins[i] + st->tensors[i].nbytes, i};
-    qsort(r, m, sizeof *r, range_cmp);
-    for (size_t i = 1; i < m; i++) {
-        if (r[i].begin < r[i - 1].end) {
-            cz_error_set(err, CZ_STATUS_FORMAT_ERROR,
-                         "tensor \"%s\": data_offsets [%zu, %zu] overlap tensor \"%s\" [%zu, %zu]",
-                         st->tensors[r[i].idx].name, r[i].begin, r[i].end,
-                         st->tensors[r[i - 1].idx].name, r[i - 1].begin, r[i - 1].end);
-            free(r);
-            return false;
-        }
+            r[m++] = (st_range){b, b + st->tensors[i].nbytes, i};
     }
+    qsort(r, m, sizeof *r, range_cmp);
+    size_t bad = 0;
+    for (size_t i = 1; i < m && !bad; i++)
+        if (r[i].begin < r[i - 1].end) bad = i;
+    if (bad)
+        cz_error_set(err, CZ_STATUS_FORMAT_ERROR,
+                     "tensor \"%s\": data_offsets [%zu, %zu] overlap tensor \"%s\" [%zu, %zu]",
+                     st->tensors[r[bad].idx].name, r[bad].begin, r[bad].end,
+                     st->tensors[r[bad - 1].idx].name, r[bad - 1].begin, r[bad - 1].end);
     free(r);
-    return true;
+    return !bad;
 }
 
 /* Validates data [size] into st (tensors point into data). */
@@ -351,7 +323,6 @@ static bool parse_file(cz_safetensors *st, const uint8_t *data, size_t size, cz_
     g_signal_connect(parser, "object-member", G_CALLBACK(on_object_member), &ds);
     GError *gerr = NULL;
     bool ok = false;
-    size_t *begins = NULL;
     GList *names = NULL;
     if (!json_parser_load_from_data(parser, hdr, (gssize)hn, &gerr)) {
         cz_error_set(err, CZ_STATUS_FORMAT_ERROR, "header is not valid JSON: %s", gerr->message);
@@ -369,13 +340,7 @@ static bool parse_file(cz_safetensors *st, const uint8_t *data, size_t size, cz_
     }
     JsonObject *ro = json_node_get_object(root);
     names = json_object_get_members(ro);
-    size_t total = g_list_length(names);
-    st->tensors = calloc(total ? total : 1, sizeof *st->tensors);
-    begins = calloc(total ? total : 1, sizeof *begins);
-    if (!st->tensors || !begins) {
-        cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory for %zu tensors", total);
-        goto out;
-    }
+    if (!(st->tensors = calloc(g_list_length(names) + 1, sizeof *st->tensors)) && !oom(err)) goto out;
     for (GList *l = names; l; l = l->next) {
         const char *name = l->data;
         JsonNode *node = json_object_get_member(ro, name);
@@ -384,17 +349,13 @@ static bool parse_file(cz_safetensors *st, const uint8_t *data, size_t size, cz_
             continue;
         }
         cz_st_tensor *t = &st->tensors[st->n];
-        if (!parse_tensor(t, &begins[st->n], name, node, buf, buf_size, err)) goto out;
-        if (!(t->name = strdup(name))) {
-            cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
-            goto out;
-        }
+        if (!parse_tensor(t, name, node, buf, buf_size, err)) goto out;
+        if (!(t->name = strdup(name)) && !oom(err)) goto out;
         st->n++;
     }
-    ok = check_overlaps(st, begins, err);
+    ok = check_overlaps(st, buf, err);
 out:
     g_list_free(names);
-    free(begins);
     g_free(ds.dup);
     g_hash_table_destroy(ds.seen);
     g_object_unref(parser);
@@ -402,17 +363,18 @@ out:
 }
 #undef FAIL
 
-cz_safetensors *cz_safetensors_open_memory(const void *data, size_t size, cz_error *err)
+/* Validates data into a new result, which owns map (if not NULL) even when
+ * this fails. */
+static cz_safetensors *st_new(const void *data, size_t size, void *map, cz_error *err)
 {
-    if (!data && size) {
-        cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "NULL buffer");
-        return NULL;
-    }
     cz_safetensors *st = calloc(1, sizeof *st);
     if (!st) {
-        cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
+        if (map) munmap(map, size);
+        oom(err);
         return NULL;
     }
+    st->map = map;
+    st->map_size = size;
     if (!parse_file(st, data, size, err)) {
         cz_safetensors_close(st);
         return NULL;
@@ -420,47 +382,38 @@ cz_safetensors *cz_safetensors_open_memory(const void *data, size_t size, cz_err
     return st;
 }
 
+cz_safetensors *cz_safetensors_open_memory(const void *data, size_t size, cz_error *err)
+{
+    if (!data) {
+        cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "NULL buffer");
+        return NULL;
+    }
+    return st_new(data, size, NULL, err);
+}
+
 cz_safetensors *cz_safetensors_open(const char *path, cz_error *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
     struct stat sb;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: not a regular file", path);
-        close(fd);
+    if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: %s", path, fd < 0 ? strerror(errno) : "not a regular file");
+        if (fd >= 0) close(fd);
         return NULL;
     }
     size_t size = (size_t)sb.st_size;
-    void *map = NULL;
-    if (size > 0) {
-        map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (map == MAP_FAILED) {
-            cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: mmap: %s", path, strerror(errno));
-            close(fd);
-            return NULL;
-        }
-    }
+    /* mmap cannot map 0 bytes; an empty file still gets its error from the parser */
+    void *map = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+    int e = errno;
     close(fd);
-    cz_safetensors *st = calloc(1, sizeof *st);
-    if (!st) {
-        if (map) munmap(map, size);
-        cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
+    if (map == MAP_FAILED) {
+        cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: mmap: %s", path, strerror(e));
         return NULL;
     }
-    st->map = map;
-    st->map_size = size;
-    if (!parse_file(st, map, size, err)) {
-        /* prefix the path, keeping the parser's reason */
-        if (err) {
-            char reason[sizeof err->msg];
-            memcpy(reason, err->msg, sizeof reason);
-            cz_error_set(err, err->status, "%s: %s", path, reason);
-        }
-        cz_safetensors_close(st);
-        return NULL;
+    cz_safetensors *st = st_new(map ? map : (void *)"", size, map, err);
+    if (!st && err) { /* prefix the path to the parser's reason */
+        char reason[sizeof err->msg];
+        memcpy(reason, err->msg, sizeof reason);
+        cz_error_set(err, err->status, "%s: %s", path, reason);
     }
     return st;
 }
@@ -512,7 +465,7 @@ cz_status cz_st_tensor_read_f32(const cz_st_tensor *t, float *out, size_t count,
         break;
     }
     return cz_error_set(err, CZ_STATUS_UNSUPPORTED, "tensor \"%s\": dtype %s is not a float type",
-                        t->name, dtype_name(t->dtype) ? dtype_name(t->dtype) : "?");
+                        t->name, (unsigned)t->dtype < N_DTYPES ? dtypes[t->dtype].name : "?");
 }
 
 /* ---- writing ---- */
@@ -537,7 +490,7 @@ static bool write_tensor(int fd, const cz_st_entry *e, size_t count)
 {
     enum { CHUNK = 8192 };
     uint8_t tmp[CHUNK * 4];
-    size_t es = dtype_size(e->dtype);
+    size_t es = dtypes[e->dtype].size;
     for (size_t i = 0; i < count; i += CHUNK) {
         size_t k = count - i < CHUNK ? count - i : CHUNK;
         for (size_t j = 0; j < k; j++) {
@@ -554,9 +507,57 @@ static bool write_tensor(int fd, const cz_st_entry *e, size_t count)
     return true;
 }
 
-/* Checks the entries and builds the padded header; *counts gets element counts. */
-static cz_status build_header(const cz_st_entry *entries, size_t n, const char *const *meta,
-                              size_t *counts, char **json_out, size_t *len_out, cz_error *err)
+/* Validates what the caller asks to write; counts [n] gets element counts. */
+static cz_status check_entries(const cz_st_entry *entries, size_t n, const char *const *meta,
+                               size_t *counts, cz_error *err)
+{
+    const cz_status inval = CZ_STATUS_INVALID_ARGUMENT;
+    for (size_t i = 0; meta && meta[i]; i += 2) {
+        if (!meta[i + 1]) return cz_error_set(err, inval, "metadata \"%s\" has no value", meta[i]);
+        for (size_t j = 0; j < i; j += 2)
+            if (strcmp(meta[i], meta[j]) == 0)
+                return cz_error_set(err, inval, "metadata \"%s\" given twice", meta[i]);
+    }
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        const cz_st_entry *e = &entries[i];
+        const char *nm = e->name;
+        if (!nm || strcmp(nm, "__metadata__") == 0)
+            return cz_error_set(err, inval, "tensor %zu: invalid name \"%s\"", i, nm ? nm : "(null)");
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(entries[j].name, nm) == 0)
+                return cz_error_set(err, inval, "tensor \"%s\": name given twice", nm);
+        if (e->dtype != CZ_DTYPE_F32 && e->dtype != CZ_DTYPE_F16 && e->dtype != CZ_DTYPE_BF16)
+            return cz_error_set(err, CZ_STATUS_UNSUPPORTED,
+                                "tensor \"%s\": can only write F32, F16 or BF16 from float data", nm);
+        if (e->ndim < 0 || e->ndim > CZ_ST_MAX_DIMS)
+            return cz_error_set(err, inval, "tensor \"%s\": ndim %d", nm, e->ndim);
+        size_t count = 1, nbytes;
+        for (int d = 0; d < e->ndim; d++)
+            if (e->shape[d] < 0 || (uint64_t)e->shape[d] > SIZE_MAX ||
+                !cz_size_mul(&count, count, (size_t)e->shape[d]))
+                return cz_error_set(err, inval, "tensor \"%s\": bad or overflowing shape[%d]", nm, d);
+        if (!cz_size_mul(&nbytes, count, dtypes[e->dtype].size) || !cz_size_add(&total, total, nbytes) ||
+            total > (size_t)INT64_MAX)
+            return cz_error_set(err, inval, "tensor \"%s\": size overflows", nm);
+        if (count && !e->data) return cz_error_set(err, inval, "tensor \"%s\": NULL data", nm);
+        counts[i] = count;
+    }
+    return CZ_STATUS_OK;
+}
+
+static void add_int_array(JsonBuilder *b, const char *name, const int64_t *v, int n)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_begin_array(b);
+    for (int i = 0; i < n; i++) json_builder_add_int_value(b, v[i]);
+    json_builder_end_array(b);
+}
+
+/* The 8-byte size and the JSON, padded with spaces so the data starts at a
+ * multiple of 8 as the reference writer does. NULL when out of memory. */
+static char *build_header(const cz_st_entry *entries, size_t n, const char *const *meta,
+                          const size_t *counts, size_t *len_out)
 {
     JsonBuilder *b = json_builder_new();
     json_builder_begin_object(b);
@@ -564,84 +565,23 @@ static cz_status build_header(const cz_st_entry *entries, size_t n, const char *
         json_builder_set_member_name(b, "__metadata__");
         json_builder_begin_object(b);
         for (size_t i = 0; meta[i]; i += 2) {
-            if (!meta[i + 1]) {
-                g_object_unref(b);
-                return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT,
-                                    "metadata \"%s\" has no value (odd-length list)", meta[i]);
-            }
-            for (size_t j = 0; j < i; j += 2) {
-                if (strcmp(meta[i], meta[j]) == 0) {
-                    g_object_unref(b);
-                    return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT,
-                                        "metadata \"%s\" given twice", meta[i]);
-                }
-            }
             json_builder_set_member_name(b, meta[i]);
             json_builder_add_string_value(b, meta[i + 1]);
         }
         json_builder_end_object(b);
     }
     size_t off = 0;
-    cz_status s = CZ_STATUS_OK;
-    for (size_t i = 0; i < n && s == CZ_STATUS_OK; i++) {
+    for (size_t i = 0; i < n; i++) {
         const cz_st_entry *e = &entries[i];
-        const char *nm = e->name ? e->name : "(null)";
-        size_t count = 1, nbytes, end;
-        if (!e->name || strcmp(e->name, "__metadata__") == 0) {
-            s = cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "tensor %zu: invalid name \"%s\"", i, nm);
-            break;
-        }
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(entries[j].name, e->name) == 0)
-                s = cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "tensor \"%s\": name given twice", nm);
-        if (s) break;
-        if (e->dtype != CZ_DTYPE_F32 && e->dtype != CZ_DTYPE_F16 && e->dtype != CZ_DTYPE_BF16) {
-            s = cz_error_set(err, CZ_STATUS_UNSUPPORTED,
-                             "tensor \"%s\": can only write F32, F16 or BF16 from float data", nm);
-            break;
-        }
-        if (e->ndim < 0 || e->ndim > CZ_ST_MAX_DIMS) {
-            s = cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "tensor \"%s\": ndim %d", nm, e->ndim);
-            break;
-        }
-        for (int d = 0; d < e->ndim; d++) {
-            if (e->shape[d] < 0 || (uint64_t)e->shape[d] > SIZE_MAX ||
-                !cz_size_mul(&count, count, (size_t)e->shape[d])) {
-                s = cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT,
-                                 "tensor \"%s\": bad or overflowing shape[%d]", nm, d);
-                break;
-            }
-        }
-        if (s) break;
-        if (!cz_size_mul(&nbytes, count, dtype_size(e->dtype)) || !cz_size_add(&end, off, nbytes) ||
-            end > (size_t)INT64_MAX) {
-            s = cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "tensor \"%s\": size overflows", nm);
-            break;
-        }
-        if (count && !e->data) {
-            s = cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "tensor \"%s\": NULL data", nm);
-            break;
-        }
-        counts[i] = count;
+        size_t end = off + counts[i] * dtypes[e->dtype].size; /* checked above */
         json_builder_set_member_name(b, e->name);
         json_builder_begin_object(b);
         json_builder_set_member_name(b, "dtype");
-        json_builder_add_string_value(b, dtype_name(e->dtype));
-        json_builder_set_member_name(b, "shape");
-        json_builder_begin_array(b);
-        for (int d = 0; d < e->ndim; d++) json_builder_add_int_value(b, e->shape[d]);
-        json_builder_end_array(b);
-        json_builder_set_member_name(b, "data_offsets");
-        json_builder_begin_array(b);
-        json_builder_add_int_value(b, (gint64)off);
-        json_builder_add_int_value(b, (gint64)end);
-        json_builder_end_array(b);
+        json_builder_add_string_value(b, dtypes[e->dtype].name);
+        add_int_array(b, "shape", e->shape, e->ndim);
+        add_int_array(b, "data_offsets", (const int64_t[]){(int64_t)off, (int64_t)end}, 2);
         json_builder_end_object(b);
         off = end;
-    }
-    if (s) {
-        g_object_unref(b);
-        return s;
     }
     json_builder_end_object(b);
     JsonNode *root = json_builder_get_root(b);
@@ -652,20 +592,31 @@ static cz_status build_header(const cz_st_entry *entries, size_t n, const char *
     g_object_unref(gen);
     json_node_unref(root);
     g_object_unref(b);
-    size_t padded = (len + 7) & ~(size_t)7; /* the data buffer starts 8-aligned */
+    size_t padded = (len + 7) & ~(size_t)7;
     char *out = malloc(8 + padded);
-    if (!out) {
-        g_free(txt);
-        return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory for the header");
+    if (out) {
+        uint64_t hn = padded;
+        memcpy(out, &hn, 8);
+        memcpy(out + 8, txt, len);
+        memset(out + 8 + len, ' ', padded - len);
+        *len_out = 8 + padded;
     }
-    uint64_t hn = padded;
-    memcpy(out, &hn, 8);
-    memcpy(out + 8, txt, len);
-    memset(out + 8 + len, ' ', padded - len);
     g_free(txt);
-    *json_out = out;
-    *len_out = 8 + padded;
-    return CZ_STATUS_OK;
+    return out;
+}
+
+/* Makes a rename in path's directory durable. */
+static cz_status sync_dir(const char *path, cz_error *err)
+{
+    char *dir = g_path_get_dirname(path);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    cz_status s = CZ_STATUS_OK;
+    if (dfd < 0 || (fsync(dfd) != 0 && errno != EINVAL)) /* EINVAL: no dir fsync here */
+        s = cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: written, but syncing directory %s failed: %s",
+                         path, dir, strerror(errno));
+    if (dfd >= 0) close(dfd);
+    g_free(dir);
+    return s;
 }
 
 cz_status cz_safetensors_write(const char *path, const cz_st_entry *entries, size_t n,
@@ -673,55 +624,42 @@ cz_status cz_safetensors_write(const char *path, const cz_st_entry *entries, siz
 {
     if (!path || (!entries && n))
         return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "NULL path or entries");
-    size_t *counts = calloc(n ? n : 1, sizeof *counts);
+    size_t *counts = calloc(n + 1, sizeof *counts), hdr_len = 0;
     if (!counts) return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
-    char *hdr = NULL, *tmp = NULL, *dir = NULL;
-    size_t hdr_len = 0;
+    char *hdr = NULL, *tmp = NULL; /* tmp set: a temporary file to remove */
     int fd = -1;
-    cz_status s = build_header(entries, n, meta, counts, &hdr, &hdr_len, err);
-    if (s) goto out;
-
-    tmp = g_strdup_printf("%s.tmp.XXXXXX", path);
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        s = cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: cannot create a temporary file: %s", path,
-                         strerror(errno));
-        g_free(tmp);
-        tmp = NULL; /* nothing to remove */
-        goto out;
+    cz_status s = check_entries(entries, n, meta, counts, err);
+    if (!s && !(hdr = build_header(entries, n, meta, counts, &hdr_len)))
+        s = cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory for the header");
+    if (!s) {
+        tmp = g_strdup_printf("%s.tmp.XXXXXX", path);
+        if ((fd = mkstemp(tmp)) < 0) {
+            s = cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: cannot create a temporary file: %s", path,
+                             strerror(errno));
+            g_free(tmp);
+            tmp = NULL;
+        }
     }
-    bool ok = fchmod(fd, 0644) == 0 && write_all(fd, hdr, hdr_len);
-    for (size_t i = 0; ok && i < n; i++) ok = write_tensor(fd, &entries[i], counts[i]);
-    if (ok) ok = fsync(fd) == 0;
-    int e = errno;
-    if (close(fd) != 0 && ok) {
-        ok = false;
-        e = errno;
+    if (!s) {
+        bool ok = fchmod(fd, 0644) == 0 && write_all(fd, hdr, hdr_len);
+        for (size_t i = 0; ok && i < n; i++) ok = write_tensor(fd, &entries[i], counts[i]);
+        ok = ok && fsync(fd) == 0;
+        int e = errno;
+        if (close(fd) != 0 && ok) ok = false, e = errno;
+        if (!ok) {
+            s = cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: writing %s: %s", path, tmp, strerror(e));
+        } else if (rename(tmp, path) != 0) {
+            s = cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: rename from %s: %s", path, tmp, strerror(errno));
+        } else {
+            g_free(tmp);
+            tmp = NULL;
+            s = sync_dir(path, err);
+        }
     }
-    fd = -1;
-    if (!ok) {
-        s = cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: writing %s: %s", path, tmp, strerror(e));
-        goto out;
-    }
-    if (rename(tmp, path) != 0) {
-        s = cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: rename from %s: %s", path, tmp, strerror(errno));
-        goto out;
-    }
-    g_free(tmp);
-    tmp = NULL; /* renamed: nothing to remove */
-    /* Make the rename itself durable. */
-    dir = g_path_get_dirname(path);
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || (fsync(dfd) != 0 && errno != EINVAL))
-        s = cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: written, but syncing directory %s failed: %s",
-                         path, dir, strerror(errno));
-    if (dfd >= 0) close(dfd);
-out:
     if (tmp) {
         unlink(tmp);
         g_free(tmp);
     }
-    g_free(dir);
     free(hdr);
     free(counts);
     return s;

@@ -9,8 +9,9 @@ int ct_cmd_lr_find(int argc, char **argv);
 int ct_cmd_eval(int argc, char **argv);
 int ct_cmd_colorize(int argc, char **argv);
 
-/* Starts GEGL (and babl) once for the commands that read photos; main
- * calls gegl_exit at the end when it was started. */
+/* Starts GEGL (and babl) once for the commands that read photos (in
+ * image.c); ct_gegl_exit ends it if it was started. */
 void ct_gegl_init(void);
+void ct_gegl_exit(void);
 
 #endif

@@ -10,7 +10,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "commands.h"
 #include "util.h"
+
+/* GEGL is process-wide; main owns its lifetime through these two. */
+static bool gegl_started;
+
+void ct_gegl_init(void)
+{
+    if (gegl_started) return;
+    gegl_init(NULL, NULL);
+    gegl_started = true;
+}
+
+void ct_gegl_exit(void)
+{
+    if (gegl_started) gegl_exit();
+    gegl_started = false;
+}
 
 static bool read_whole(const char *path, unsigned char **data, size_t *size,
                        char *why, size_t n)

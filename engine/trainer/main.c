@@ -1,22 +1,12 @@
 /* main.c: corolization-train's entry point: dispatch to a subcommand.
  * Each subcommand parses its own options (getopt_long), answers --help, and
  * returns 0 on success, 1 on failure, 2 on bad usage. */
-#include <gegl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
 #include "util.h"
-
-static bool gegl_started;
-
-void ct_gegl_init(void)
-{
-    if (gegl_started) return;
-    gegl_init(NULL, NULL);
-    gegl_started = true;
-}
 
 static void usage(FILE *f)
 {
@@ -59,7 +49,7 @@ int main(int argc, char **argv)
             /* The subcommand sees argv[0] = its name, as getopt expects. */
             int rc = cmds[i].fn(argc - 1, argv + 1);
             fflush(stdout);
-            if (gegl_started) gegl_exit();
+            ct_gegl_exit();
             return rc;
         }
     }

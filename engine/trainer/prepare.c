@@ -104,7 +104,7 @@ static void prepare_help(void)
            "\n"
            "  -o, --output FILE        dataset to write (atomically)\n"
            "  -s, --size N             side in pixels (8..4096, e.g. 176)\n"
-           "      --gray-threshold C   skip photos whose mean chroma is below C (default 2)\n"
+           "      --gray-threshold C   skip photos whose mean chroma is below C (default 1)\n"
            "      --limit N            stop after N usable photos (0 = all)\n"
            "  -q, --quiet              no per-photo progress\n"
            "  -h, --help               this text\n"
@@ -121,7 +121,7 @@ int ct_cmd_prepare(int argc, char **argv)
         {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *out = NULL;
     int size = 0;
-    double gray = 2.0;
+    double gray = 1.0;
     long limit = 0;
     bool quiet = false;
     int c;

@@ -12,8 +12,9 @@
 #include "cz.h"
 
 /* Exit status for scripts: 0 success, 1 runtime failure (I/O, bad data),
- * 2 usage error (bad arguments). */
-enum { CT_EXIT_OK = 0, CT_EXIT_FAILURE = 1, CT_EXIT_USAGE = 2 };
+ * 2 usage error (bad arguments), 3 training stopped early (signal or
+ * --time-limit) after saving its checkpoint. */
+enum { CT_EXIT_OK = 0, CT_EXIT_FAILURE = 1, CT_EXIT_USAGE = 2, CT_EXIT_STOPPED = 3 };
 
 void ct_die(const char *file, int line, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 4, 5), noreturn));

@@ -1,0 +1,262 @@
+/* loader.c: the batch producer thread and its ring (see loader.h). */
+#include "loader.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quant.h"
+#include "rng.h"
+#include "util.h"
+
+#define SOFT_SIGMA 5.0f
+
+struct ct_loader {
+    const ct_dataset *ds;
+    cz_model *m;
+    int B, S, N, q, th, tw; /* target (logits) resolution th x tw for classifier models */
+    bool logits, augment;
+    uint64_t seed;
+    int nslots;
+    ct_batch *slots;
+    bool *ready;
+    long next_fill, next_take;
+    int taken; /* slot handed to the consumer, -1 none */
+    bool stop;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    double wait;
+    /* producer scratch */
+    float *L, *ab, *abs_lo;
+    int *idx;
+    float *wt;
+    uint32_t *perm;
+    long perm_epoch;
+};
+
+static uint64_t mix(uint64_t a, uint64_t b)
+{
+    uint64_t s = a ^ (b * 0xD1B54A32D192ED03ull);
+    return cz_rng_next(&s);
+}
+
+static void make_perm(ct_loader *ld, long epoch)
+{
+    uint32_t n = ld->ds->count;
+    for (uint32_t i = 0; i < n; i++) ld->perm[i] = i;
+    uint64_t r = mix(ld->seed ^ 0x5EEDull, (uint64_t)epoch);
+    for (uint32_t i = n - 1; i > 0; i--) {
+        uint32_t j = cz_rng_below(&r, i + 1), t = ld->perm[i];
+        ld->perm[i] = ld->perm[j];
+        ld->perm[j] = t;
+    }
+    ld->perm_epoch = epoch;
+}
+
+void ct_loader_fill(ct_loader *ld, ct_batch *b, long step)
+{
+    const int S = ld->S, N = ld->N;
+    const size_t ss = (size_t)S * S, nn = (size_t)N * N, thw = (size_t)ld->th * ld->tw;
+    uint64_t r = mix(ld->seed, (uint64_t)step);
+    b->step = step;
+    for (int j = 0; j < ld->B; j++) {
+        uint64_t g = (uint64_t)step * ld->B + j;
+        long epoch = (long)(g / ld->ds->count);
+        uint32_t idx;
+        if (ld->augment) {
+            if (epoch != ld->perm_epoch) make_perm(ld, epoch);
+            idx = ld->perm[g % ld->ds->count];
+        } else {
+            idx = (uint32_t)(g % ld->ds->count);
+        }
+        ct_dataset_get(ld->ds, idx, ld->L, ld->ab);
+        int ox = (N - S) / 2, oy = (N - S) / 2;
+        bool flip = false;
+        if (ld->augment) {
+            ox = (int)cz_rng_below(&r, (uint32_t)(N - S + 1));
+            oy = (int)cz_rng_below(&r, (uint32_t)(N - S + 1));
+            flip = cz_rng_uniform(&r) < 0.5f;
+        }
+        float *L = b->L + j * ss, *ab = b->ab + 2 * j * ss;
+        for (int y = 0; y < S; y++)
+            for (int x = 0; x < S; x++) {
+                size_t src = (size_t)(y + oy) * N + (size_t)(flip ? S - 1 - x : x) + ox;
+                size_t dst = (size_t)y * S + x;
+                L[dst] = ld->L[src];
+                ab[dst] = ld->ab[src];
+                ab[ss + dst] = ld->ab[nn + src];
+            }
+        b->labels[j] = ct_dataset_label(ld->ds, idx);
+        if (ld->logits) {
+            /* ab averaged over each f x f cell of the logits grid. */
+            int fy = S / ld->th, fx = S / ld->tw;
+            for (int ty = 0; ty < ld->th; ty++)
+                for (int tx = 0; tx < ld->tw; tx++) {
+                    float sa = 0, sb = 0;
+                    for (int y = ty * fy; y < (ty + 1) * fy; y++)
+                        for (int x = tx * fx; x < (tx + 1) * fx; x++) {
+                            sa += ab[(size_t)y * S + x];
+                            sb += ab[ss + (size_t)y * S + x];
+                        }
+                    ld->abs_lo[(size_t)ty * ld->tw + tx] = sa / (fx * fy);
+                    ld->abs_lo[thw + (size_t)ty * ld->tw + tx] = sb / (fx * fy);
+                }
+            const cz_quant *qt = cz_model_get_quant(ld->m);
+            const float *cw = cz_model_get_class_weights(ld->m);
+            cz_quant_encode_sparse(ld->idx, ld->wt, ld->abs_lo, (int)thw, SOFT_SIGMA, qt);
+            float *t = b->target + (size_t)j * ld->q * thw, *w = b->weight + j * thw;
+            memset(t, 0, (size_t)ld->q * thw * sizeof(float));
+            for (size_t p = 0; p < thw; p++) {
+                int best = 0;
+                for (int k = 0; k < CZ_QUANT_NEIGHBOURS; k++) {
+                    t[(size_t)ld->idx[p * CZ_QUANT_NEIGHBOURS + k] * thw + p] +=
+                        ld->wt[p * CZ_QUANT_NEIGHBOURS + k];
+                    if (ld->wt[p * CZ_QUANT_NEIGHBOURS + k] > ld->wt[p * CZ_QUANT_NEIGHBOURS + best])
+                        best = k;
+                }
+                w[p] = cw[ld->idx[p * CZ_QUANT_NEIGHBOURS + best]];
+            }
+        } else {
+            cz_model_ab_to_target(ld->m, b->target + 2 * j * ss, ab, 2 * ss);
+        }
+    }
+}
+
+static void *producer(void *arg)
+{
+    ct_loader *ld = arg;
+    pthread_mutex_lock(&ld->mu);
+    for (;;) {
+        int slot = (int)(ld->next_fill % ld->nslots);
+        while (!ld->stop && (ld->ready[slot] || slot == ld->taken ||
+                             ld->next_fill >= ld->next_take + ld->nslots))
+            pthread_cond_wait(&ld->cv, &ld->mu);
+        if (ld->stop) break;
+        long step = ld->next_fill;
+        pthread_mutex_unlock(&ld->mu);
+        ct_loader_fill(ld, &ld->slots[slot], step);
+        pthread_mutex_lock(&ld->mu);
+        ld->ready[slot] = true;
+        ld->next_fill++;
+        pthread_cond_broadcast(&ld->cv);
+    }
+    pthread_mutex_unlock(&ld->mu);
+    return NULL;
+}
+
+ct_loader *ct_loader_new(const ct_dataset *ds, cz_model *m, int batch, uint64_t seed,
+                         long first_step, bool augment, int slots)
+{
+    ct_loader *ld = callocCheck(1, sizeof *ld);
+    const cz_model_config *cfg = cz_model_get_config(m);
+    ld->ds = ds;
+    ld->m = m;
+    ld->B = batch;
+    ld->S = cfg->size;
+    ld->N = (int)ds->size;
+    if (ld->S > ld->N)
+        ct_die(__FILE__, __LINE__, "prepare the data at --size of at least the model's size",
+               "the model's size %d exceeds the dataset's photos (%d px)", ld->S, ld->N);
+    ld->logits = cz_model_get_output_kind(m) == CZ_OUTPUT_LOGITS;
+    ld->augment = augment;
+    ld->seed = seed;
+    ld->nslots = slots < 2 ? 2 : slots;
+    ld->th = ld->tw = 1;
+    if (ld->logits) {
+        cz_net *net = cz_model_get_net(m);
+        int c;
+        cz_net_node_shape(net, cz_model_get_output_node(m), &c, &ld->th, &ld->tw);
+        ld->q = c;
+        if (ld->S % ld->th || ld->S % ld->tw)
+            ct_die(__FILE__, __LINE__, NULL, "logits %dx%d do not divide the input %d", ld->th, ld->tw, ld->S);
+    }
+    size_t ss = (size_t)ld->S * ld->S, nn = (size_t)ld->N * ld->N, thw = (size_t)ld->th * ld->tw;
+    size_t tcount = ld->logits ? ct_size3((size_t)batch, (size_t)ld->q, thw) : ct_size3((size_t)batch, 2, ss);
+    ld->slots = callocCheck((size_t)ld->nslots, sizeof *ld->slots);
+    ld->ready = callocCheck((size_t)ld->nslots, sizeof *ld->ready);
+    for (int i = 0; i < ld->nslots; i++) {
+        ct_batch *b = &ld->slots[i];
+        b->L = mallocCheck(ct_size3((size_t)batch, ss, sizeof(float)));
+        b->ab = mallocCheck(ct_size3((size_t)batch, 2 * ss, sizeof(float)));
+        b->target = mallocCheck(ct_size3(tcount, 1, sizeof(float)));
+        b->weight = mallocCheck(ct_size3((size_t)batch, thw, sizeof(float)));
+        b->labels = mallocCheck((size_t)batch * sizeof(int));
+    }
+    ld->L = mallocCheck(ct_size3(nn, 3, sizeof(float)));
+    ld->ab = ld->L + nn;
+    ld->abs_lo = mallocCheck(ct_size3(thw, 2, sizeof(float)));
+    ld->idx = mallocCheck(ct_size3(thw, CZ_QUANT_NEIGHBOURS, sizeof(int)));
+    ld->wt = mallocCheck(ct_size3(thw, CZ_QUANT_NEIGHBOURS, sizeof(float)));
+    ld->perm = mallocCheck(ct_size3(ds->count, 1, sizeof(uint32_t)));
+    ld->perm_epoch = -1;
+    ld->next_fill = ld->next_take = first_step;
+    ld->taken = -1;
+    pthread_mutex_init(&ld->mu, NULL);
+    pthread_cond_init(&ld->cv, NULL);
+    if (pthread_create(&ld->thread, NULL, producer, ld) != 0)
+        ct_die(__FILE__, __LINE__, NULL, "cannot start the loader thread");
+    return ld;
+}
+
+const ct_batch *ct_loader_next(ct_loader *ld)
+{
+    double t0 = ct_now();
+    pthread_mutex_lock(&ld->mu);
+    if (ld->taken >= 0) {
+        ld->ready[ld->taken] = false;
+        ld->taken = -1;
+        ld->next_take++;
+        pthread_cond_broadcast(&ld->cv);
+    }
+    int slot = (int)(ld->next_take % ld->nslots);
+    while (!ld->ready[slot]) pthread_cond_wait(&ld->cv, &ld->mu);
+    ld->taken = slot;
+    pthread_mutex_unlock(&ld->mu);
+    ld->wait += ct_now() - t0;
+    return &ld->slots[slot];
+}
+
+double ct_loader_wait_seconds(const ct_loader *ld) { return ld->wait; }
+
+void ct_loader_free(ct_loader *ld)
+{
+    if (!ld) return;
+    pthread_mutex_lock(&ld->mu);
+    ld->stop = true;
+    pthread_cond_broadcast(&ld->cv);
+    pthread_mutex_unlock(&ld->mu);
+    pthread_join(ld->thread, NULL);
+    pthread_mutex_destroy(&ld->mu);
+    pthread_cond_destroy(&ld->cv);
+    for (int i = 0; i < ld->nslots; i++) {
+        free(ld->slots[i].L);
+        free(ld->slots[i].ab);
+        free(ld->slots[i].target);
+        free(ld->slots[i].weight);
+        free(ld->slots[i].labels);
+    }
+    free(ld->slots);
+    free(ld->ready);
+    free(ld->L);
+    free(ld->abs_lo);
+    free(ld->idx);
+    free(ld->wt);
+    free(ld->perm);
+    free(ld);
+}
+
+void ct_set_rebalancing(cz_model *m, const ct_dataset *ds, float lambda)
+{
+    const cz_quant *qt = cz_model_get_quant(m);
+    if (!qt) return;
+    double *counts = callocCheck((size_t)qt->q, sizeof(double));
+    for (int ia = 0; ia < CT_DATASET_HIST; ia++)
+        for (int ib = 0; ib < CT_DATASET_HIST; ib++) {
+            uint64_t c = ds->hist[ia * CT_DATASET_HIST + ib];
+            if (c) counts[cz_quant_nearest(qt, (float)(ia - 128), (float)(ib - 128))] += (double)c;
+        }
+    cz_quant_weights(cz_model_get_prior(m), cz_model_get_class_weights(m), counts, SOFT_SIGMA,
+                     lambda, qt);
+    free(counts);
+}

@@ -1,0 +1,48 @@
+/* loader.h: training batches from a background thread.
+ *
+ * One producer thread fills a small ring of batches ahead of the training
+ * loop: random crops of side S from the N x N photos, random horizontal
+ * flips, and the loss targets (soft-encoded ab with rebalancing weights for
+ * classifier models, the regression encoding for ab models). The batch of
+ * step s depends only on (seed, s): photo order is a fresh permutation per
+ * epoch, seeded by (seed, epoch), and crops/flips by (seed, s). So a resumed
+ * run sees exactly the batches an unbroken run would, with no RNG state to
+ * save beyond the seed and step.
+ * Layouts: L [B, S*S] (0..100), ab [B, 2, S*S], target [B, Q, h*w] (logits
+ * resolution) or [B, 2, S*S], weight [B, h*w], labels [B]. */
+#ifndef CT_LOADER_H
+#define CT_LOADER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dataset.h"
+#include "model.h"
+
+typedef struct {
+    long step;
+    float *L, *ab, *target, *weight;
+    int *labels;
+} ct_batch;
+
+typedef struct ct_loader ct_loader;
+
+/* For the model m (read only from the loader thread: quant, prior weights,
+ * encodings), crop side S = the model's size. augment false: centre crops,
+ * no flips, photos in order (validation). Starts producing at first_step. */
+ct_loader *ct_loader_new(const ct_dataset *ds, cz_model *m, int batch, uint64_t seed,
+                         long first_step, bool augment, int slots);
+/* The next step's batch; valid until the next call. Blocks until ready. */
+const ct_batch *ct_loader_next(ct_loader *ld);
+/* Seconds the consumer spent waiting for batches (loader too slow). */
+double ct_loader_wait_seconds(const ct_loader *ld);
+void ct_loader_free(ct_loader *ld);
+
+/* Fills one batch synchronously (the producer's own routine, for tests). */
+void ct_loader_fill(ct_loader *ld, ct_batch *b, long step);
+
+/* Class counts [Q] from the dataset's ab histogram (each 1-unit cell to its
+ * nearest bin), then prior and rebalancing weights into the model. */
+void ct_set_rebalancing(cz_model *m, const ct_dataset *ds, float lambda);
+
+#endif

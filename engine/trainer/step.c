@@ -1,0 +1,191 @@
+/* step.c: the per-architecture training step (see step.h). */
+#include "step.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loss.h"
+#include "util.h"
+
+#define ADAM_EPS 1e-8f
+
+/* The discriminator's input and output: the model API gives its net but not
+ * its node ids; arch_pix2pix.c builds the input first and the output last,
+ * and the checks below catch a change of that layout. */
+static void find_disc_nodes(ct_trainer *t)
+{
+    int c, h, w;
+    t->din = 0;
+    cz_net_node_shape(t->disc, t->din, &c, &h, &w);
+    if (c != 3 || h != t->S || w != t->S)
+        ct_die(__FILE__, __LINE__, "model.h needs discriminator node getters",
+               "unexpected discriminator input %dx%dx%d", c, h, w);
+    /* C64 (s2) - C128 (s2, bn) - C256 (s2, bn) - C512 (s1, bn), each with a
+     * LeakyReLU, then the 1-channel conv: nodes 1 + 2 + 3 * 3 = 12. */
+    t->dout = 12;
+    cz_net_node_shape(t->disc, t->dout, &c, &h, &w);
+    int expect = t->S / 8 - 2;
+    if (c != 1 || h != expect || w != expect)
+        ct_die(__FILE__, __LINE__, "model.h needs discriminator node getters",
+               "unexpected discriminator output %dx%dx%d", c, h, w);
+    t->dout_n = (size_t)t->B * h * w;
+}
+
+void ct_trainer_init(ct_trainer *t, cz_model *m, int batch, float weight_decay)
+{
+    memset(t, 0, sizeof *t);
+    cz_error err = {0};
+    t->m = m;
+    t->net = cz_model_get_net(m);
+    t->disc = cz_model_get_discriminator(m);
+    t->in = cz_model_get_input_node(m);
+    t->gin = cz_model_get_global_input_node(m);
+    t->out = cz_model_get_output_node(m);
+    t->cls = cz_model_get_class_node(m);
+    t->kind = cz_model_get_output_kind(m);
+    t->B = batch;
+    t->S = cz_model_get_config(m)->size;
+    t->classes = cz_model_get_config(m)->classes;
+    t->beta1 = t->disc ? 0.5f : 0.9f;
+    t->beta2 = 0.999f;
+    t->weight_decay = weight_decay;
+    t->l1_weight = 100.0f;
+    t->cls_weight = 1.0f / 300.0f;
+    statusCheck(cz_net_set_batch(t->net, batch, true, &err), &err);
+    int c, h, w;
+    cz_net_node_shape(t->net, t->out, &c, &h, &w);
+    t->q = c;
+    t->thw = h * w;
+    t->scratch = mallocCheck(ct_size3((size_t)batch, 2 * (size_t)t->S, (size_t)t->S * sizeof(float)));
+    if (t->disc) {
+        statusCheck(cz_net_set_batch(t->disc, batch, true, &err), &err);
+        cz_net_set_input_grad(t->disc, true);
+        find_disc_nodes(t);
+        for (int i = 0; i < cz_net_param_count(t->disc); i++)
+            t->dsave_n += cz_net_param(t->disc, i)->count;
+        t->dsave = mallocCheck(ct_size3(t->dsave_n, 1, sizeof(float)));
+    }
+}
+
+void ct_trainer_free(ct_trainer *t)
+{
+    free(t->scratch);
+    free(t->dsave);
+    memset(t, 0, sizeof *t);
+}
+
+static void scale(float *x, size_t n, float s)
+{
+    for (size_t i = 0; i < n; i++) x[i] *= s;
+}
+
+/* Discriminator input: channel 0 encoded L, channels 1-2 the ab encoding. */
+static void disc_input(ct_trainer *t, const float *encL, const float *ab_t)
+{
+    float *x = cz_net_data(t->disc, t->din);
+    size_t ss = (size_t)t->S * t->S;
+    for (int j = 0; j < t->B; j++) {
+        memcpy(x + 3 * j * ss, encL + j * ss, ss * sizeof(float));
+        memcpy(x + (3 * j + 1) * ss, ab_t + 2 * j * ss, 2 * ss * sizeof(float));
+    }
+}
+
+static void disc_grad_save(ct_trainer *t, bool restore_add)
+{
+    size_t k = 0;
+    for (int i = 0; i < cz_net_param_count(t->disc); i++) {
+        cz_param *p = cz_net_param(t->disc, i);
+        if (p->grad)
+            for (size_t e = 0; e < p->count; e++) {
+                if (restore_add) p->grad[e] += t->dsave[k + e];
+                else t->dsave[k + e] = p->grad[e];
+            }
+        k += p->count;
+    }
+}
+
+ct_losses ct_trainer_step(ct_trainer *t, const ct_batch *b, float lr, long step)
+{
+    ct_losses r = {0};
+    const size_t ss = (size_t)t->S * t->S, n_in = (size_t)t->B * ss;
+    float *x = cz_net_data(t->net, t->in);
+    cz_model_encode_input(t->m, x, b->L, n_in);
+    if (t->gin >= 0 && t->gin != t->in) memcpy(cz_net_data(t->net, t->gin), x, n_in * sizeof(float));
+    cz_net_zero_grad(t->net);
+    cz_net_forward(t->net);
+    float *out = cz_net_data(t->net, t->out), *dout = cz_net_grad(t->net, t->out);
+    if (t->kind == CZ_OUTPUT_LOGITS) {
+        r.loss = cz_loss_soft_ce(dout, out, b->target, b->weight, t->B, t->q, t->thw);
+    } else if (!t->disc) {
+        r.loss = cz_loss_l2(dout, out, b->target, 2 * n_in);
+    } else {
+        /* Discriminator: fake at label 0, real at label 1, each half weight. */
+        cz_net *d = t->disc;
+        float *dl = cz_net_data(d, t->dout), *dg = cz_net_grad(d, t->dout);
+        cz_net_zero_grad(d);
+        disc_input(t, x, out);
+        cz_net_forward(d);
+        double lf = cz_loss_bce_logits(dg, dl, 0.0f, t->dout_n);
+        scale(dg, t->dout_n, 0.5f);
+        cz_net_backward(d);
+        disc_grad_save(t, false);
+        cz_net_zero_grad(d);
+        disc_input(t, x, b->target);
+        cz_net_forward(d);
+        double lr_ = cz_loss_bce_logits(dg, dl, 1.0f, t->dout_n);
+        scale(dg, t->dout_n, 0.5f);
+        cz_net_backward(d);
+        disc_grad_save(t, true);
+        cz_net_adam_step(d, lr, t->beta1, t->beta2, ADAM_EPS, t->weight_decay, step);
+        r.d_loss = 0.5 * (lf + lr_);
+        /* Generator: 100 x L1 + BCE(D(L, fake), real) through the updated D. */
+        cz_net_zero_grad(d);
+        disc_input(t, x, out);
+        cz_net_forward(d);
+        r.g_adv = cz_loss_bce_logits(dg, dl, 1.0f, t->dout_n);
+        cz_net_backward(d);
+        r.loss = cz_loss_l1(dout, out, b->target, 2 * n_in);
+        scale(dout, 2 * n_in, t->l1_weight);
+        const float *dx = cz_net_grad(d, t->din);
+        for (int j = 0; j < t->B; j++)
+            for (size_t p = 0; p < 2 * ss; p++) dout[2 * j * ss + p] += dx[(3 * j + 1) * ss + p];
+    }
+    if (t->cls >= 0 && t->classes > 0) {
+        float *dc = cz_net_grad(t->net, t->cls);
+        r.cls = cz_loss_ce(dc, cz_net_data(t->net, t->cls), b->labels, t->B, t->classes);
+        scale(dc, (size_t)t->B * t->classes, t->cls_weight);
+    }
+    cz_net_backward(t->net);
+    cz_net_adam_step(t->net, lr, t->beta1, t->beta2, ADAM_EPS, t->weight_decay, step);
+    return r;
+}
+
+cz_model *ct_model_for_data(const char *arch, float width, int size, const ct_dataset *ds,
+                            uint64_t seed)
+{
+    cz_model_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    snprintf(cfg.arch, sizeof cfg.arch, "%s", arch);
+    cfg.width = width;
+    cfg.size = size;
+    if (!strcmp(arch, "fusion")) {
+        if (ds->classes < 2)
+            ct_die(__FILE__, __LINE__, "prepare the photos in one subfolder per scene class",
+                   "fusion needs at least 2 scene classes; the dataset has %u", ds->classes);
+        cfg.classes = (int)ds->classes;
+        for (uint32_t c = 0; c < ds->classes; c++)
+            snprintf(cfg.class_names[c], sizeof cfg.class_names[c], "%s", ds->class_names[c]);
+    }
+    cz_error err = {0};
+    cz_model *m = cz_model_new(&cfg, seed, &err);
+    if (!m) ct_die(__FILE__, __LINE__, "check --arch, --width and --size", "%s", err.msg);
+    return m;
+}
+
+extern void openblas_set_num_threads(int num_threads);
+
+void ct_set_threads(int threads)
+{
+    if (threads > 0) openblas_set_num_threads(threads);
+}

@@ -1,0 +1,50 @@
+/* step.h: one optimisation step of each architecture on a loader batch.
+ *   colorful  soft-encoded cross-entropy with class rebalancing (Zhang 2016)
+ *   residual  mean squared error on the ab target encoding
+ *   fusion    mean squared error + 1/300 x scene-class cross-entropy
+ *             (Iizuka et al. 2016)
+ *   pix2pix   discriminator step on (L, fake) and (L, real) at half weight,
+ *             then generator step on 100 x L1 + adversarial (Isola 2017)
+ * Adam throughout (PyTorch's update); pix2pix uses beta1 0.5 as its paper. */
+#ifndef CT_STEP_H
+#define CT_STEP_H
+
+#include "loader.h"
+#include "model.h"
+
+typedef struct {
+    cz_model *m;
+    cz_net *net, *disc;
+    int in, gin, out, cls, din, dout;
+    int B, S, q, thw, classes;
+    size_t dout_n; /* discriminator outputs per batch */
+    cz_output_kind kind;
+    float beta1, beta2, weight_decay;
+    float l1_weight, cls_weight;
+    float *scratch; /* [B, 2, S*S] */
+    float *dsave;   /* discriminator parameter gradients between passes */
+    size_t dsave_n;
+} ct_trainer;
+
+typedef struct {
+    double loss;  /* what the progress bar shows: the colour loss */
+    double cls;   /* fusion: class cross-entropy */
+    double g_adv, d_loss; /* pix2pix */
+} ct_losses;
+
+/* Sets the nets to batch B in training and wires the trainer to m. */
+void ct_trainer_init(ct_trainer *t, cz_model *m, int batch, float weight_decay);
+void ct_trainer_free(ct_trainer *t);
+/* One forward, backward and Adam update at learning rate lr; step counts
+ * from 1 (Adam's bias correction). */
+ct_losses ct_trainer_step(ct_trainer *t, const ct_batch *b, float lr, long step);
+
+
+
+/* A fresh model of arch at width and size whose scene classes are the
+ * dataset's (fusion); exits with a message on bad settings. */
+cz_model *ct_model_for_data(const char *arch, float width, int size, const ct_dataset *ds,
+                            uint64_t seed);
+/* OpenBLAS threads (the loader thread runs beside them). */
+void ct_set_threads(int threads);
+#endif

@@ -1,0 +1,361 @@
+/* train.c: `corolization-train train`: the training loop, in the manner of
+ * llm.c's train_gpt2.c main: batches from the loader thread, one step,
+ * timing with CLOCK_MONOTONIC, and every N steps a checkpoint, a sample
+ * grid, a loss curve and (with --val) a validation figure.
+ *
+ * Checkpoints are model files (safetensors, the format of models/) with
+ * the Adam moments ("optim.m/v.*") and, in metadata, the step, the seed
+ * (the loader's batches are a function of seed and step, see loader.h) and
+ * the dropout RNG. cz_model_save writes them to a temporary file, syncs and
+ * renames, so a kill at any moment leaves the last good one; --resume
+ * continues from it. The loss log (PREFIX.log.csv) is cut back to the
+ * checkpoint's step on resume. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "lab.h"
+#include "optim.h"
+#include "plot.h"
+#include "progress.h"
+#include "safetensors.h"
+#include "samples.h"
+#include "step.h"
+#include "train_opts.h"
+#include "util.h"
+
+static volatile sig_atomic_t stop_signal;
+static void on_signal(int sig) { stop_signal = sig; }
+
+typedef struct {
+    long *step;
+    double *loss, *val_step, *val;
+    size_t n, cap, nval, capval;
+} loss_log;
+
+static void log_add(loss_log *lg, long step, double loss)
+{
+    if (lg->n == lg->cap) {
+        lg->cap = lg->cap ? 2 * lg->cap : 1024;
+        lg->step = realloc(lg->step, lg->cap * sizeof *lg->step);
+        lg->loss = realloc(lg->loss, lg->cap * sizeof *lg->loss);
+        if (!lg->step || !lg->loss) ct_die(__FILE__, __LINE__, NULL, "out of memory");
+    }
+    lg->step[lg->n] = step;
+    lg->loss[lg->n++] = loss;
+}
+
+static void log_add_val(loss_log *lg, long step, double v)
+{
+    if (lg->nval == lg->capval) {
+        lg->capval = lg->capval ? 2 * lg->capval : 64;
+        lg->val_step = realloc(lg->val_step, lg->capval * sizeof(double));
+        lg->val = realloc(lg->val, lg->capval * sizeof(double));
+        if (!lg->val_step || !lg->val) ct_die(__FILE__, __LINE__, NULL, "out of memory");
+    }
+    lg->val_step[lg->nval] = (double)step;
+    lg->val[lg->nval++] = v;
+}
+
+/* Reads PREFIX.log.csv rows "step,loss" and "val,step,value" up to step. */
+static void log_read(loss_log *lg, const char *path, long upto)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    char line[256];
+    while (fgets(line, sizeof line, f)) {
+        long s;
+        double v;
+        if (sscanf(line, "val,%ld,%lf", &s, &v) == 2) {
+            if (s <= upto) log_add_val(lg, s, v);
+        } else if (sscanf(line, "%ld,%lf", &s, &v) == 2 && s <= upto) {
+            log_add(lg, s, v);
+        }
+    }
+    fclose(f);
+}
+
+static void log_write(const loss_log *lg, const char *path)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopenCheck(tmp, "w");
+    fprintf(f, "step,loss\n");
+    for (size_t i = 0; i < lg->n; i++) fprintf(f, "%ld,%.6g\n", lg->step[i], lg->loss[i]);
+    for (size_t i = 0; i < lg->nval; i++) fprintf(f, "val,%ld,%.6g\n", (long)lg->val_step[i], lg->val[i]);
+    if (fclose(f) != 0 || rename(tmp, path) != 0)
+        ct_die(__FILE__, __LINE__, NULL, "cannot write %s", path);
+}
+
+static void log_plot(const loss_log *lg, const char *path, const char *arch)
+{
+    double *x = mallocCheck((lg->n + 1) * sizeof(double)), *y = mallocCheck((lg->n + 1) * sizeof(double));
+    double *ys = mallocCheck((lg->n + 1) * sizeof(double)), ema = 0;
+    for (size_t i = 0; i < lg->n; i++) {
+        x[i] = (double)lg->step[i];
+        y[i] = lg->loss[i];
+        ema = i ? 0.95 * ema + 0.05 * y[i] : y[i];
+        ys[i] = ema;
+    }
+    ct_series s[3] = {
+        {x, y, lg->n, "loss", 0.7, 0.75, 0.9},
+        {x, ys, lg->n, "smoothed", 0.1, 0.2, 0.7},
+        {lg->val_step, lg->val, lg->nval, "val ab error / 10", 0.85, 0.3, 0.1},
+    };
+    double *vv = mallocCheck((lg->nval + 1) * sizeof(double));
+    for (size_t i = 0; i < lg->nval; i++) vv[i] = lg->val[i] / 10;
+    s[2].y = vv;
+    char title[128], why[256];
+    snprintf(title, sizeof title, "%s training loss", arch);
+    if (!ct_plot_lines(path, title, "step", "loss", false, s, lg->nval ? 3 : 2, NAN, why, sizeof why))
+        ct_warn("loss curve: %s", why);
+    free(x);
+    free(y);
+    free(ys);
+    free(vv);
+}
+
+/* Mean ab error (Lab units) of the model's predictions on the first photos
+ * of a dataset, centre-cropped: the validation figure. Returns NAN on error. */
+static double validate(cz_model *m, const ct_dataset *val, int count)
+{
+    int S = cz_model_get_config(m)->size, N = (int)val->size;
+    size_t nn = (size_t)N * N, ss = (size_t)S * S;
+    float *L = mallocCheck(ct_size3(nn, 3, sizeof(float))), *ab = L + nn;
+    float *cL = mallocCheck(ct_size3(ss, 5, sizeof(float))), *cab = cL + ss, *pred = cL + 3 * ss;
+    double sum = 0;
+    size_t px = 0;
+    for (int i = 0; i < count && i < (int)val->count; i++) {
+        ct_dataset_get(val, (size_t)i, L, ab);
+        int o = (N - S) / 2;
+        for (int y = 0; y < S; y++)
+            for (int x = 0; x < S; x++) {
+                size_t s = (size_t)(y + o) * N + x + o, d = (size_t)y * S + x;
+                cL[d] = L[s];
+                cab[d] = ab[s];
+                cab[ss + d] = ab[nn + s];
+            }
+        cz_error err = {0};
+        if (cz_model_predict(m, pred, NULL, cL, S, S, 0.38f, &err) != CZ_STATUS_OK) {
+            ct_warn("validation: %s", err.msg);
+            sum = NAN;
+            break;
+        }
+        for (size_t p = 0; p < ss; p++) {
+            double da = pred[p] - cab[p], db = pred[ss + p] - cab[ss + p];
+            sum += sqrt(da * da + db * db);
+        }
+        px += ss;
+    }
+    free(L);
+    free(cL);
+    return px ? sum / (double)px : NAN;
+}
+
+static void write_samples(cz_model *m, const ct_dataset *ds, const char *path, long step)
+{
+    const int k = 6;
+    int S = cz_model_get_config(m)->size, N = (int)ds->size;
+    size_t nn = (size_t)N * N, ss = (size_t)S * S;
+    float *L = mallocCheck(ct_size3(nn, 3, sizeof(float))), *ab = L + nn;
+    float *cL = mallocCheck(ct_size3(ss, 3 * k, sizeof(float))), *cab = cL + k * ss;
+    int got = 0;
+    for (int i = 0; i < k && i < (int)ds->count; i++, got++) {
+        /* Spread over the set so that several scene classes show up. */
+        size_t idx = (size_t)i * ds->count / k;
+        ct_dataset_get(ds, idx, L, ab);
+        int o = (N - S) / 2;
+        for (int y = 0; y < S; y++)
+            for (int x = 0; x < S; x++) {
+                size_t s = (size_t)(y + o) * N + x + o, d = (size_t)y * S + x;
+                cL[i * ss + d] = L[s];
+                cab[2 * i * ss + d] = ab[s];
+                cab[(2 * i + 1) * ss + d] = ab[nn + s];
+            }
+    }
+    char caption[128], why[256];
+    snprintf(caption, sizeof caption, "%s, step %ld", cz_model_get_config(m)->arch, step);
+    if (!ct_samples_write(path, m, cL, cab, got, S, 0.38f, caption, why, sizeof why))
+        ct_warn("sample grid: %s", why);
+    free(L);
+    free(cL);
+}
+
+static void save_checkpoint(cz_model *m, const train_opts *o, long step, const char *command)
+{
+    char s_step[32], s_seed[32], s_net[32], s_batch[32], s_total[32], s_lr[32], s_lambda[32];
+    snprintf(s_step, sizeof s_step, "%ld", step);
+    snprintf(s_seed, sizeof s_seed, "%" PRIu64, o->seed);
+    snprintf(s_net, sizeof s_net, "%" PRIu64, cz_net_get_seed(cz_model_get_net(m)));
+    snprintf(s_batch, sizeof s_batch, "%d", o->batch);
+    snprintf(s_total, sizeof s_total, "%ld", o->steps);
+    snprintf(s_lr, sizeof s_lr, "%g", o->lr);
+    snprintf(s_lambda, sizeof s_lambda, "%g", o->lambda);
+    const char *meta[] = {"step", s_step, "seed", s_seed, "net_seed", s_net, "batch", s_batch,
+                          "total_steps", s_total, "lr", s_lr, "schedule", o->schedule_name,
+                          "lambda", s_lambda, "command", command, "trainer", "corolization-train",
+                          NULL};
+    cz_error err = {0};
+    statusCheck(cz_model_save(m, o->checkpoint, CZ_DTYPE_F32, true, meta, &err), &err);
+}
+
+static void save_model(cz_model *m, const train_opts *o, long step, const char *command,
+                       const ct_dataset *ds)
+{
+    char s_step[32], s_seed[32], s_images[32], desc[256];
+    snprintf(s_step, sizeof s_step, "%ld", step);
+    snprintf(s_seed, sizeof s_seed, "%" PRIu64, o->seed);
+    snprintf(s_images, sizeof s_images, "%u", ds->count);
+    snprintf(desc, sizeof desc, "%s trained %ld steps of batch %d at %d px by corolization-train",
+             cz_model_get_config(m)->arch, step, o->batch, cz_model_get_config(m)->size);
+    const char *meta[] = {"step", s_step, "seed", s_seed, "command", command,
+                          "training_images", s_images, "description", desc,
+                          "trainer", "corolization-train", NULL};
+    cz_error err = {0};
+    statusCheck(cz_model_save(m, o->output, o->dtype, false, meta, &err), &err);
+}
+
+int ct_cmd_train(int argc, char **argv)
+{
+    train_opts o;
+    ct_train_opts_parse(&o, argc, argv);
+    ct_gegl_init();
+    cz_lab_init();
+    ct_set_threads(o.threads);
+    cz_error err = {0};
+    ct_dataset ds, val = {0};
+    statusCheck(ct_dataset_open(&ds, o.data, &err), &err);
+    if (o.val) statusCheck(ct_dataset_open(&val, o.val, &err), &err);
+
+    /* Where to start: a checkpoint (--resume), a model (--init-from), or new. */
+    cz_model *m = NULL;
+    long start = 0;
+    const char *from = NULL;
+    if (o.resume && access(o.checkpoint, R_OK) == 0) from = o.checkpoint;
+    else if (o.resume) fprintf(stderr, "train: no checkpoint at %s; starting afresh\n", o.checkpoint);
+    if (!from && o.init_from) from = o.init_from;
+    char *command = ct_join_argv(argc + 1, argv - 1);
+    if (from) {
+        m = cz_model_load(from, &err);
+        if (!m) ct_die(__FILE__, __LINE__, NULL, "%s: %s", from, err.msg);
+        const cz_model_config *cfg = cz_model_get_config(m);
+        if (o.arch && strcmp(o.arch, cfg->arch))
+            ct_usage_error("train", "--arch %s, but %s holds a %s model", o.arch, from, cfg->arch);
+        const char *s = cz_model_get_metadata(m, "step");
+        start = s ? strtol(s, NULL, 10) : 0;
+        if (from == o.checkpoint) {
+            const char *seed = cz_model_get_metadata(m, "seed"), *ns = cz_model_get_metadata(m, "net_seed");
+            if (seed) o.seed = strtoull(seed, NULL, 10);
+            if (ns) cz_net_set_seed(cz_model_get_net(m), strtoull(ns, NULL, 10));
+            const char *c0 = cz_model_get_metadata(m, "command");
+            if (c0) { free(command); command = strdup(c0); }
+        }
+        fprintf(stderr, "train: continuing %s from %s at step %ld\n", cfg->arch, from, start);
+    } else {
+        if (!o.arch) ct_usage_error("train", "--arch is required");
+        int size = o.size ? o.size : (int)(ds.size < 128 ? ds.size : 128);
+        m = ct_model_for_data(o.arch, o.width, size, &ds, o.seed);
+    }
+    const cz_model_config *cfg = cz_model_get_config(m);
+    if ((uint32_t)cfg->size > ds.size)
+        ct_die(__FILE__, __LINE__, "prepare the data with a --size of at least the model's",
+               "model size %d > dataset size %u", cfg->size, ds.size);
+    if (val.size < (uint32_t)cfg->size && o.val)
+        ct_die(__FILE__, __LINE__, NULL, "validation photos (%u px) are smaller than the model (%d)",
+               val.size, cfg->size);
+    ct_set_rebalancing(m, &ds, o.lambda);
+    ct_trainer tr;
+    ct_trainer_init(&tr, m, o.batch, o.weight_decay);
+    if (from) {
+        cz_status st = cz_model_load_optim(m, from, &err);
+        if (st != CZ_STATUS_OK && from == o.checkpoint) statusCheck(st, &err);
+        if (st != CZ_STATUS_OK) fprintf(stderr, "train: %s has no optimiser state; Adam starts afresh\n", from);
+    }
+    printf("train: %s width %g size %d, %zu parameters, %.2f GFLOP/image, batch %d, "
+           "%u photos, seed %" PRIu64 ", threads %d\n", cfg->arch, cfg->width, cfg->size,
+           cz_net_param_total(tr.net), cz_net_flops(tr.net) / 1e9, o.batch, ds.count, o.seed, o.threads);
+    fflush(stdout);
+
+    loss_log lg = {0};
+    if (from) log_read(&lg, o.log_path, start);
+    cz_schedule sch = cz_schedule_make((cz_schedule_kind)o.schedule, o.lr, o.steps);
+    ct_loader *ld = ct_loader_new(&ds, m, o.batch, o.seed, start, true, 3);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    ct_progress pg;
+    ct_progress_start(&pg, stderr, start, o.steps, o.log_every);
+    double t_start = ct_now(), ips = 0, ema = NAN, t_train = 0;
+    long step = start, saved = -1;
+    bool early = false;
+    while (step < o.steps) {
+        const ct_batch *b = ct_loader_next(ld);
+        float lr = cz_schedule_lr(&sch, step);
+        double t0 = ct_now();
+        ct_losses ls = ct_trainer_step(&tr, b, lr, step + 1);
+        double dt = ct_now() - t0;
+        t_train += dt;
+        step++;
+        if (!isfinite(ls.loss))
+            ct_die(__FILE__, __LINE__, "lower --lr (see lr-find) or use --schedule one-cycle",
+                   "the loss diverged (%g) at step %ld", ls.loss, step);
+        /* The logged loss: the colour loss (soft CE, L2, or pix2pix's L1),
+         * plus fusion's weighted class loss; the GAN terms are not a
+         * measure of progress. */
+        double total = ls.loss + tr.cls_weight * ls.cls;
+        ema = isnan(ema) ? total : 0.9 * ema + 0.1 * total;
+        ips = o.batch / dt;
+        log_add(&lg, step, total);
+        ct_progress_update(&pg, step, ema, ips);
+        bool timeout = o.time_limit > 0 && ct_now() - t_start >= o.time_limit;
+        if (stop_signal || timeout) early = step < o.steps;
+        if (step % o.checkpoint_every == 0 || early) {
+            save_checkpoint(m, &o, step, command);
+            log_write(&lg, o.log_path);
+            saved = step;
+        }
+        if (o.val && o.val_every && step % o.val_every == 0) {
+            double v = validate(m, &val, o.val_count);
+            log_add_val(&lg, step, v);
+            ct_progress_break(&pg);
+            fprintf(stderr, "step %ld: validation ab error %.3f\n", step, v);
+        }
+        if (o.sample_every && step % o.sample_every == 0) {
+            write_samples(m, o.val ? &val : &ds, o.samples_path, step);
+            log_plot(&lg, o.curve_path, cfg->arch);
+        }
+        if (early) break;
+    }
+    ct_progress_break(&pg);
+    ct_loader_free(ld);
+    if (saved != step) {
+        save_checkpoint(m, &o, step, command);
+        log_write(&lg, o.log_path);
+    }
+    save_model(m, &o, step, command, &ds);
+    write_samples(m, o.val ? &val : &ds, o.samples_path, step);
+    log_plot(&lg, o.curve_path, cfg->arch);
+    double wall = ct_now() - t_start;
+    long done = step - start;
+    printf("train: %s at step %ld: wrote %s (checkpoint %s), loss %.5f, %.1f images/s "
+           "(%.1f in the step alone), %.1f s\n", early ? "stopped early" : "finished", step,
+           o.output, o.checkpoint, ema, done > 0 ? done * o.batch / wall : 0.0,
+           t_train > 0 ? done * o.batch / t_train : 0.0, wall);
+    if (early) printf("train: stopped by %s; continue with --resume\n",
+                      stop_signal ? "a signal" : "--time-limit");
+    ct_trainer_free(&tr);
+    cz_model_free(m);
+    free(command);
+    free(lg.step);
+    free(lg.loss);
+    free(lg.val_step);
+    free(lg.val);
+    if (o.val) ct_dataset_close(&val);
+    ct_dataset_close(&ds);
+    ct_train_opts_free(&o);
+    return early ? CT_EXIT_STOPPED : CT_EXIT_OK;
+}

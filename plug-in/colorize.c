@@ -1,0 +1,419 @@
+/* colorize.c: the part of the plug-in both GIMP front-ends share: finding
+ * models, and driving the engine's pixel path (engine/pixel.c) from a
+ * source GeglBuffer into new buffers that the front-end then attaches to
+ * the image. Nothing here changes the image, so a failure changes nothing. */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <libgimp/gimp.h>
+
+#include "colorize.h"
+
+#define MODEL_SUFFIX ".safetensors"
+
+typedef struct
+{
+  gchar       *model_name;
+  const gchar *step;
+} ProgressState;
+
+G_DEFINE_QUARK (corolization-error-quark, colorize_error)
+
+/* g_ptr_array_sort passes pointers to the elements. */
+static gint
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const gchar * const *) a, *(const gchar * const *) b);
+}
+
+gchar **
+colorize_model_dirs (void)
+{
+  GPtrArray   *dirs = g_ptr_array_new ();
+  const gchar *env  = g_getenv ("COROLIZATION_MODELS");
+
+  if (env && *env)
+    {
+      gchar **parts = g_strsplit (env, G_SEARCHPATH_SEPARATOR_S, -1);
+      gint    i;
+
+      for (i = 0; parts[i]; i++)
+        if (*parts[i])
+          g_ptr_array_add (dirs, g_strdup (parts[i]));
+
+      g_strfreev (parts);
+    }
+
+  g_ptr_array_add (dirs, g_build_filename (gimp_directory (),
+                                           "corolization", "models", NULL));
+  g_ptr_array_add (dirs, g_build_filename (COROLIZATION_DATADIR,
+                                           "corolization", "models", NULL));
+  g_ptr_array_add (dirs, NULL);
+
+  return (gchar **) g_ptr_array_free (dirs, FALSE);
+}
+
+gchar **
+colorize_model_list (void)
+{
+  gchar     **dirs  = colorize_model_dirs ();
+  GPtrArray  *names = g_ptr_array_new ();
+  gint        i;
+
+  for (i = 0; dirs[i]; i++)
+    {
+      GDir        *dir = g_dir_open (dirs[i], 0, NULL);
+      const gchar *entry;
+
+      if (! dir)
+        continue;
+
+      while ((entry = g_dir_read_name (dir)))
+        {
+          gchar    *name;
+          guint     j;
+          gboolean  seen = FALSE;
+
+          if (! g_str_has_suffix (entry, MODEL_SUFFIX) || entry[0] == '.')
+            continue;
+
+          name = g_strndup (entry, strlen (entry) - strlen (MODEL_SUFFIX));
+
+          for (j = 0; j < names->len; j++)
+            if (! strcmp (g_ptr_array_index (names, j), name))
+              seen = TRUE;
+
+          if (seen)
+            g_free (name);
+          else
+            g_ptr_array_add (names, name);
+        }
+
+      g_dir_close (dir);
+    }
+
+  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_add (names, NULL);
+  g_strfreev (dirs);
+
+  return (gchar **) g_ptr_array_free (names, FALSE);
+}
+
+gchar *
+colorize_model_find (const gchar  *name,
+                     gchar       **resolved_name,
+                     GError      **error)
+{
+  gchar **dirs = colorize_model_dirs ();
+  gchar  *path = NULL;
+  gchar  *wanted;
+  gint    i;
+
+  if (! name || ! *name)
+    {
+      gchar **all = colorize_model_list ();
+
+      if (g_strv_contains ((const gchar * const *) all, COLORIZE_DEFAULT_MODEL) ||
+          ! all[0])
+        wanted = g_strdup (COLORIZE_DEFAULT_MODEL);
+      else
+        wanted = g_strdup (all[0]);
+
+      g_strfreev (all);
+    }
+  else
+    {
+      wanted = g_strdup (name);
+    }
+
+  /* A model name is a file name, never a path. */
+  if (! strchr (wanted, G_DIR_SEPARATOR) && wanted[0] != '.')
+    {
+      gchar *file = g_strconcat (wanted, MODEL_SUFFIX, NULL);
+
+      for (i = 0; dirs[i] && ! path; i++)
+        {
+          gchar *candidate = g_build_filename (dirs[i], file, NULL);
+
+          if (g_file_test (candidate, G_FILE_TEST_IS_REGULAR))
+            path = candidate;
+          else
+            g_free (candidate);
+        }
+
+      g_free (file);
+    }
+
+  if (! path)
+    {
+      gchar **all      = colorize_model_list ();
+      gchar  *known    = g_strjoinv (", ", all);
+      gchar  *searched = g_strjoinv (G_SEARCHPATH_SEPARATOR_S, dirs);
+
+      if (all[0])
+        g_set_error (error, COLORIZE_ERROR, 0,
+                     _("There is no colorization model named “%s”. "
+                       "Installed models: %s."),
+                     wanted, known);
+      else
+        g_set_error (error, COLORIZE_ERROR, 0,
+                     _("No colorization model is installed. "
+                       "Put a model file (.safetensors) in one of: %s."),
+                     searched);
+
+      g_free (known);
+      g_free (searched);
+      g_strfreev (all);
+    }
+
+  if (path && resolved_name)
+    *resolved_name = g_strdup (wanted);
+
+  g_free (wanted);
+  g_strfreev (dirs);
+
+  return path;
+}
+
+ColorizeOutput
+colorize_output_from_string (const gchar  *output,
+                             GError      **error)
+{
+  if (! output || ! *output || ! g_ascii_strcasecmp (output, "layer"))
+    return COLORIZE_OUTPUT_LAYER;
+
+  if (! g_ascii_strcasecmp (output, "chroma"))
+    return COLORIZE_OUTPUT_CHROMA;
+
+  g_set_error (error, COLORIZE_ERROR, 0,
+               _("Unknown output “%s”: use “layer” or “chroma”."), output);
+
+  return COLORIZE_OUTPUT_LAYER;
+}
+
+const gchar *
+colorize_output_to_string (ColorizeOutput output)
+{
+  return output == COLORIZE_OUTPUT_CHROMA ? "chroma" : "layer";
+}
+
+const Babl *
+colorize_layer_format (gint         precision,
+                       gboolean     alpha,
+                       const Babl  *space)
+{
+  const gchar *type;
+  const gchar *model;
+  gchar        name[64];
+
+  switch (precision / 100)
+    {
+    case 1:  type = "u8";     break;
+    case 2:  type = "u16";    break;
+    case 3:  type = "u32";    break;
+    case 5:  type = "half";   break;
+    case 6:  type = "float";  break;
+    case 7:  type = "double"; break;
+    default: type = "float";  break;
+    }
+
+  /* GimpPrecision: x00 linear, x50 non-linear, x75 perceptual (3.0). */
+  switch (precision % 100)
+    {
+    case 0:  model = alpha ? "RGBA"    : "RGB";    break;
+    case 75: model = alpha ? "R~G~B~A" : "R~G~B~"; break;
+    default: model = alpha ? "R'G'B'A" : "R'G'B'"; break;
+    }
+
+  g_snprintf (name, sizeof (name), "%s %s", model, type);
+
+  return babl_format_with_space (name, space);
+}
+
+static gboolean
+colorize_progress (gdouble      fraction,
+                   const gchar *step,
+                   void        *user)
+{
+  ProgressState *state = user;
+
+  if (step != state->step)
+    {
+      state->step = step;
+
+      if (! strcmp (step, "reading"))
+        gimp_progress_set_text (_("Reading the image"));
+      else if (! strcmp (step, "running the network"))
+        gimp_progress_set_text_printf (_("Running the network (%s)"),
+                                       state->model_name);
+      else
+        gimp_progress_set_text (_("Writing the colorized layer"));
+    }
+
+  gimp_progress_update (fraction);
+
+  /* GIMP cancels a plug-in by ending it; nothing is attached by then. */
+  return TRUE;
+}
+
+/* Multiplies the alpha of buffer by the selection mask at (offset_x, offset_y). */
+static void
+colorize_apply_mask (GeglBuffer *buffer,
+                     GeglBuffer *mask,
+                     gint        offset_x,
+                     gint        offset_y)
+{
+  const GeglRectangle *extent = gegl_buffer_get_extent (buffer);
+  const Babl          *format;
+  GeglRectangle        mask_rect;
+  GeglBufferIterator  *iter;
+
+  format = babl_format_with_space ("RGBA float",
+                                   babl_format_get_space (gegl_buffer_get_format (buffer)));
+  mask_rect = *extent;
+  mask_rect.x += offset_x;
+  mask_rect.y += offset_y;
+
+  iter = gegl_buffer_iterator_new (buffer, extent, 0, format,
+                                   GEGL_ACCESS_READWRITE, GEGL_ABYSS_NONE, 2);
+  gegl_buffer_iterator_add (iter, mask, &mask_rect, 0, babl_format ("Y float"),
+                            GEGL_ACCESS_READ, GEGL_ABYSS_NONE);
+
+  while (gegl_buffer_iterator_next (iter))
+    {
+      gfloat       *pixel = iter->items[0].data;
+      const gfloat *m     = iter->items[1].data;
+      gint          i;
+
+      for (i = 0; i < iter->length; i++)
+        pixel[4 * i + 3] *= m[i];
+    }
+}
+
+gboolean
+colorize_run (GeglBuffer           *src,
+              const Babl           *color_format,
+              GeglBuffer           *selection,
+              gint                  offset_x,
+              gint                  offset_y,
+              const ColorizeValues *values,
+              ColorizeResult       *result,
+              GError              **error)
+{
+  const GeglRectangle *extent = gegl_buffer_get_extent (src);
+  cz_pixel_params      params;
+  ProgressState        state  = { NULL, NULL };
+  cz_error             cz_err = { 0 };
+  cz_model            *model;
+  gchar               *path;
+  cz_status            status;
+
+  memset (result, 0, sizeof (*result));
+
+  if (values->temperature < 0.01 || values->temperature > 1.0 ||
+      values->saturation < 0.0 || values->saturation > 2.0 ||
+      values->size < 0 || values->size > 4096)
+    {
+      g_set_error (error, COLORIZE_ERROR, 0,
+                   _("A setting is out of range: temperature must be "
+                     "0.01 to 1, saturation 0 to 2, size 0 to 4096."));
+      return FALSE;
+    }
+
+  path = colorize_model_find (values->model, &result->model_name, error);
+  if (! path)
+    return FALSE;
+
+  gimp_progress_set_text_printf (_("Loading the model %s"), result->model_name);
+
+  model = cz_model_load (path, &cz_err);
+  if (! model)
+    {
+      g_set_error (error, COLORIZE_ERROR, 0,
+                   _("The colorization model “%s” could not be read "
+                     "(%s): %s"),
+                   result->model_name, path, cz_err.msg);
+      g_free (path);
+      colorize_result_clear (result);
+      return FALSE;
+    }
+  g_free (path);
+
+  params.temperature = (gfloat) values->temperature;
+  params.saturation  = (gfloat) values->saturation;
+  params.size        = values->size;
+
+  result->color = gegl_buffer_new (extent, color_format);
+  if (values->confidence)
+    result->confidence =
+      gegl_buffer_new (extent,
+                       babl_format_with_space ("Y float",
+                                               babl_format_get_space (color_format)));
+
+  state.model_name = result->model_name;
+  status = cz_pixel_colorize (model, src, result->color, result->confidence,
+                              extent, &params, colorize_progress, &state,
+                              &cz_err);
+  cz_model_free (model);
+
+  if (status != CZ_STATUS_OK)
+    {
+      g_set_error (error, COLORIZE_ERROR, 0,
+                   _("Colorizing with the model “%s” failed: %s"),
+                   result->model_name, cz_err.msg);
+      colorize_result_clear (result);
+      return FALSE;
+    }
+
+  if (selection)
+    {
+      colorize_apply_mask (result->color, selection, offset_x, offset_y);
+      if (result->confidence)
+        {
+          /* A confidence layer needs alpha for the selection too. */
+          GeglBuffer *with_alpha =
+            gegl_buffer_new (extent,
+                             babl_format_with_space ("YA float",
+                                                     babl_format_get_space (color_format)));
+
+          gegl_buffer_copy (result->confidence, NULL, GEGL_ABYSS_NONE,
+                            with_alpha, NULL);
+          g_object_unref (result->confidence);
+          result->confidence = with_alpha;
+          colorize_apply_mask (result->confidence, selection, offset_x, offset_y);
+        }
+    }
+
+  gimp_progress_update (1.0);
+
+  return TRUE;
+}
+
+void
+colorize_result_clear (ColorizeResult *result)
+{
+  g_clear_object (&result->color);
+  g_clear_object (&result->confidence);
+  g_clear_pointer (&result->model_name, g_free);
+}
+
+gchar *
+colorize_locale_dir (const gchar *progname)
+{
+  if (progname)
+    {
+      gchar *dir    = g_path_get_dirname (progname);
+      gchar *locale = g_build_filename (dir, "locale", NULL);
+
+      g_free (dir);
+      if (g_file_test (locale, G_FILE_TEST_IS_DIR))
+        return locale;
+
+      g_free (locale);
+    }
+
+  return g_strdup (COROLIZATION_LOCALEDIR);
+}

@@ -1,0 +1,131 @@
+#!/bin/sh
+# test_cli.sh: corolization-train end to end on a dozen real photos.
+#   usage: test_cli.sh CRAYON   (the corolization-train binary)
+# Photos come from $COROLIZATION_TRAIN_PHOTOS (default /work/shared/data/train,
+# one subfolder per scene class); they are copied to a temporary folder and
+# never into the repository. Checks: --help and exit codes; prepare skips a
+# truncated JPEG with a warning naming it; the loss of every architecture
+# falls over a short run and its model loads; a run killed with SIGKILL
+# resumes from its last checkpoint to the same final step; an interrupted and
+# resumed run logs exactly the losses of an unbroken one; --time-limit stops
+# with status 3; lr-find writes its plot and CSV and suggests a rate inside
+# its range; colorize keeps the input's stem.
+set -u
+BIN=$1
+PHOTOS=${COROLIZATION_TRAIN_PHOTOS:-/work/shared/data/train}
+T=$(mktemp -d /tmp/cz-test-cli-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+check() { desc=$1; shift; if "$@"; then ok; else bad "$desc"; fi; }
+
+if [ ! -d "$PHOTOS" ]; then
+    echo "FAIL: no photos at $PHOTOS (set COROLIZATION_TRAIN_PHOTOS)"
+    exit 1
+fi
+
+# --help and exit codes
+for c in prepare train lr-find eval colorize; do
+    "$BIN" $c --help > "$T/help" 2>&1
+    check "$c --help exits 0" [ $? -eq 0 ]
+    check "$c --help prints usage" grep -q "^Usage: corolization-train $c" "$T/help"
+done
+"$BIN" > /dev/null 2>&1; check "no command exits 2" [ $? -eq 2 ]
+"$BIN" frobnicate > /dev/null 2>&1; check "unknown command exits 2" [ $? -eq 2 ]
+"$BIN" train --bogus > /dev/null 2>&1; check "unknown option exits 2" [ $? -eq 2 ]
+"$BIN" train --arch vgg --data x -o y --steps 1 > /dev/null 2>&1; check "unknown arch exits 2" [ $? -eq 2 ]
+"$BIN" train --arch colorful --data "$T/none" -o "$T/m" --steps 1 > /dev/null 2>&1
+check "missing dataset exits 1" [ $? -eq 1 ]
+
+# A dozen photos in four classes, and a truncated JPEG.
+n=0
+for c in bathroom kitchen clothing outdoor-mixed; do
+    mkdir -p "$T/photos/$c"
+    for f in $(ls "$PHOTOS/$c" | head -3); do cp "$PHOTOS/$c/$f" "$T/photos/$c/"; n=$((n + 1)); done
+done
+check "12 photos copied" [ $n -eq 12 ]
+first=$(ls "$T/photos/kitchen" | head -1)
+size=$(wc -c < "$T/photos/kitchen/$first")
+head -c $((size / 2)) "$T/photos/kitchen/$first" > "$T/photos/kitchen/zz-truncated.jpg"
+
+"$BIN" prepare "$T/photos" -o "$T/data" --size 48 > "$T/prep.out" 2> "$T/prep.err"
+check "prepare exits 0 despite the bad photo" [ $? -eq 0 ]
+check "truncated JPEG named in a warning" grep -q "zz-truncated.jpg: skipped: truncated JPEG" "$T/prep.err"
+check "prepare packs the 12 good photos" grep -q "12 photos of 48x48, 4 classes, 1 skipped" "$T/prep.out"
+
+# mean of column 2 over CSV rows [from, to) (data rows only)
+mean_loss() { awk -F, -v a=$2 -v b=$3 'NR > 1 && $1 !~ /val/ { i++; if (i > a && i <= b) { s += $2; n++ } } END { printf "%.6f", s / n }' "$1"; }
+
+for arch in colorful residual fusion pix2pix; do
+    "$BIN" train --arch $arch --data "$T/data" -o "$T/$arch.safetensors" --steps 60 --batch 4 \
+        --size 32 --width 0.25 --lr 1e-3 --sample-every 30 --checkpoint-every 30 --seed 3 \
+        > "$T/$arch.out" 2> "$T/$arch.err"
+    check "$arch trains (exit 0)" [ $? -eq 0 ]
+    a=$(mean_loss "$T/$arch.log.csv" 0 10)
+    b=$(mean_loss "$T/$arch.log.csv" 50 60)
+    echo "  $arch: mean loss of steps 1-10 $a, of steps 51-60 $b"
+    check "$arch loss falls ($a -> $b)" awk -v a="$a" -v b="$b" 'BEGIN { exit !(b < a) }'
+    for f in samples.png loss.png log.csv safetensors safetensors.ckpt; do
+        check "$arch wrote $f" [ -s "$T/$arch.$f" ]
+    done
+    "$BIN" eval --model "$T/$arch.safetensors" --images "$T/photos/clothing" --json > "$T/$arch.json" 2> "$T/$arch.eval.err"
+    check "$arch model loads and evaluates" grep -q '"images": 3' "$T/$arch.json"
+done
+
+# colorize keeps the stem, writes PNG
+"$BIN" colorize --model "$T/colorful.safetensors" --temperature 0.3 --saturation 1.2 \
+    "$T/photos/kitchen/$first" -o "$T/out" > /dev/null 2>&1
+check "colorize exits 0" [ $? -eq 0 ]
+stem=${first%.*}
+check "colorize writes <stem>.png" sh -c "head -c 8 '$T/out/$stem.png' | grep -q PNG"
+"$BIN" colorize --model "$T/colorful.safetensors" "$T/photos/kitchen/zz-truncated.jpg" -o "$T/out" > /dev/null 2>&1
+check "colorize of a damaged photo exits 1" [ $? -eq 1 ]
+
+# SIGKILL during training, then --resume.
+"$BIN" train --arch colorful --data "$T/data" -o "$T/k.safetensors" --steps 150 --batch 4 --size 32 \
+    --checkpoint-every 5 --sample-every 0 --log-every 1 > "$T/k1.out" 2> "$T/k1.err" &
+pid=$!
+i=0
+while [ $i -lt 300 ] && ! grep -q "^step 2[0-9]/" "$T/k1.err" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+kill -9 $pid 2> /dev/null
+wait $pid 2> /dev/null
+check "killed run left a checkpoint" [ -s "$T/k.safetensors.ckpt" ]
+check "killed run wrote no final model" [ ! -e "$T/k.safetensors" ]
+"$BIN" train --arch colorful --data "$T/data" -o "$T/k.safetensors" --steps 150 --batch 4 --size 32 \
+    --checkpoint-every 5 --sample-every 0 --resume > "$T/k2.out" 2> "$T/k2.err"
+check "resumed run exits 0" [ $? -eq 0 ]
+from=$(sed -n 's/.*at step \([0-9]*\)$/\1/p' "$T/k2.err" | head -1)
+echo "  killed run resumed at step ${from:-?}"
+check "resumed from a checkpoint step > 0" [ "${from:-0}" -gt 0 ]
+check "resumed at a checkpoint multiple" [ $(( ${from:-1} % 5 )) -eq 0 ]
+check "final model at step 150" sh -c "head -c 65536 '$T/k.safetensors' | grep -aqE '\"step\": ?\"150\"'"
+"$BIN" eval --model "$T/k.safetensors" --images "$T/photos/clothing" --json > /dev/null 2>&1
+check "resumed model loads" [ $? -eq 0 ]
+
+# Interrupted + resumed == unbroken, loss for loss (one thread: no BLAS reordering).
+common="--arch pix2pix --data $T/data --batch 4 --size 32 --sample-every 0 --threads 1 --checkpoint-every 100"
+"$BIN" train $common -o "$T/u.safetensors" --steps 16 > /dev/null 2>&1
+"$BIN" train $common -o "$T/r.safetensors" --steps 8 > /dev/null 2>&1
+"$BIN" train $common -o "$T/r.safetensors" --steps 16 --resume > /dev/null 2>&1
+check "resumed run logs the unbroken run's losses" cmp -s "$T/u.log.csv" "$T/r.log.csv"
+
+# --time-limit stops cleanly with status 3 and a checkpoint.
+"$BIN" train --arch residual --data "$T/data" -o "$T/t.safetensors" --steps 1000000 --batch 4 --size 32 \
+    --sample-every 0 --time-limit 1 > "$T/t.out" 2>&1
+check "--time-limit exits 3" [ $? -eq 3 ]
+check "--time-limit saved checkpoint and model" [ -s "$T/t.safetensors.ckpt" -a -s "$T/t.safetensors" ]
+
+# lr-find
+"$BIN" lr-find --arch colorful --data "$T/data" -o "$T/lr" --size 32 --batch 4 --steps 50 \
+    --min 1e-5 --max 1 > "$T/lr.out" 2> "$T/lr.err"
+check "lr-find exits 0" [ $? -eq 0 ]
+check "lr-find wrote a PNG" sh -c "head -c 8 '$T/lr.png' | grep -q PNG"
+check "lr-find wrote a CSV" [ $(wc -l < "$T/lr.csv") -gt 10 ]
+rate=$(sed -n 's/^suggested learning rate: \([0-9.e+-]*\)$/\1/p' "$T/lr.out")
+echo "  lr-find suggests ${rate:-nothing}"
+check "suggested rate inside [1e-5, 1]" awk -v r="${rate:-x}" 'BEGIN { exit !(r + 0 >= 1e-5 && r + 0 <= 1 && r != "x") }'
+
+echo "trainer cli: $pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,118 @@
+/* test_eval.c: `corolization-train eval --oracle --json` on photos with
+ * known answers. Three 256 x 256 PNGs are drawn with cairo (no resampling
+ * then); this program computes, on its own, what the figures must be: the
+ * gray answer's PSNR (babl: 8-bit sRGB -> Lab, a = b = 0, -> sRGB, clipped)
+ * and the truth's colourfulness; the oracle (the truth itself) must score
+ * PSNR at the cap, SSIM 1, delta_cf 0 and AuC 1.
+ * Usage: test_eval CRAYON (the corolization-train binary). */
+#include <babl/babl.h>
+#include <cairo.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+
+#define S 256
+
+static double json_num(const char *json, const char *key)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *p = strstr(json, pat);
+    return p ? strtod(p + strlen(pat), NULL) : NAN;
+}
+
+static void draw(const char *path, int k, unsigned char *rgb)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, S, S);
+    cairo_t *cr = cairo_create(s);
+    cairo_pattern_t *p = cairo_pattern_create_radial(S * 0.3 * (k + 1), S / 2.0, 5, S / 2.0, S / 2.0, S);
+    cairo_pattern_add_color_stop_rgb(p, 0, 0.95, 0.85 - 0.3 * k, 0.1);
+    cairo_pattern_add_color_stop_rgb(p, 0.6, 0.1 + 0.2 * k, 0.5, 0.9);
+    cairo_pattern_add_color_stop_rgb(p, 1, 0.05, 0.3, 0.1 * k);
+    cairo_set_source(cr, p);
+    cairo_paint(cr);
+    cairo_set_source_rgb(cr, 0.9, 0.1, 0.2);
+    cairo_rectangle(cr, 20 + 30 * k, 40, 60, 90);
+    cairo_fill(cr);
+    cairo_pattern_destroy(p);
+    cairo_destroy(cr);
+    cairo_surface_flush(s);
+    const unsigned char *d = cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s);
+    for (int y = 0; y < S; y++)
+        for (int x = 0; x < S; x++) {
+            uint32_t v;
+            memcpy(&v, d + (size_t)y * stride + 4 * x, 4);
+            unsigned char *o = rgb + 3 * ((size_t)y * S + x);
+            o[0] = v >> 16 & 255, o[1] = v >> 8 & 255, o[2] = v & 255;
+        }
+    cairo_surface_write_to_png(s, path);
+    cairo_surface_destroy(s);
+}
+
+int main(int argc, char **argv)
+{
+    check_state st = {0};
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_eval COROLIZATION_TRAIN\n");
+        return 2;
+    }
+    babl_init();
+    char dir[] = "/tmp/cz-test-eval-XXXXXX";
+    if (!mkdtemp(dir)) return 1;
+    static unsigned char rgb[S * S * 3];
+    static float lab[S * S * 3], gray[S * S * 3], truth[S * S * 3];
+    double psnr_sum = 0, cf_sum = 0;
+    for (int k = 0; k < 3; k++) {
+        char path[256];
+        snprintf(path, sizeof path, "%s/photo%d.png", dir, k);
+        draw(path, k, rgb);
+        babl_process(babl_fish(babl_format("R'G'B' u8"), babl_format("CIE Lab float")), rgb, lab, S * S);
+        for (int i = 0; i < S * S; i++) lab[3 * i + 1] = lab[3 * i + 2] = 0;
+        babl_process(babl_fish(babl_format("CIE Lab float"), babl_format("R'G'B' float")), lab, gray, S * S);
+        double se = 0, srg = 0, syb = 0, srg2 = 0, syb2 = 0;
+        for (int i = 0; i < 3 * S * S; i++) {
+            truth[i] = rgb[i] / 255.0f;
+            double g = gray[i] < 0 ? 0 : gray[i] > 1 ? 1 : gray[i];
+            se += (g - truth[i]) * (g - truth[i]);
+        }
+        psnr_sum += 10 * log10(3.0 * S * S / se);
+        for (int i = 0; i < S * S; i++) {
+            double r = rgb[3 * i], g = rgb[3 * i + 1], b = rgb[3 * i + 2];
+            double rg = r - g, yb = (r + g) / 2 - b;
+            srg += rg, syb += yb, srg2 += rg * rg, syb2 += yb * yb;
+        }
+        double n = S * S, mrg = srg / n, myb = syb / n;
+        cf_sum += sqrt(srg2 / n - mrg * mrg + syb2 / n - myb * myb) + 0.3 * sqrt(mrg * mrg + myb * myb);
+    }
+    char cmd[1024], json[4096] = "";
+    snprintf(cmd, sizeof cmd, "'%s' eval --oracle --json --images '%s' --no-grid", argv[1], dir);
+    FILE *p = popen(cmd, "r");
+    size_t got = p ? fread(json, 1, sizeof json - 1, p) : 0;
+    json[got] = 0;
+    int rc = p ? pclose(p) : -1;
+    printf("  %s", json);
+    CHECK(&st, rc == 0, "eval exit status %d", rc);
+    double want_psnr = psnr_sum / 3, want_cf = cf_sum / 3;
+    CHECK(&st, json_num(json, "images") == 3, "images %f", json_num(json, "images"));
+    CHECK(&st, fabs(json_num(json, "psnr_gray") - want_psnr) < 0.01, "psnr_gray %f want %f",
+          json_num(json, "psnr_gray"), want_psnr);
+    printf("  gray PSNR: eval %.4f, computed here %.4f\n", json_num(json, "psnr_gray"), want_psnr);
+    CHECK(&st, json_num(json, "psnr") == 100, "oracle psnr %f", json_num(json, "psnr"));
+    CHECK(&st, fabs(json_num(json, "ssim") - 1) < 1e-6, "oracle ssim %f", json_num(json, "ssim"));
+    CHECK(&st, fabs(json_num(json, "delta_cf")) < 1e-3, "oracle delta_cf %f", json_num(json, "delta_cf"));
+    CHECK(&st, fabs(json_num(json, "auc") - 1) < 1e-6, "oracle auc %f", json_num(json, "auc"));
+    CHECK(&st, fabs(json_num(json, "cf_truth") - want_cf) < 0.05, "cf_truth %f want %f",
+          json_num(json, "cf_truth"), want_cf);
+    CHECK(&st, json_num(json, "auc_gray") < 1 && json_num(json, "auc_gray") > 0.2, "auc_gray %f",
+          json_num(json, "auc_gray"));
+    CHECK(&st, fabs(json_num(json, "delta_cf_gray") - want_cf) < 0.05, "gray delta_cf %f",
+          json_num(json, "delta_cf_gray"));
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    return check_finish(&st, "trainer eval");
+}
