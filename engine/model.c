@@ -336,6 +336,8 @@ cz_status cz_model_predict(cz_model *m, float *ab, float *confidence, const floa
 
 cz_net *cz_model_get_net(cz_model *m) { return m->net; }
 cz_net *cz_model_get_discriminator(cz_model *m) { return m->disc; }
+int cz_model_get_disc_input_node(const cz_model *m) { return m->disc ? m->disc_in : -1; }
+int cz_model_get_disc_output_node(const cz_model *m) { return m->disc ? m->disc_out : -1; }
 int cz_model_get_input_node(const cz_model *m) { return m->nodes.input; }
 int cz_model_get_global_input_node(const cz_model *m) { return m->nodes.global_input; }
 int cz_model_get_output_node(const cz_model *m) { return m->nodes.output; }

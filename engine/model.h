@@ -67,6 +67,8 @@ cz_net *cz_model_get_net(cz_model *m);
 /* pix2pix's PatchGAN (input: 3 channels, encoded L then ab target
  * encoding); NULL for other architectures. */
 cz_net *cz_model_get_discriminator(cz_model *m);
+int cz_model_get_disc_input_node(const cz_model *m);  /* -1 without one */
+int cz_model_get_disc_output_node(const cz_model *m); /* patch logits */
 int cz_model_get_input_node(const cz_model *m);
 /* fusion's global-branch input (the image resized to cfg.size), else -1;
  * for cfg.size inputs it takes the same encoded L as the local input. */

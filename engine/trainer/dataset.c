@@ -76,7 +76,7 @@ cz_status ct_dataset_open(ct_dataset *ds, const char *path, cz_error *err)
         return cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: mmap: %s", path, strerror(errno));
     const unsigned char *h = map;
     cz_status bad = CZ_STATUS_FORMAT_ERROR;
-    uint64_t hist_off, img_off, lab_off, total;
+    uint64_t hist_off = 0, img_off = 0, lab_off = 0, total = 0;
     if (memcmp(h, CT_DATASET_MAGIC, 4) != 0) {
         cz_error_set(err, bad, "%s: not a corolization dataset (bad magic)", path);
         goto fail;
@@ -168,8 +168,9 @@ cz_status ct_dataset_writer_begin(ct_dataset_writer *w, const char *path, int si
         memset(w->class_names[c], 0, CT_DATASET_NAME);
         snprintf(w->class_names[c], CT_DATASET_NAME, "%s", names[c]);
     }
-    uint64_t hist_off, lab_off, total;
-    layout(0, w->size, w->classes, &hist_off, &w->images_offset, &lab_off, &total);
+    uint64_t hist_off = 0, lab_off = 0, total = 0;
+    if (!layout(0, w->size, w->classes, &hist_off, &w->images_offset, &lab_off, &total))
+        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "size %d overflows", size);
     w->hist = calloc((size_t)CT_DATASET_HIST * CT_DATASET_HIST, sizeof(uint64_t));
     w->record = malloc((size_t)3 * size * size * sizeof(uint16_t));
     w->f = fopen(w->tmp, "wb");
@@ -228,12 +229,15 @@ cz_status ct_dataset_writer_add(ct_dataset_writer *w, const float *L, const floa
 
 cz_status ct_dataset_writer_finish(ct_dataset_writer *w, cz_error *err)
 {
-    uint64_t hist_off, img_off, lab_off, total;
+    uint64_t hist_off = 0, img_off = 0, lab_off = 0, total = 0;
     if (w->count == 0) {
         ct_dataset_writer_abort(w);
         return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "no usable photos: dataset not written");
     }
-    layout(w->count, w->size, w->classes, &hist_off, &img_off, &lab_off, &total);
+    if (!layout(w->count, w->size, w->classes, &hist_off, &img_off, &lab_off, &total)) {
+        ct_dataset_writer_abort(w);
+        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "dataset size overflows");
+    }
     unsigned char h[CT_DATASET_HEADER] = {0};
     float ls = CT_DATASET_L_SCALE, as = CT_DATASET_AB_SCALE;
     uint32_t u;

@@ -186,17 +186,20 @@ static void write_samples(cz_model *m, const ct_dataset *ds, const char *path, l
     free(cL);
 }
 
-static void save_checkpoint(cz_model *m, const train_opts *o, long step, const char *command)
+static void save_checkpoint(cz_model *m, const train_opts *o, long step, long adam_base,
+                            const char *command)
 {
-    char s_step[32], s_seed[32], s_net[32], s_batch[32], s_total[32], s_lr[32], s_lambda[32];
+    char s_base[32], s_step[32], s_seed[32], s_net[32], s_batch[32], s_total[32], s_lr[32], s_lambda[32];
     snprintf(s_step, sizeof s_step, "%ld", step);
+    snprintf(s_base, sizeof s_base, "%ld", adam_base);
     snprintf(s_seed, sizeof s_seed, "%" PRIu64, o->seed);
     snprintf(s_net, sizeof s_net, "%" PRIu64, cz_net_get_seed(cz_model_get_net(m)));
     snprintf(s_batch, sizeof s_batch, "%d", o->batch);
     snprintf(s_total, sizeof s_total, "%ld", o->steps);
     snprintf(s_lr, sizeof s_lr, "%g", o->lr);
     snprintf(s_lambda, sizeof s_lambda, "%g", o->lambda);
-    const char *meta[] = {"step", s_step, "seed", s_seed, "net_seed", s_net, "batch", s_batch,
+    const char *meta[] = {"step", s_step, "adam_base", s_base, "seed", s_seed, "net_seed", s_net,
+                          "batch", s_batch,
                           "total_steps", s_total, "lr", s_lr, "schedule", o->schedule_name,
                           "lambda", s_lambda, "command", command, "trainer", "corolization-train",
                           NULL};
@@ -205,7 +208,7 @@ static void save_checkpoint(cz_model *m, const train_opts *o, long step, const c
 }
 
 static void save_model(cz_model *m, const train_opts *o, long step, const char *command,
-                       const ct_dataset *ds)
+                       const char *lineage, const ct_dataset *ds)
 {
     char s_step[32], s_seed[32], s_images[32], desc[256];
     snprintf(s_step, sizeof s_step, "%ld", step);
@@ -215,7 +218,8 @@ static void save_model(cz_model *m, const train_opts *o, long step, const char *
              cz_model_get_config(m)->arch, step, o->batch, cz_model_get_config(m)->size);
     const char *meta[] = {"step", s_step, "seed", s_seed, "command", command,
                           "training_images", s_images, "description", desc,
-                          "trainer", "corolization-train", NULL};
+                          "trainer", "corolization-train",
+                          lineage ? "previous_command" : NULL, lineage, NULL};
     cz_error err = {0};
     statusCheck(cz_model_save(m, o->output, o->dtype, false, meta, &err), &err);
 }
@@ -239,7 +243,8 @@ int ct_cmd_train(int argc, char **argv)
     if (o.resume && access(o.checkpoint, R_OK) == 0) from = o.checkpoint;
     else if (o.resume) fprintf(stderr, "train: no checkpoint at %s; starting afresh\n", o.checkpoint);
     if (!from && o.init_from) from = o.init_from;
-    char *command = ct_join_argv(argc + 1, argv - 1);
+    char *command = ct_join_argv(argc + 1, argv - 1), *lineage = NULL;
+    long adam_base = 0; /* Adam counts steps from here (fresh moments restart it) */
     if (from) {
         m = cz_model_load(from, &err);
         if (!m) ct_die(__FILE__, __LINE__, NULL, "%s: %s", from, err.msg);
@@ -254,6 +259,14 @@ int ct_cmd_train(int argc, char **argv)
             if (ns) cz_net_set_seed(cz_model_get_net(m), strtoull(ns, NULL, 10));
             const char *c0 = cz_model_get_metadata(m, "command");
             if (c0) { free(command); command = strdup(c0); }
+            const char *ab = cz_model_get_metadata(m, "adam_base");
+            adam_base = ab ? strtol(ab, NULL, 10) : 0;
+        } else {
+            /* --init-from: the same batches as the run that made the file
+             * would have seen next, unless --seed says otherwise. */
+            const char *seed = cz_model_get_metadata(m, "seed"), *c0 = cz_model_get_metadata(m, "command");
+            if (seed && !o.seed_set) o.seed = strtoull(seed, NULL, 10);
+            if (c0) lineage = strdup(c0);
         }
         fprintf(stderr, "train: continuing %s from %s at step %ld\n", cfg->arch, from, start);
     } else {
@@ -274,7 +287,13 @@ int ct_cmd_train(int argc, char **argv)
     if (from) {
         cz_status st = cz_model_load_optim(m, from, &err);
         if (st != CZ_STATUS_OK && from == o.checkpoint) statusCheck(st, &err);
-        if (st != CZ_STATUS_OK) fprintf(stderr, "train: %s has no optimiser state; Adam starts afresh\n", from);
+        if (st != CZ_STATUS_OK) {
+            fprintf(stderr, "train: %s has no optimiser state; Adam starts afresh\n", from);
+            adam_base = start;
+        } else if (from != o.checkpoint) {
+            const char *ab = cz_model_get_metadata(m, "adam_base");
+            adam_base = ab ? strtol(ab, NULL, 10) : 0;
+        }
     }
     printf("train: %s width %g size %d, %zu parameters, %.2f GFLOP/image, batch %d, "
            "%u photos, seed %" PRIu64 ", threads %d\n", cfg->arch, cfg->width, cfg->size,
@@ -296,7 +315,7 @@ int ct_cmd_train(int argc, char **argv)
         const ct_batch *b = ct_loader_next(ld);
         float lr = cz_schedule_lr(&sch, step);
         double t0 = ct_now();
-        ct_losses ls = ct_trainer_step(&tr, b, lr, step + 1);
+        ct_losses ls = ct_trainer_step(&tr, b, lr, step + 1 - adam_base);
         double dt = ct_now() - t0;
         t_train += dt;
         step++;
@@ -308,13 +327,13 @@ int ct_cmd_train(int argc, char **argv)
          * measure of progress. */
         double total = ls.loss + tr.cls_weight * ls.cls;
         ema = isnan(ema) ? total : 0.9 * ema + 0.1 * total;
-        ips = o.batch / dt;
+        ips = ips > 0 ? 0.9 * ips + 0.1 * o.batch / dt : o.batch / dt; /* smoothed for the bar */
         log_add(&lg, step, total);
         ct_progress_update(&pg, step, ema, ips);
         bool timeout = o.time_limit > 0 && ct_now() - t_start >= o.time_limit;
         if (stop_signal || timeout) early = step < o.steps;
         if (step % o.checkpoint_every == 0 || early) {
-            save_checkpoint(m, &o, step, command);
+            save_checkpoint(m, &o, step, adam_base, command);
             log_write(&lg, o.log_path);
             saved = step;
         }
@@ -333,10 +352,10 @@ int ct_cmd_train(int argc, char **argv)
     ct_progress_break(&pg);
     ct_loader_free(ld);
     if (saved != step) {
-        save_checkpoint(m, &o, step, command);
+        save_checkpoint(m, &o, step, adam_base, command);
         log_write(&lg, o.log_path);
     }
-    save_model(m, &o, step, command, &ds);
+    save_model(m, &o, step, command, lineage, &ds);
     write_samples(m, o.val ? &val : &ds, o.samples_path, step);
     log_plot(&lg, o.curve_path, cfg->arch);
     double wall = ct_now() - t_start;
@@ -350,6 +369,7 @@ int ct_cmd_train(int argc, char **argv)
     ct_trainer_free(&tr);
     cz_model_free(m);
     free(command);
+    free(lineage);
     free(lg.step);
     free(lg.loss);
     free(lg.val_step);

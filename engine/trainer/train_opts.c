@@ -141,7 +141,10 @@ static void parse(train_opts *o, int argc, char **argv, bool lr_find)
         case O_SIZE: o->size = (int)ct_parse_long(cmd, "--size", optarg, 8, 4096); break;
         case O_WIDTH: o->width = (float)ct_parse_double(cmd, "--width", optarg, 0.01, 4); break;
         case O_LAMBDA: o->lambda = (float)ct_parse_double(cmd, "--lambda", optarg, 0, 1); break;
-        case O_SEED: o->seed = (uint64_t)ct_parse_long(cmd, "--seed", optarg, 0, 0x7fffffffffffffffL); break;
+        case O_SEED:
+            o->seed = (uint64_t)ct_parse_long(cmd, "--seed", optarg, 0, 0x7fffffffffffffffL);
+            o->seed_set = true;
+            break;
         case O_THREADS: o->threads = (int)ct_parse_long(cmd, "--threads", optarg, 1, 256); break;
         case O_CKPT: ckpt = optarg; break;
         case O_CKPT_EVERY: o->checkpoint_every = ct_parse_long(cmd, "--checkpoint-every", optarg, 1, 1L << 40); break;

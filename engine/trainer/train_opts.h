@@ -14,6 +14,7 @@ typedef struct {
     int schedule;
     const char *schedule_name;
     uint64_t seed;
+    bool seed_set; /* --seed given */
     bool resume;
     long checkpoint_every, sample_every, val_every, log_every;
     int val_count;

@@ -1,16 +1,20 @@
 #!/bin/sh
 # gimp3-root.sh: runs the plug-in tests on GIMP 3.0 inside a Debian 13 root.
-#   gimp3-root.sh SOURCE_DIR WORK_DIR [ROOT]
+#   gimp3-root.sh SOURCE_DIR WORK_DIR MODELS_DIR [MIN_CHROMA [ROOT]]
 # Builds the root with debootstrap when it is absent (about 5 minutes, see
-# ../../../shared/GIMP.md), mounts /dev, /proc and /dev/shm for the run and
-# always unmounts them, builds the project inside the root (checkout bound
-# read-only, build folder in the root's /tmp) so the plug-in links GIMP 3's
-# libraries, then runs gimp-test.py with the root's python3.
+# ../../../shared/GIMP.md) and gives it a de_DE.UTF-8 locale (Debian 13's
+# glibc ignores LANGUAGE in C.UTF-8), mounts /dev, /proc and /dev/shm for
+# the run and always unmounts them, builds the plug-in inside the root
+# (checkout bound read-only, build folder in the root's /tmp) so it links
+# GIMP 3's libraries, then runs gimp-test.py with the root's python3 and the
+# models of MODELS_DIR (testnet and broken, trained on the host).
 set -eu
 src=$(cd "$1" && pwd)
 work=$2
-root=${3:-/var/cache/corolization/trixie-gimp3}
-pkgs="gimp libgimp-3.0-dev libopenblas-dev libjson-glib-dev libcairo2-dev meson ninja-build gcc pkg-config gettext python3-skimage"
+models=$(cd "$3" && pwd)
+min_chroma=${4:-2}
+root=${5:-/var/cache/corolization/trixie-gimp3}
+pkgs="gimp libgimp-3.0-dev libopenblas-dev libjson-glib-dev libcairo2-dev meson ninja-build gcc pkg-config gettext python3-skimage locales"
 
 if [ "$(id -u)" != 0 ]; then
     echo "gimp3-root.sh: needs root (chroot, mount)"; exit 77
@@ -21,6 +25,11 @@ if [ ! -x "$root/usr/bin/gimp-console-3.0" ]; then
     debootstrap --variant=minbase trixie "$root" http://deb.debian.org/debian
     chroot "$root" apt-get update
     chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgs
+fi
+if ! chroot "$root" locale -a | grep -qx de_DE.utf8; then
+    [ -f "$root/usr/share/i18n/locales/de_DE" ] ||
+        chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends locales
+    chroot "$root" localedef -i de_DE -f UTF-8 de_DE.UTF-8
 fi
 
 mnt="$root/mnt/corolization-src"
@@ -36,19 +45,18 @@ mount -t tmpfs tmpfs "$root/dev/shm"
 mkdir -p "$mnt"
 mount --bind "$src" "$mnt"
 mount -o remount,bind,ro "$mnt"
+rm -rf "$root/tmp/corolization-models"
+cp -r "$models" "$root/tmp/corolization-models"
 
+status=0
 chroot "$root" sh -ec '
     b=/tmp/corolization-build
     [ -f $b/build.ninja ] || meson setup $b /mnt/corolization-src >/tmp/corolization-setup.log
-    ninja -C $b plug-in/gimp3/corolization tests/gimp/make-test-model corolization-gmo
-    rm -rf /tmp/corolization-models; mkdir -p /tmp/corolization-models
-    $b/tests/gimp/make-test-model /tmp/corolization-models
-    if [ -n "${COROLIZATION_TEST_MODEL:-}" ]; then cp "$COROLIZATION_TEST_MODEL" /tmp/corolization-models/; fi
+    ninja -C $b plug-in/gimp3/corolization corolization-gmo
     python3 /mnt/corolization-src/tests/gimp/gimp-test.py --gimp 3 \
         --plugin $b/plug-in/gimp3/corolization --mo-dir $b/po \
         --models /tmp/corolization-models --work /tmp/corolization-gimp3 \
-        ${COROLIZATION_MIN_CHROMA:+--min-chroma $COROLIZATION_MIN_CHROMA}
-'
-status=$?
+        --min-chroma "$1"
+' sh "$min_chroma" || status=$?
 mkdir -p "$work" && cp -r "$root/tmp/corolization-gimp3/." "$work/" 2>/dev/null || true
 exit $status

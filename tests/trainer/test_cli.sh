@@ -6,7 +6,8 @@
 # never into the repository. Checks: --help and exit codes; prepare skips a
 # truncated JPEG with a warning naming it; the loss of every architecture
 # falls over a short run and its model loads; a run killed with SIGKILL
-# resumes from its last checkpoint to the same final step; an interrupted and
+# resumes from its last checkpoint to the same final step; --init-from
+# continues a model file; an interrupted and
 # resumed run logs exactly the losses of an unbroken one; --time-limit stops
 # with status 3; lr-find writes its plot and CSV and suggests a rate inside
 # its range; colorize keeps the input's stem.
@@ -103,6 +104,15 @@ check "resumed at a checkpoint multiple" [ $(( ${from:-1} % 5 )) -eq 0 ]
 check "final model at step 150" sh -c "head -c 65536 '$T/k.safetensors' | grep -aqE '\"step\": ?\"150\"'"
 "$BIN" eval --model "$T/k.safetensors" --images "$T/photos/clothing" --json > /dev/null 2>&1
 check "resumed model loads" [ $? -eq 0 ]
+
+# --init-from: continue a finished model file to a later step count; the
+# new file records the step and the command that made its parent.
+"$BIN" train --data "$T/data" --init-from "$T/residual.safetensors" -o "$T/i.safetensors" --steps 70 \
+    --batch 4 --sample-every 0 > "$T/i.out" 2> "$T/i.err"
+check "--init-from exits 0" [ $? -eq 0 ]
+check "--init-from starts at the file's step" grep -q "continuing residual from .* at step 60" "$T/i.err"
+check "--init-from model at step 70" sh -c "head -c 65536 '$T/i.safetensors' | grep -aqE '\"step\": ?\"70\"'"
+check "--init-from model records its parent's command" sh -c "head -c 65536 '$T/i.safetensors' | grep -aq previous_command"
 
 # Interrupted + resumed == unbroken, loss for loss (one thread: no BLAS reordering).
 common="--arch pix2pix --data $T/data --batch 4 --size 32 --sample-every 0 --threads 1 --checkpoint-every 100"

@@ -1,0 +1,47 @@
+#!/bin/sh
+# install-user.sh: installs the GIMP 2.10 plug-in, its catalogues and the
+# models into the current user's GIMP 2.10 profile (no root needed):
+#   install-user.sh BUILD_DIR
+#     <profile>/plug-ins/corolization/corolization      the plug-in
+#     <profile>/plug-ins/corolization/locale/LANG/...   its catalogues
+#     <profile>/corolization/models/*.safetensors       models/*.safetensors
+#        of the checkout, or, while there are none, the test model the
+#        tests train (meson compile gimp-test-models; about a minute)
+# <profile> is $GIMP2_DIRECTORY, else ${XDG_CONFIG_HOME:-~/.config}/GIMP/2.10.
+set -eu
+build=$(cd "${1:?usage: install-user.sh BUILD_DIR}" && pwd)
+src=$(cd "$(dirname "$0")/.." && pwd)
+profile=${GIMP2_DIRECTORY:-${XDG_CONFIG_HOME:-$HOME/.config}/GIMP/2.10}
+plugin=$build/plug-in/gimp2/corolization
+
+if [ ! -x "$plugin" ]; then
+    echo "install-user.sh: $plugin is missing: was libgimp2.0-dev installed when $build was configured?" >&2
+    exit 1
+fi
+
+dest=$profile/plug-ins/corolization
+mkdir -p "$dest"
+# Through a temporary name, so a GIMP that is running never sees half a file.
+cp "$plugin" "$dest/.corolization.new" && mv -f "$dest/.corolization.new" "$dest/corolization"
+rm -rf "$dest/locale"
+for mo in "$build"/po/*/LC_MESSAGES/corolization.mo; do
+    [ -f "$mo" ] || continue
+    lang=$(basename "$(dirname "$(dirname "$mo")")")
+    mkdir -p "$dest/locale/$lang/LC_MESSAGES"
+    cp "$mo" "$dest/locale/$lang/LC_MESSAGES/corolization.mo"
+done
+
+models=$profile/corolization/models
+mkdir -p "$models"
+found=0
+for m in "$src"/models/*.safetensors; do
+    [ -f "$m" ] || continue
+    cp "$m" "$models/"
+    found=1
+done
+if [ "$found" = 0 ]; then
+    echo "install-user.sh: no trained model in $src/models yet; installing the tiny test model (faint colour)"
+    meson compile -C "$build" gimp-test-models >/dev/null
+    cp "$build/tests/gimp/models/testnet.safetensors" "$models/"
+fi
+echo "installed $dest/corolization and $(ls "$models" | wc -l) model(s) in $models"
