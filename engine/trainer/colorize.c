@@ -11,9 +11,8 @@
 #include "lab.h"
 #include "photos.h"
 #include "pixel.h"
+#include "step.h"
 #include "util.h"
-
-extern void openblas_set_num_threads(int num_threads);
 
 static void colorize_help(void)
 {
@@ -65,7 +64,7 @@ int ct_cmd_colorize(int argc, char **argv)
     if (optind >= argc) ct_usage_error("colorize", "no input photos");
     ct_gegl_init();
     cz_lab_init();
-    openblas_set_num_threads(threads);
+    ct_set_threads(threads);
     cz_error err = {0};
     cz_model *m = cz_model_load(model_path, &err);
     if (!m) ct_die(__FILE__, __LINE__, NULL, "%s: %s", model_path, err.msg);

@@ -19,6 +19,7 @@
 #include "photos.h"
 #include "pixel.h"
 #include "plot.h"
+#include "step.h"
 #include "util.h"
 
 #define EVAL_SIDE 256
@@ -50,8 +51,6 @@ static void eval_help(void)
         "Exit status: 0 when at least one photo was measured, 1 otherwise, 2 bad usage.\n");
 }
 
-
-extern void openblas_set_num_threads(int num_threads);
 
 int ct_cmd_eval(int argc, char **argv)
 {
@@ -88,7 +87,7 @@ int ct_cmd_eval(int argc, char **argv)
     if (!model_path && !oracle) ct_usage_error("eval", "--model MODEL_FILE is required");
     ct_gegl_init();
     cz_lab_init();
-    openblas_set_num_threads(threads);
+    ct_set_threads(threads);
     cz_error err = {0};
     cz_model *m = NULL;
     if (!oracle) {

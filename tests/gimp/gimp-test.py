@@ -263,6 +263,22 @@ def read(path):
     return rgb, alpha
 
 
+def quantisation_dL(path):
+    """Per pixel, the largest change of L that rounding each RGB channel
+    of the exported pixel by half a step could make."""
+    im = io.imread(path)
+    if im.ndim == 2:
+        im = np.stack([im] * 3, -1)
+    scale = 65535.0 if im.dtype == np.uint16 else 255.0
+    rgb = im[..., :3].astype(np.float64) / scale
+    L0 = color.rgb2lab(rgb)[..., 0]
+    q = np.zeros(L0.shape)
+    for corner in np.ndindex(2, 2, 2):
+        d = (np.array(corner) - 0.5) / scale
+        q = np.maximum(q, np.abs(color.rgb2lab(np.clip(rgb + d, 0, 1))[..., 0] - L0))
+    return q
+
+
 def lab(path):
     rgb, alpha = read(path)
     return color.rgb2lab(rgb), alpha
@@ -320,9 +336,15 @@ for name, _, expect, kw in cases:
               f'mean {c.mean():.3f} std {c.std():.3f} range {c.min():.3f}..{c.max():.3f}')
     if name == 'indexed':  # the palette's L is what the new layer keeps
         continue
+    # The exports are 8-bit: a saturated pixel rounded to 8 bits per channel
+    # can move L by more than a gray one, so the 0.5 allowed on top is
+    # widened by what rounding that pixel could do (q, at most ~0.4).
     dL = np.abs(ls[..., 0] - ln[..., 0])[mask]
-    check(f'{name}: L equals the source within 0.5', dL.size > 0 and dL.max() <= 0.5,
-          f'max |dL| {dL.max():.3f}' if dL.size else 'no opaque pixel')
+    q = quantisation_dL(f'{work}/{name}-new.png' if name != 'chroma' else f'{work}/{name}-composite.png')[mask]
+    check(f'{name}: L equals the source within 0.5 + 8-bit rounding',
+          dL.size > 0 and (dL <= 0.5 + q).all() and dL.mean() < 0.2,
+          f'max |dL| {dL.max():.3f}, mean {dL.mean():.3f}, max excess over 0.5 + q '
+          f'{(dL - 0.5 - q).max():+.3f}' if dL.size else 'no opaque pixel')
     if name not in ('tiny', 'text'):
         chroma = np.hypot(ln[..., 1], ln[..., 2])[mask].mean()
         check(f'{name}: has colour', chroma > args.min_chroma,
