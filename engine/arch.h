@@ -41,6 +41,10 @@ extern const cz_arch cz_arch_residual;
 
 const cz_arch *cz_arch_find(const char *name);
 
+/* 3x3 conv (pad 1, bias) "<prefix>.<i>.conv", batch norm "<prefix>.<i>.bn",
+ * ReLU: the block Iizuka's and Dahl's networks are made of. */
+int cz_arch_conv_bn_relu(cz_net *net, const char *prefix, int i, int x, int cout, int stride);
+
 /* Channels of a layer whose full-width count is base: round(base * width),
  * at least 1. */
 static inline int cz_arch_channels(float width, int base)

@@ -19,16 +19,6 @@
 
 #include <stdio.h>
 
-static int conv_bn_relu(cz_net *net, const char *prefix, int i, int x, int cout, int stride)
-{
-    char name[48];
-    snprintf(name, sizeof name, "%s.%d.conv", prefix, i);
-    x = cz_net_conv2d(net, name, x, cout, 3, stride, 1, 1, true);
-    snprintf(name, sizeof name, "%s.%d.bn", prefix, i);
-    x = cz_net_batchnorm(net, name, x);
-    return cz_net_relu(net, x);
-}
-
 static int fc_bn_relu(cz_net *net, const char *prefix, int i, int x, int cout)
 {
     char name[48];
@@ -43,7 +33,7 @@ static int low_level(cz_net *net, int x, float wm)
 {
     const int base[6] = {64, 128, 128, 256, 256, 512};
     const int stride[6] = {2, 1, 2, 1, 2, 1};
-    for (int i = 0; i < 6; i++) x = conv_bn_relu(net, "low", i, x, cz_arch_channels(wm, base[i]), stride[i]);
+    for (int i = 0; i < 6; i++) x = cz_arch_conv_bn_relu(net, "low", i, x, cz_arch_channels(wm, base[i]), stride[i]);
     return x;
 }
 
@@ -67,12 +57,12 @@ static cz_status build(cz_net *net, cz_arch_nodes *nodes, const cz_model_config 
         low_global = low_level(net, nodes->global_input, wm); /* same names: shared weights */
     }
 
-    int mid = conv_bn_relu(net, "mid", 0, low_local, cz_arch_channels(wm, 512), 1);
-    mid = conv_bn_relu(net, "mid", 1, mid, cz_arch_channels(wm, 256), 1);
+    int mid = cz_arch_conv_bn_relu(net, "mid", 0, low_local, cz_arch_channels(wm, 512), 1);
+    mid = cz_arch_conv_bn_relu(net, "mid", 1, mid, cz_arch_channels(wm, 256), 1);
 
     int g = low_global;
     const int gstride[4] = {2, 1, 2, 1};
-    for (int i = 0; i < 4; i++) g = conv_bn_relu(net, "global", i, g, cz_arch_channels(wm, 512), gstride[i]);
+    for (int i = 0; i < 4; i++) g = cz_arch_conv_bn_relu(net, "global", i, g, cz_arch_channels(wm, 512), gstride[i]);
     g = fc_bn_relu(net, "global", 0, g, cz_arch_channels(wm, 1024));
     int g512 = fc_bn_relu(net, "global", 1, g, cz_arch_channels(wm, 512));
     g = fc_bn_relu(net, "global", 2, g512, cz_arch_channels(wm, 256));
@@ -85,12 +75,12 @@ static cz_status build(cz_net *net, cz_arch_nodes *nodes, const cz_model_config 
     x = cz_net_batchnorm(net, "fusion.bn", x);
     x = cz_net_relu(net, x);
 
-    x = conv_bn_relu(net, "color", 0, x, cz_arch_channels(wm, 128), 1);
+    x = cz_arch_conv_bn_relu(net, "color", 0, x, cz_arch_channels(wm, 128), 1);
     x = cz_net_upsample(net, x, h / 4, w / 4);
-    x = conv_bn_relu(net, "color", 1, x, cz_arch_channels(wm, 64), 1);
-    x = conv_bn_relu(net, "color", 2, x, cz_arch_channels(wm, 64), 1);
+    x = cz_arch_conv_bn_relu(net, "color", 1, x, cz_arch_channels(wm, 64), 1);
+    x = cz_arch_conv_bn_relu(net, "color", 2, x, cz_arch_channels(wm, 64), 1);
     x = cz_net_upsample(net, x, h / 2, w / 2);
-    x = conv_bn_relu(net, "color", 3, x, cz_arch_channels(wm, 32), 1);
+    x = cz_arch_conv_bn_relu(net, "color", 3, x, cz_arch_channels(wm, 32), 1);
     x = cz_net_conv2d(net, "color.4.conv", x, 2, 3, 1, 1, 1, true);
     x = cz_net_sigmoid(net, x);
     nodes->output = cz_net_upsample(net, x, h, w);

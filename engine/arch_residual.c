@@ -15,16 +15,6 @@
 
 #include <stdio.h>
 
-static int conv_bn_relu(cz_net *net, const char *prefix, int i, int x, int cout, int stride)
-{
-    char name[48];
-    snprintf(name, sizeof name, "%s.%d.conv", prefix, i);
-    x = cz_net_conv2d(net, name, x, cout, 3, stride, 1, 1, true);
-    snprintf(name, sizeof name, "%s.%d.bn", prefix, i);
-    x = cz_net_batchnorm(net, name, x);
-    return cz_net_relu(net, x);
-}
-
 /* BN(1x1 conv of x to cout), named "<prefix>.proj" / "<prefix>.proj_bn". */
 static int project(cz_net *net, const char *prefix, int x, int cout)
 {
@@ -48,8 +38,8 @@ static cz_status build(cz_net *net, cz_arch_nodes *nodes, const cz_model_config 
     int x = nodes->input = cz_net_input(net, 1, h, w);
     for (int k = 0; k < 4; k++) {
         snprintf(prefix, sizeof prefix, "enc%d", k + 1);
-        x = conv_bn_relu(net, prefix, 0, x, ec[k], k == 0 ? 1 : 2);
-        x = e[k] = conv_bn_relu(net, prefix, 1, x, ec[k], 1);
+        x = cz_arch_conv_bn_relu(net, prefix, 0, x, ec[k], k == 0 ? 1 : 2);
+        x = e[k] = cz_arch_conv_bn_relu(net, prefix, 1, x, ec[k], 1);
         if (x < 0) return cz_net_finalize(net, err); /* reports the error */
     }
     int d = project(net, "dec4", e[3], dc[3]);

@@ -39,6 +39,16 @@ const cz_arch *cz_arch_find(const char *name)
     return NULL;
 }
 
+int cz_arch_conv_bn_relu(cz_net *net, const char *prefix, int i, int x, int cout, int stride)
+{
+    char name[48];
+    snprintf(name, sizeof name, "%s.%d.conv", prefix, i);
+    x = cz_net_conv2d(net, name, x, cout, 3, stride, 1, 1, true);
+    snprintf(name, sizeof name, "%s.%d.bn", prefix, i);
+    x = cz_net_batchnorm(net, name, x);
+    return cz_net_relu(net, x);
+}
+
 static cz_status check_config(const cz_model_config *cfg, cz_error *err)
 {
     if (!cz_arch_find(cfg->arch))
