@@ -10,25 +10,20 @@
 
 #define ADAM_EPS 1e-8f
 
-/* The discriminator's input and output: the model API gives its net but not
- * its node ids; arch_pix2pix.c builds the input first and the output last,
- * and the checks below catch a change of that layout. */
+/* The discriminator's input [3, S, S] and patch logits [1, h, w]. */
 static void find_disc_nodes(ct_trainer *t)
 {
     int c, h, w;
-    t->din = 0;
+    t->din = cz_model_get_disc_input_node(t->m);
+    t->dout = cz_model_get_disc_output_node(t->m);
+    if (t->din < 0 || t->dout < 0)
+        ct_die(__FILE__, __LINE__, NULL, "the discriminator has no input or output node");
     cz_net_node_shape(t->disc, t->din, &c, &h, &w);
     if (c != 3 || h != t->S || w != t->S)
-        ct_die(__FILE__, __LINE__, "model.h needs discriminator node getters",
-               "unexpected discriminator input %dx%dx%d", c, h, w);
-    /* C64 (s2) - C128 (s2, bn) - C256 (s2, bn) - C512 (s1, bn), each with a
-     * LeakyReLU, then the 1-channel conv: nodes 1 + 2 + 3 * 3 = 12. */
-    t->dout = 12;
+        ct_die(__FILE__, __LINE__, NULL, "unexpected discriminator input %dx%dx%d", c, h, w);
     cz_net_node_shape(t->disc, t->dout, &c, &h, &w);
-    int expect = t->S / 8 - 2;
-    if (c != 1 || h != expect || w != expect)
-        ct_die(__FILE__, __LINE__, "model.h needs discriminator node getters",
-               "unexpected discriminator output %dx%dx%d", c, h, w);
+    if (c != 1)
+        ct_die(__FILE__, __LINE__, NULL, "unexpected discriminator output %dx%dx%d", c, h, w);
     t->dout_n = (size_t)t->B * h * w;
 }
 
