@@ -26,6 +26,14 @@ static bool save(cairo_surface_t *s, const char *path, char *why, size_t n)
     return true;
 }
 
+/* A round tick spacing close to raw: 1, 2 or 5 times a power of ten. */
+static double nice_step(double raw)
+{
+    if (!(raw > 0)) return 1;
+    double p = pow(10, floor(log10(raw))), f = raw / p;
+    return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * p;
+}
+
 static void text(cairo_t *cr, double x, double y, double size, double align, const char *s)
 {
     cairo_text_extents_t e;
@@ -65,12 +73,13 @@ bool ct_plot_lines(const char *path, const char *title, const char *xlabel,
     /* Grid and tick labels. */
     cairo_set_line_width(cr, 1);
     char buf[64];
-    for (int i = 0; i <= 5; i++) {
-        double y = y0 + (y1 - y0) * i / 5;
+    /* Ticks at round numbers (1, 2 or 5 times a power of ten). */
+    double ys = nice_step((y1 - y0) / 5);
+    for (double y = ceil(y0 / ys) * ys; y <= y1; y += ys) {
         cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
         cairo_move_to(cr, L, PY(y)); cairo_line_to(cr, L + pw, PY(y)); cairo_stroke(cr);
         cairo_set_source_rgb(cr, 0, 0, 0);
-        snprintf(buf, sizeof buf, "%.3g", y);
+        snprintf(buf, sizeof buf, "%.4g", fabs(y) < 1e-9 * ys ? 0.0 : y);
         text(cr, L - 6, PY(y) + 4, 11, 1, buf);
     }
     if (log_x) {
@@ -83,8 +92,8 @@ bool ct_plot_lines(const char *path, const char *title, const char *xlabel,
             text(cr, PX(e), T + ph + 16, 11, 0.5, buf);
         }
     } else {
-        for (int i = 0; i <= 5; i++) {
-            double x = x0 + (x1 - x0) * i / 5;
+        double xs = nice_step((x1 - x0) / 5);
+        for (double x = ceil(x0 / xs) * xs; x <= x1; x += xs) {
             cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
             cairo_move_to(cr, PX(x), T); cairo_line_to(cr, PX(x), T + ph); cairo_stroke(cr);
             cairo_set_source_rgb(cr, 0, 0, 0);
