@@ -17,7 +17,7 @@ root=${5:-/var/cache/corolization/trixie-gimp3}
 pkgs="gimp libgimp-3.0-dev libopenblas-dev libjson-glib-dev libcairo2-dev meson ninja-build gcc pkg-config gettext python3-skimage locales"
 
 if [ "$(id -u)" != 0 ]; then
-    echo "gimp3-root.sh: needs root (chroot, mount)"; exit 77
+    echo "gimp3-root.sh: FAILED: needs root for chroot and mount (run the suite as root, as the README says)" >&2; exit 1
 fi
 if [ ! -x "$root/usr/bin/gimp-console-3.0" ]; then
     command -v debootstrap >/dev/null || apt-get install -y debootstrap
