@@ -200,6 +200,10 @@ static cz_status load_params(cz_net *net, const cz_safetensors *st, cz_error *er
         cz_param *p = cz_net_param(net, i);
         cz_status s = load_tensor(p->data, st, p->name, p->ndim, p->shape, p->count, err);
         if (s) return s;
+        for (size_t k = 0; k < p->count; k++)
+            if (!isfinite(p->data[k]))
+                return cz_error_set(err, CZ_STATUS_FORMAT_ERROR,
+                                    "tensor \"%s\" holds a value that is not finite (element %zu)", p->name, k);
     }
     return CZ_STATUS_OK;
 }
@@ -386,6 +390,19 @@ static void add_entry(cz_st_entry *e, const char *name, int dtype, int ndim, con
     e->data = data;
 }
 
+/* Half precision only where it holds the values: batch-norm running
+ * variances of deep ReLU layers exceed F16's 65504, and the statistics are
+ * not trained, so they stay F32; so does any tensor beyond F16's range. */
+static int param_dtype(const cz_param *p, int dtype)
+{
+    if (dtype != CZ_DTYPE_F16 && dtype != CZ_DTYPE_BF16) return dtype;
+    if (!p->trainable) return CZ_DTYPE_F32;
+    if (dtype == CZ_DTYPE_F16)
+        for (size_t i = 0; i < p->count; i++)
+            if (!(fabsf(p->data[i]) <= 65504.0f)) return CZ_DTYPE_F32;
+    return dtype;
+}
+
 cz_status cz_model_save(cz_model *m, const char *path, int dtype, bool with_optim,
                         const char *const *extra_meta, cz_error *err)
 {
@@ -405,7 +422,7 @@ cz_status cz_model_save(cz_model *m, const char *path, int dtype, bool with_opti
         if (!nets[j]) continue;
         for (int i = 0; i < cz_net_param_count(nets[j]); i++) {
             const cz_param *p = cz_net_param(nets[j], i);
-            add_entry(&e[k++], p->name, dtype, p->ndim, p->shape, p->data);
+            add_entry(&e[k++], p->name, param_dtype(p, dtype), p->ndim, p->shape, p->data);
             if (!with_optim || !p->trainable || !p->m) continue;
             snprintf(names[k], sizeof names[k], "optim.m.%s", p->name);
             add_entry(&e[k], names[k], CZ_DTYPE_F32, p->ndim, p->shape, p->m), k++;

@@ -121,6 +121,11 @@ static void check_model_files(void)
     for (int i = 0; i < n; i++) cmin = fmin(cmin, conf[i]), cmax = fmax(cmax, conf[i]);
     CHECK(&st, cmin > 0 && cmax <= 1.0 + 1e-6, "confidence outside (0, 1]: %g..%g", cmin, cmax);
 
+    /* Deep ReLU layers give running variances beyond F16's 65504. */
+    cz_param *deep_var = cz_net_param_find(net, "model7.6.running_var");
+    CHECK(&st, deep_var != NULL, "model7.6.running_var missing");
+    if (deep_var) deep_var->data[0] = 1e6f;
+    CHECK(&st, cz_model_predict(m, ab0, conf, L, 32, 32, 0.38f, &err) == CZ_STATUS_OK, "predict: %s", err.msg);
     const char *f32 = tmp_path("f32.safetensors"), *f16 = tmp_path("f16.safetensors");
     const char *meta[] = {"name", "test", NULL};
     CHECK(&st, cz_model_save(m, f32, CZ_DTYPE_F32, false, meta, &err) == CZ_STATUS_OK, "save: %s", err.msg);
@@ -148,6 +153,8 @@ static void check_model_files(void)
         double worst = 0;
         for (int i = 0; i < 2 * n; i++) worst = fmax(worst, fabs(ab0[i] - ab1[i]));
         CHECK(&st, worst < 1.0, "F16 weights moved ab by %g (want < 1)", worst);
+        cz_param *v = cz_net_param_find(cz_model_get_net(b), "model7.6.running_var");
+        CHECK(&st, v && v->data[0] == 1e6f, "a running variance of 1e6 did not survive an F16 save");
         printf("  F16 model file: worst ab difference %.3g\n", worst);
         cz_model_free(b);
     }
@@ -196,6 +203,15 @@ static void check_model_files(void)
     cz_model_free(t);
     for (size_t i = 0; i < nt; i++)
         if (!strcmp(e[i].name, "model2.0.weight")) e[i].shape[0] += 1;
+    /* 1b. a weight that is not finite */
+    for (size_t i = 0; i < nt; i++)
+        if (!strcmp(e[i].name, "model3.0.weight")) bufs[i][3] = INFINITY;
+    cz_safetensors_write(bad, e, nt, good_meta, &err);
+    t = cz_model_load(bad, &err);
+    CHECK(&st, !t && strstr(err.msg, "model3.0.weight") && strstr(err.msg, "finite"), "inf weight: %s", err.msg);
+    cz_model_free(t);
+    for (size_t i = 0; i < nt; i++)
+        if (!strcmp(e[i].name, "model3.0.weight")) bufs[i][3] = 0.0f;
     /* 2. a foreign tensor */
     e[nt] = (cz_st_entry){.name = "evil.weight", .dtype = CZ_DTYPE_F32, .ndim = 1, .shape = {1}, .data = bufs[0]};
     cz_safetensors_write(bad, e, nt + 1, good_meta, &err);
