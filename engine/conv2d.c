@@ -8,7 +8,9 @@
  * Forward of 3x3 stride-1 convs (any padding, any dilation) uses Winograd
  * F(2x2, 3x3) instead: 16 gemms of [Cout, Cin] x [Cin, tiles], 2.25x fewer
  * multiplies; col then holds the transformed weights, input tiles and
- * products (see wino_floats). The element-wise passes (im2col, col2im,
+ * products (see wino_floats). Their input gradient is again such a conv
+ * (conv2d_grad_dims) and goes the same way; the weight gradient stays
+ * im2col + gemm. The element-wise passes (im2col, col2im,
  * transforms) split their channels over as many threads as OpenBLAS uses,
  * started per pass and joined before any BLAS call: a persistent pool
  * would spin on the cores sgemm needs. */
@@ -93,6 +95,18 @@ static bool conv2d_is_winograd(const cz_conv2d_dims *d)
            cz_conv2d_out_h(d) > 0 && cz_conv2d_out_w(d) > 0;
 }
 
+/* The input gradient of a 3x3 stride-1 conv is itself one: dout (Cout
+ * channels) convolved with the kernel transposed and turned by 180 degrees,
+ * padding 2*dil - pad, same dilation, giving Cin channels of H x W. Fills *g
+ * and says whether Winograd can run it. */
+static bool conv2d_grad_dims(const cz_conv2d_dims *d, cz_conv2d_dims *g)
+{
+    if (d->k != 3 || d->stride != 1 || d->dil < 1 || d->pad > 2 * d->dil) return false;
+    *g = (cz_conv2d_dims){.n = d->n, .cin = d->cout, .h = cz_conv2d_out_h(d), .w = cz_conv2d_out_w(d),
+                          .cout = d->cin, .k = 3, .stride = 1, .pad = 2 * d->dil - d->pad, .dil = d->dil};
+    return g->h > 0 && g->w > 0 && conv2d_is_winograd(g);
+}
+
 /* Tiles along one axis of ho outputs with dilation dil: outputs fall into
  * dil interleaved sub-grids (residue mod dil), each an undilated conv, cut
  * into pairs of outputs. */
@@ -152,6 +166,11 @@ size_t cz_conv2d_col_size(const cz_conv2d_dims *d)
         return SIZE_MAX;
     if (conv2d_is_winograd(d)) {
         size_t ws = wino_floats(d, NULL);
+        if (ws > s) s = ws;
+    }
+    cz_conv2d_dims g;
+    if (conv2d_grad_dims(d, &g)) {
+        size_t ws = wino_floats(&g, NULL);
         if (ws > s) s = ws;
     }
     return s;
@@ -294,6 +313,8 @@ typedef struct {
     const cz_conv2d_dims *d;
     int ho, wo;
     size_t t, cs;
+    bool flip; /* weights: src is the forward conv's [Cin, Cout, 3, 3], taken transposed and rotated */
+    bool acc;  /* output: add into dst instead of writing it */
 } wino_job;
 
 static void wino_weights_part(void *p, long lo, long hi)
@@ -302,8 +323,17 @@ static void wino_weights_part(void *p, long lo, long hi)
     float *restrict u = job->dst;
     const float *restrict w = job->src;
     const size_t us = job->cs;
+    const int cin = job->d->cin, cout = job->d->cout;
     for (long i = lo; i < hi; i++) {
         const float *g = w + i * 9;
+        float rot[9];
+        if (job->flip) {
+            /* U[co][ci] of the gradient conv is the forward kernel [ci][co]
+             * turned by 180 degrees. */
+            const float *f = w + ((size_t)(i % cin) * cout + (size_t)(i / cin)) * 9;
+            for (int j = 0; j < 9; j++) rot[j] = f[8 - j];
+            g = rot;
+        }
         float t[4][3];
         for (int j = 0; j < 3; j++) {
             t[0][j] = g[j];
@@ -321,9 +351,9 @@ static void wino_weights_part(void *p, long lo, long hi)
     }
 }
 
-static void wino_weights(float *u, const float *w, const cz_conv2d_dims *d, size_t us)
+static void wino_weights(float *u, const float *w, const cz_conv2d_dims *d, size_t us, bool flip)
 {
-    wino_job j = {.dst = u, .src = w, .d = d, .cs = us};
+    wino_job j = {.dst = u, .src = w, .d = d, .cs = us, .flip = flip};
     long kk = (long)d->cout * d->cin;
     par_run(wino_weights_part, &j, kk, (size_t)kk * 16);
 }
@@ -415,35 +445,46 @@ static void wino_output_part(void *p, long lo, long hi)
                         for (int i = 0; i < 2; i++) {
                             if (i && !y1) break;
                             float *o = oc + (size_t)(oy + i * dil) * wo + ox;
-                            o[0] = s[i][0] + s[i][1] + s[i][2] + bv;
-                            if (x1) o[dil] = s[i][1] - s[i][2] - s[i][3] + bv;
+                            float o0 = s[i][0] + s[i][1] + s[i][2] + bv;
+                            float o1 = s[i][1] - s[i][2] - s[i][3] + bv;
+                            if (job->acc) {
+                                o[0] += o0;
+                                if (x1) o[dil] += o1;
+                            } else {
+                                o[0] = o0;
+                                if (x1) o[dil] = o1;
+                            }
                         }
                     }
     }
 }
 
 static void wino_output(float *out, const float *m, const float *b, const cz_conv2d_dims *d, int ho,
-                        int wo, size_t t_count, size_t cs)
+                        int wo, size_t t_count, size_t cs, bool acc)
 {
-    wino_job j = {.dst = out, .src = m, .b = b, .d = d, .ho = ho, .wo = wo, .t = t_count, .cs = cs};
+    wino_job j = {.dst = out, .src = m, .b = b, .d = d, .ho = ho, .wo = wo, .t = t_count, .cs = cs,
+                  .acc = acc};
     par_run(wino_output_part, &j, d->cout, (size_t)d->cout * t_count * 20);
 }
 
-static void conv2d_forward_winograd(float *out, float *col, const float *in, const float *w,
-                                    const float *b, const cz_conv2d_dims *d)
+/* out (=, or += with acc) = the conv d of in by w; with flip, w is the
+ * forward kernel of the conv whose input gradient this is (see
+ * conv2d_grad_dims). */
+static void conv2d_winograd(float *out, float *col, const float *in, const float *w, const float *b,
+                            const cz_conv2d_dims *d, bool flip, bool acc)
 {
     int ho = cz_conv2d_out_h(d), wo = cz_conv2d_out_w(d);
     size_t off[5];
     wino_floats(d, off);
     size_t t = (size_t)wino_tiles(ho, d->dil) * (size_t)wino_tiles(wo, d->dil);
     float *u = col, *v = col + off[1], *m = col + off[3];
-    wino_weights(u, w, d, off[0]);
+    wino_weights(u, w, d, off[0], flip);
     for (int n = 0; n < d->n; n++) {
         wino_input(v, m, in + (size_t)n * d->cin * d->h * d->w, d, ho, wo, t, off[2]);
         for (int e = 0; e < 16; e++)
             cz_gemm(false, false, d->cout, (int)t, d->cin, 1.0f, u + e * off[0], d->cin, v + e * off[2], (int)t,
                     0.0f, m + e * off[4], (int)t);
-        wino_output(out + (size_t)n * d->cout * ho * wo, m, b, d, ho, wo, t, off[4]);
+        wino_output(out + (size_t)n * d->cout * ho * wo, m, b, d, ho, wo, t, off[4], acc);
     }
 }
 
@@ -455,7 +496,7 @@ void cz_conv2d_forward(float *out /* [N, Cout, Ho, Wo] */, float *col /* [Cin*K*
     int ho = cz_conv2d_out_h(d), wo = cz_conv2d_out_w(d);
     if (ho <= 0 || wo <= 0) return;
     if (conv2d_is_winograd(d)) {
-        conv2d_forward_winograd(out, col, in, w, b, d);
+        conv2d_winograd(out, col, in, w, b, d, false, false);
         return;
     }
     int hw = ho * wo, ckk = d->cin * d->k * d->k;
@@ -492,6 +533,8 @@ void cz_conv2d_backward(float *din /* [N, Cin, H, W] */, float *dw /* [Cout, Cin
     if (ho <= 0 || wo <= 0) return;
     int hw = ho * wo, ckk = d->cin * d->k * d->k;
     bool pointwise = conv2d_is_pointwise(d);
+    cz_conv2d_dims gd;
+    bool din_winograd = din && conv2d_grad_dims(d, &gd);
     size_t in_img = (size_t)d->cin * d->h * d->w;
     for (int n = 0; n < d->n; n++) {
         const float *g = dout + (size_t)n * d->cout * hw;
@@ -514,7 +557,7 @@ void cz_conv2d_backward(float *din /* [N, Cin, H, W] */, float *dw /* [Cout, Cin
             /* dW[Cout, CKK] += dout[Cout, HW] * col[CKK, HW]^T */
             cz_gemm(false, true, d->cout, ckk, hw, 1.0f, g, hw, c, hw, 1.0f, dw, ckk);
         }
-        if (din) {
+        if (din && !din_winograd) {
             float *di = din + (size_t)n * in_img;
             if (pointwise) {
                 /* din[Cin, HW] += W^T[Cin, Cout] * dout[Cout, HW] */
@@ -526,6 +569,8 @@ void cz_conv2d_backward(float *din /* [N, Cin, H, W] */, float *dw /* [Cout, Cin
             }
         }
     }
+    /* After the loop: the Winograd pass uses all of col. */
+    if (din_winograd) conv2d_winograd(din, col, dout, w, NULL, &gd, true, true);
 }
 
 void cz_conv2d_forward_ref(float *out, const float *in, const float *w,

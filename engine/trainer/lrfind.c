@@ -61,7 +61,7 @@ int ct_cmd_lr_find(int argc, char **argv)
     cz_model *m = ct_model_for_data(o.arch, o.width, size, &ds, o.seed);
     ct_set_rebalancing(m, &ds, o.lambda);
     ct_trainer tr;
-    ct_trainer_init(&tr, m, o.batch, o.weight_decay);
+    ct_trainer_init(&tr, m, o.batch, o.weight_decay, o.threads);
     ct_loader *ld = ct_loader_new(&ds, m, o.batch, o.seed, 0, true, 3);
     long n = o.steps, done = 0;
     double *lr = mallocCheck((size_t)n * sizeof(double)), *raw = mallocCheck((size_t)n * sizeof(double));

@@ -2,6 +2,7 @@
 #include "step.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "util.h"
 
 #define ADAM_EPS 1e-8f
+#define MAX_LANES 8
 
 /* The discriminator's input [3, S, S] and patch logits [1, h, w]. */
 static void find_disc_nodes(ct_trainer *t)
@@ -27,9 +29,10 @@ static void find_disc_nodes(ct_trainer *t)
     t->dout_n = (size_t)t->B * h * w;
 }
 
-void ct_trainer_init(ct_trainer *t, cz_model *m, int batch, float weight_decay)
+static void trainer_init_lane(ct_trainer *t, cz_model *m, int batch, float weight_decay)
 {
     memset(t, 0, sizeof *t);
+    t->lanes = 1;
     cz_error err = {0};
     t->m = m;
     t->net = cz_model_get_net(m);
@@ -52,7 +55,6 @@ void ct_trainer_init(ct_trainer *t, cz_model *m, int batch, float weight_decay)
     cz_net_node_shape(t->net, t->out, &c, &h, &w);
     t->q = c;
     t->thw = h * w;
-    t->scratch = mallocCheck(ct_size3((size_t)batch, 2 * (size_t)t->S, (size_t)t->S * sizeof(float)));
     if (t->disc) {
         statusCheck(cz_net_set_batch(t->disc, batch, true, &err), &err);
         cz_net_set_input_grad(t->disc, true);
@@ -63,9 +65,51 @@ void ct_trainer_init(ct_trainer *t, cz_model *m, int batch, float weight_decay)
     }
 }
 
+int ct_trainer_lanes(const char *arch, int batch, int threads)
+{
+    if (threads < 2 || threads > MAX_LANES || !strcmp(arch, "pix2pix") || batch % threads) return 1;
+    return threads;
+}
+
+/* Replica weights and batch-norm statistics := lane 0's. */
+static void lanes_sync(ct_trainer *t)
+{
+    for (int r = 1; r < t->lanes; r++)
+        for (int i = 0; i < cz_net_param_count(t->net); i++) {
+            cz_param *p = cz_net_param(t->net, i), *q = cz_net_param(t->lane[r - 1].net, i);
+            memcpy(q->data, p->data, p->count * sizeof(float));
+        }
+}
+
+void ct_trainer_init(ct_trainer *t, cz_model *m, int batch, float weight_decay, int threads)
+{
+    int lanes = ct_trainer_lanes(cz_model_get_config(m)->arch, batch, threads);
+    ct_set_threads(lanes > 1 ? 1 : threads);
+    trainer_init_lane(t, m, batch / lanes, weight_decay); /* t->B: samples per lane */
+    t->lanes = lanes;
+    if (lanes == 1) return;
+    t->lane = mallocCheck(ct_size3((size_t)lanes - 1, sizeof(ct_trainer), 1));
+    for (int r = 1; r < lanes; r++) {
+        cz_error err = {0};
+        cz_model *rm = cz_model_new(cz_model_get_config(m), 1, &err);
+        if (!rm) ct_die(__FILE__, __LINE__, NULL, "replica %d: %s", r, err.msg);
+        trainer_init_lane(&t->lane[r - 1], rm, batch / lanes, weight_decay);
+        if (cz_net_param_count(t->lane[r - 1].net) != cz_net_param_count(t->net))
+            ct_die(__FILE__, __LINE__, NULL, "replica %d differs from the model", r);
+        cz_net_set_seed(t->lane[r - 1].net, cz_net_get_seed(t->net) + 0x9E3779B97F4A7C15ull * (uint64_t)r);
+    }
+    lanes_sync(t);
+}
+
 void ct_trainer_free(ct_trainer *t)
 {
-    free(t->scratch);
+    for (int r = 1; r < t->lanes; r++) {
+        ct_trainer *l = &t->lane[r - 1];
+        cz_model *rm = l->m;
+        ct_trainer_free(l);
+        cz_model_free(rm);
+    }
+    free(t->lane);
     free(t->dsave);
     memset(t, 0, sizeof *t);
 }
@@ -100,7 +144,9 @@ static void disc_grad_save(ct_trainer *t, bool restore_add)
     }
 }
 
-ct_losses ct_trainer_step(ct_trainer *t, const ct_batch *b, float lr, long step)
+/* Forward, losses and backward of one lane on its samples (for pix2pix also
+ * the discriminator's update); leaves the generator's gradients. */
+static ct_losses trainer_grads(ct_trainer *t, const ct_batch *b, float lr, long step)
 {
     ct_losses r = {0};
     const size_t ss = (size_t)t->S * t->S, n_in = (size_t)t->B * ss;
@@ -152,8 +198,77 @@ ct_losses ct_trainer_step(ct_trainer *t, const ct_batch *b, float lr, long step)
         scale(dc, (size_t)t->B * t->classes, t->cls_weight);
     }
     cz_net_backward(t->net);
-    cz_net_adam_step(t->net, lr, t->beta1, t->beta2, ADAM_EPS, t->weight_decay, step);
     return r;
+}
+
+typedef struct {
+    ct_trainer *t;
+    ct_batch b;
+    ct_losses r;
+} lane_job;
+
+static void *lane_main(void *p)
+{
+    lane_job *j = p;
+    j->r = trainer_grads(j->t, &j->b, 0.0f, 0);
+    return NULL;
+}
+
+/* Lane r's samples of b, in place. */
+static ct_batch lane_batch(const ct_trainer *t, const ct_batch *b, int r)
+{
+    size_t n = (size_t)t->B * (size_t)r, ss = (size_t)t->S * t->S;
+    size_t tper = t->kind == CZ_OUTPUT_LOGITS ? (size_t)t->q * t->thw : 2 * ss;
+    ct_batch s = *b;
+    s.L = b->L + n * ss;
+    s.ab = b->ab ? b->ab + n * 2 * ss : NULL;
+    s.target = b->target + n * tper;
+    s.weight = b->weight ? b->weight + n * t->thw : NULL;
+    s.labels = b->labels ? b->labels + n : NULL;
+    return s;
+}
+
+ct_losses ct_trainer_step(ct_trainer *t, const ct_batch *b, float lr, long step)
+{
+    if (t->lanes == 1) {
+        ct_losses r = trainer_grads(t, b, lr, step);
+        cz_net_adam_step(t->net, lr, t->beta1, t->beta2, ADAM_EPS, t->weight_decay, step);
+        return r;
+    }
+    int R = t->lanes;
+    lane_job job[MAX_LANES] = {{0}};
+    pthread_t tid[MAX_LANES];
+    bool started[MAX_LANES] = {false};
+    for (int r = 0; r < R; r++) {
+        job[r].t = r ? &t->lane[r - 1] : t;
+        job[r].b = lane_batch(t, b, r);
+    }
+    for (int r = 1; r < R; r++) started[r] = pthread_create(&tid[r], NULL, lane_main, &job[r]) == 0;
+    lane_main(&job[0]);
+    for (int r = 1; r < R; r++) {
+        if (started[r]) pthread_join(tid[r], NULL);
+        else lane_main(&job[r]);
+    }
+    /* Each lane's loss is a mean over its samples: the batch mean is the
+     * mean of the lanes'. */
+    ct_losses sum = {0};
+    const float inv = 1.0f / (float)R;
+    for (int r = 0; r < R; r++) {
+        sum.loss += job[r].r.loss / R;
+        sum.cls += job[r].r.cls / R;
+    }
+    for (int i = 0; i < cz_net_param_count(t->net); i++) {
+        cz_param *p = cz_net_param(t->net, i);
+        if (!p->grad) continue;
+        for (int r = 1; r < R; r++) {
+            const float *g = cz_net_param(t->lane[r - 1].net, i)->grad;
+            for (size_t e = 0; e < p->count; e++) p->grad[e] += g[e];
+        }
+        for (size_t e = 0; e < p->count; e++) p->grad[e] *= inv;
+    }
+    cz_net_adam_step(t->net, lr, t->beta1, t->beta2, ADAM_EPS, t->weight_decay, step);
+    lanes_sync(t);
+    return sum;
 }
 
 cz_model *ct_model_for_data(const char *arch, float width, int size, const ct_dataset *ds,

@@ -5,15 +5,24 @@
  *             (Iizuka et al. 2016)
  *   pix2pix   discriminator step on (L, fake) and (L, real) at half weight,
  *             then generator step on 100 x L1 + adversarial (Isola 2017)
- * Adam throughout (PyTorch's update); pix2pix uses beta1 0.5 as its paper. */
+ * Adam throughout (PyTorch's update); pix2pix uses beta1 0.5 as its paper.
+ *
+ * With T > 1 threads, the single-network architectures train data-parallel:
+ * T lanes, each a replica of the model on B / T of the batch with
+ * single-threaded BLAS, run forward and backward side by side; their
+ * gradients are averaged into lane 0, which takes the Adam step and hands its
+ * weights back. On 2 cores that beats splitting every small gemm in two.
+ * Batch-norm statistics are then per lane (ghost batch norm over B / T
+ * samples), so --threads is part of the recipe. pix2pix, whose step updates
+ * the discriminator mid-way, keeps one lane and threaded BLAS. */
 #ifndef CT_STEP_H
 #define CT_STEP_H
 
 #include "loader.h"
 #include "model.h"
 
-typedef struct {
-    cz_model *m;
+typedef struct ct_trainer {
+    cz_model *m;      /* lane 0: the caller's; other lanes: owned replicas */
     cz_net *net, *disc;
     int in, gin, out, cls, din, dout;
     int B, S, q, thw, classes;
@@ -21,9 +30,10 @@ typedef struct {
     cz_output_kind kind;
     float beta1, beta2, weight_decay;
     float l1_weight, cls_weight;
-    float *scratch; /* [B, 2, S*S] */
     float *dsave;   /* discriminator parameter gradients between passes */
     size_t dsave_n;
+    int lanes;              /* 1, or the data-parallel lane count */
+    struct ct_trainer *lane; /* lanes - 1 replicas */
 } ct_trainer;
 
 typedef struct {
@@ -32,8 +42,10 @@ typedef struct {
     double g_adv, d_loss; /* pix2pix */
 } ct_losses;
 
-/* Sets the nets to batch B in training and wires the trainer to m. */
-void ct_trainer_init(ct_trainer *t, cz_model *m, int batch, float weight_decay);
+/* Sets the nets to batch B in training and wires the trainer to m; with
+ * threads > 1, B divisible by it and no discriminator, also builds the
+ * replicas (and sets BLAS to 1 thread), else sets BLAS to threads. */
+void ct_trainer_init(ct_trainer *t, cz_model *m, int batch, float weight_decay, int threads);
 void ct_trainer_free(ct_trainer *t);
 /* One forward, backward and Adam update at learning rate lr; step counts
  * from 1 (Adam's bias correction). */
@@ -47,4 +59,6 @@ cz_model *ct_model_for_data(const char *arch, float width, int size, const ct_da
                             uint64_t seed);
 /* OpenBLAS threads (the loader thread runs beside them). */
 void ct_set_threads(int threads);
+/* Lanes a trainer would use for arch at this batch and thread count. */
+int ct_trainer_lanes(const char *arch, int batch, int threads);
 #endif

@@ -283,7 +283,7 @@ int ct_cmd_train(int argc, char **argv)
                val.size, cfg->size);
     ct_set_rebalancing(m, &ds, o.lambda);
     ct_trainer tr;
-    ct_trainer_init(&tr, m, o.batch, o.weight_decay);
+    ct_trainer_init(&tr, m, o.batch, o.weight_decay, o.threads);
     if (from) {
         cz_status st = cz_model_load_optim(m, from, &err);
         if (st != CZ_STATUS_OK && from == o.checkpoint) statusCheck(st, &err);

@@ -95,6 +95,11 @@ static const cz_conv2d_dims conv_cases[] = {
     {2, 3, 5, 6, 2, 4, 1, 0, 1},
     {2, 2, 6, 5, 3, 3, 2, 0, 1},
     {2, 3, 4, 3, 2, 3, 1, 2, 1},   /* padding larger than half the image */
+    /* Winograd input gradient: unpadded (gradient pad 2), dilated with
+     * pad 1 (gradient pad 3), odd sizes; pad 3 > 2*dil falls back. */
+    {2, 3, 7, 8, 5, 3, 1, 0, 1},
+    {1, 4, 9, 10, 3, 3, 1, 1, 2},
+    {2, 5, 5, 7, 6, 3, 1, 3, 1},
 };
 #define N_CONV_CASES (sizeof conv_cases / sizeof conv_cases[0])
 
