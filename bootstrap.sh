@@ -15,7 +15,7 @@ build=${COROLIZATION_BUILD:-"$here/build"}
 BUILD_DEPS="gcc meson ninja-build pkg-config gettext libopenblas-dev libjson-glib-dev
   libgegl-dev libbabl-dev libcairo2-dev gimp libgimp2.0-dev"
 TEST_DEPS="python3 python3-torch python3-numpy python3-pil python3-skimage clang
-  libclang-rt-14-dev debootstrap valgrind"
+  libclang-rt-14-dev debootstrap valgrind xvfb xdotool"
 
 apt_install() {
     missing=""

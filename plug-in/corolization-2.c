@@ -222,6 +222,8 @@ corolization_dialog (StoredValues *stored)
                             _("_OK"),     GTK_RESPONSE_OK,
                             NULL);
   gimp_window_set_transient (GTK_WINDOW (dialog));
+  /* Enter in a number field runs, as in GIMP's own filters. */
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
 
   table = gtk_table_new (6, 3, FALSE);
   gtk_table_set_col_spacings (GTK_TABLE (table), 6);
@@ -253,6 +255,7 @@ corolization_dialog (StoredValues *stored)
   g_signal_connect (adj, "value-changed",
                     G_CALLBACK (gimp_double_adjustment_update),
                     &stored->temperature);
+  gtk_entry_set_activates_default (GTK_ENTRY (GIMP_SCALE_ENTRY_SPINBUTTON (adj)), TRUE);
 
   adj = GTK_ADJUSTMENT (gimp_scale_entry_new (GTK_TABLE (table), 0, 2,
                                               _("_Saturation:"),
@@ -262,6 +265,7 @@ corolization_dialog (StoredValues *stored)
   g_signal_connect (adj, "value-changed",
                     G_CALLBACK (gimp_double_adjustment_update),
                     &stored->saturation);
+  gtk_entry_set_activates_default (GTK_ENTRY (GIMP_SCALE_ENTRY_SPINBUTTON (adj)), TRUE);
 
   adj = GTK_ADJUSTMENT (gimp_scale_entry_new (GTK_TABLE (table), 0, 3,
                                               _("Network si_ze:"),
@@ -271,12 +275,13 @@ corolization_dialog (StoredValues *stored)
   g_signal_connect (adj, "value-changed",
                     G_CALLBACK (gimp_int_adjustment_update),
                     &stored->size);
+  gtk_entry_set_activates_default (GTK_ENTRY (GIMP_SCALE_ENTRY_SPINBUTTON (adj)), TRUE);
 
   output = gimp_int_combo_box_new (_("New layer"),   COLORIZE_OUTPUT_LAYER,
                                    _("Colour only"), COLORIZE_OUTPUT_CHROMA,
                                    NULL);
   gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (output), stored->output);
-  gimp_table_attach_aligned (GTK_TABLE (table), 0, 4, _("_Output:"), 0.0, 0.5,
+  gimp_table_attach_aligned (GTK_TABLE (table), 0, 4, _("O_utput:"), 0.0, 0.5,
                              output, 2, FALSE);
 
   toggle = gtk_check_button_new_with_mnemonic (_("Add a _confidence layer"));

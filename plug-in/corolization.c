@@ -136,7 +136,7 @@ corolization_create_procedure (GimpPlugIn  *plug_in,
                                        0, 4096, 0,
                                        G_PARAM_READWRITE);
       gimp_procedure_add_choice_argument (procedure, "output",
-                                          _("_Output"),
+                                          _("O_utput"),
                                           _("A new colour layer, or a layer "
                                             "that carries only the colour "
                                             "(LCh Color mode)"),

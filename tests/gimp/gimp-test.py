@@ -29,6 +29,9 @@ import sys
 import numpy as np
 from skimage import color, data, io, util
 
+sys.dont_write_bytecode = True  # no __pycache__ in the checkout
+from gimp_stage import stage_plugin  # noqa: E402
+
 ap = argparse.ArgumentParser()
 ap.add_argument('--gimp', choices=['2', '3'], required=True)
 ap.add_argument('--plugin', required=True)
@@ -62,25 +65,7 @@ io.imsave(f'{work}/cat-gray.png', cat, check_contrast=False)
 io.imsave(f'{work}/one.png', np.full((1, 1, 3), 128, np.uint8), check_contrast=False)
 
 # ---- The plug-in folder and a throw-away config ---------------------------
-plugdir = f'{work}/plug-ins/corolization'
-os.makedirs(plugdir)
-shutil.copy(args.plugin, f'{plugdir}/corolization')
-for lang in os.listdir(args.mo_dir):
-    # meson builds corolization-LANG.mo and renames it on install
-    for mo in (f'{args.mo_dir}/{lang}/LC_MESSAGES/corolization-{lang}.mo',
-               f'{args.mo_dir}/{lang}/LC_MESSAGES/corolization.mo'):
-        if os.path.isfile(mo):
-            break
-    else:
-        continue
-    if True:
-        os.makedirs(f'{plugdir}/locale/{lang}/LC_MESSAGES')
-        shutil.copy(mo, f'{plugdir}/locale/{lang}/LC_MESSAGES/corolization.mo')
-home = f'{work}/home'
-os.makedirs(home)
-sysplug = '/usr/lib/x86_64-linux-gnu/gimp/3.0/plug-ins' if V3 else '/usr/lib/gimp/2.0/plug-ins'
-with open(f'{home}/gimprc', 'w') as f:
-    f.write(f'(plug-in-path "{sysplug}:{work}/plug-ins")\n')
+plugdir, home = stage_plugin(work, args.plugin, V3, args.mo_dir)
 
 # ---- Script-Fu, per GIMP version ------------------------------------------
 if V3:
@@ -341,8 +326,10 @@ for name, _, expect, kw in cases:
     # widened by what rounding that pixel could do (q, at most ~0.4).
     dL = np.abs(ls[..., 0] - ln[..., 0])[mask]
     q = quantisation_dL(f'{work}/{name}-new.png' if name != 'chroma' else f'{work}/{name}-composite.png')[mask]
+    # The mean bound is about many pixels: a 1x1 image has only the
+    # per-pixel one.
     check(f'{name}: L equals the source within 0.5 + 8-bit rounding',
-          dL.size > 0 and (dL <= 0.5 + q).all() and dL.mean() < 0.2,
+          dL.size > 0 and (dL <= 0.5 + q).all() and (dL.size < 100 or dL.mean() < 0.2),
           f'max |dL| {dL.max():.3f}, mean {dL.mean():.3f}, max excess over 0.5 + q '
           f'{(dL - 0.5 - q).max():+.3f}' if dL.size else 'no opaque pixel')
     if name not in ('tiny', 'text'):

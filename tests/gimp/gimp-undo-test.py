@@ -1,0 +1,368 @@
+#!/usr/bin/python3
+"""gimp-undo-test.py: in the real GIMP 2.10 user interface, one Undo
+(Ctrl+Z) removes everything plug-in-corolization added, and Filters >
+Colorize… with Enter in its dialog adds the layer.
+
+  gimp-undo-test.py --plugin EXE --models DIR --work DIR [--model NAME]
+                    [--no-undo]
+
+GIMP runs on a private Xvfb display with a grayscale photo open, with the
+Script-Fu server (plug-in-script-fu-server) listening on localhost so this
+script can query the image while xdotool types into the image window, as a
+user would. No PDB procedure undoes, so the keystrokes are the only way.
+
+  1. the loaded image: 1 layer, grayscale, pixels those of the file; the
+     layer is renamed, an undo step of its own that one Ctrl+Z must not reach
+  2. the plug-in, non-interactive, with the confidence layer: 3 layers, RGB
+  3. Ctrl+Z: 1 layer, grayscale again, still renamed, pixels unchanged;
+     Ctrl+Y: 3 layers and RGB again (the undo was one step); Ctrl+Z
+  4. Filters > Colorize… (the menu, by its mnemonics): the plug-in's dialog
+     opens; Enter in its vividness field (OK is the default response) adds
+     "Colorized (MODEL)" above the source, RGB,
+     with colour and the source's lightness
+  5. Ctrl+Z: 1 layer, grayscale, pixels unchanged
+
+About 15 s.
+
+--no-undo leaves out the Ctrl+Z/Ctrl+Y keystrokes: a negative control under
+which the undo checks must fail. Xvfb, xdotool or gimp-2.10 missing is a
+failure, not a skip. Each check prints "ok"/"FAIL"; the exit status is 1 on
+any failure. GIMP gets a throw-away HOME (gimp_stage.py) and only the model
+under test, which the dialog then picks by default."""
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+import numpy as np
+from skimage import color, data, io, util
+
+sys.dont_write_bytecode = True  # no __pycache__ in the checkout
+from gimp_stage import stage_plugin  # noqa: E402
+
+ap = argparse.ArgumentParser()
+ap.add_argument('--plugin', required=True)
+ap.add_argument('--models', required=True, help='folder holding MODEL.safetensors')
+ap.add_argument('--work', required=True)
+ap.add_argument('--model', default='testnet')
+ap.add_argument('--min-chroma', type=float, default=2.0,
+                help='mean chroma the layer the dialog adds must exceed')
+ap.add_argument('--gimp', default='gimp-2.10')
+ap.add_argument('--no-undo', action='store_true',
+                help='negative control: send no Ctrl+Z/Ctrl+Y (the undo checks must fail)')
+args = ap.parse_args()
+work = os.path.abspath(args.work)
+shutil.rmtree(work, ignore_errors=True)
+os.makedirs(work)
+failures = []
+
+
+def check(name, ok, detail=''):
+    print(('ok   ' if ok else 'FAIL ') + name + (': ' + detail if detail else ''), flush=True)
+    if not ok:
+        failures.append(name)
+    return ok
+
+
+def finish():
+    print(f'{len(failures)} failed: {failures}' if failures else 'all passed', flush=True)
+    sys.exit(1 if failures else 0)
+
+
+missing = [p for p in ('Xvfb', 'xdotool', args.gimp) if not shutil.which(p)]
+if not check('Xvfb, xdotool and GIMP are installed', not missing,
+             f'missing {missing} (apt-get install xvfb xdotool gimp)' if missing else ''):
+    finish()
+
+# ---- Staging: the plug-in, one model, a grayscale photo ---------------------
+_, home = stage_plugin(work, args.plugin, v3=False)
+models = f'{work}/models'
+os.makedirs(models)
+shutil.copy(f'{args.models}/{args.model}.safetensors', models)
+photo = f'{work}/cat-gray.png'
+io.imsave(photo, util.img_as_ubyte(color.rgb2gray(data.chelsea())), check_contrast=False)
+photo_px = io.imread(photo)
+
+# Script-Fu helpers, defined once in the server's interpreter.
+# (cz-state img): "BASE-TYPE|NAME|NAME..." with the layers top to bottom.
+# (cz-export img pos path): the layer at pos (0 = top) alone, as PNG, from
+# a duplicate so the image's undo stack is not touched.
+HELPERS = """
+(define (cz-state img)
+  (let* ((layers (cadr (gimp-image-get-layers img))) (n (vector-length layers)))
+    (let loop ((i 0) (s (number->string (car (gimp-image-base-type img)))))
+      (if (< i n)
+          (loop (+ i 1) (string-append s "|" (car (gimp-item-get-name (vector-ref layers i)))))
+          s))))
+(define (cz-export img pos path)
+  (let* ((dup (car (gimp-image-duplicate img)))
+         (layers (cadr (gimp-image-get-layers dup)))
+         (n (vector-length layers)))
+    (let loop ((i 0))
+      (when (< i n)
+        (if (not (= i pos)) (gimp-image-remove-layer dup (vector-ref layers i)))
+        (loop (+ i 1))))
+    (gimp-file-save RUN-NONINTERACTIVE dup (vector-ref layers pos) path path)
+    (gimp-image-delete dup)
+    "saved"))
+"""
+RGB, GRAY = 0, 1
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+port = free_port()
+procs = []
+
+
+def script_fu(expr, timeout=120):
+    """Evaluates expr in the Script-Fu server; returns its printed value.
+    The protocol: 'G', a 16-bit length and the text; the answer is 'G', an
+    error flag, a 16-bit length and the text."""
+    body = expr.encode()
+    with socket.create_connection(('127.0.0.1', port), timeout=timeout) as s:
+        s.sendall(b'G' + struct.pack('>H', len(body)) + body)
+        data_ = b''
+        while len(data_) < 4 or len(data_) < 4 + struct.unpack('>H', data_[2:4])[0]:
+            chunk = s.recv(65536)
+            if not chunk:
+                raise OSError('Script-Fu server closed the connection')
+            data_ += chunk
+    text = data_[4:].decode(errors='replace').strip()
+    if data_[1]:
+        raise RuntimeError(f'{expr}: {text}')
+    return text
+
+
+def state(img):
+    """(base type, [layer names top to bottom])."""
+    base, *names = script_fu(f'(cz-state {img})').strip('"').split('|')
+    return int(base), names
+
+
+def poll(what, timeout, step=0.2):
+    """what() until it returns a true value or timeout seconds pass."""
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            v = what()
+        except (OSError, RuntimeError, subprocess.SubprocessError):
+            v = None
+        if v or time.monotonic() > end:
+            return v
+        time.sleep(step)
+
+
+def xdo(*a):
+    p = subprocess.run(['xdotool', *map(str, a)], env=env, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=20)
+    return p.stdout.split() if p.returncode == 0 else []
+
+
+def screenshot(tag):
+    # For diagnosing a failure; PIL grabs from the X server directly.
+    try:
+        from PIL import ImageGrab
+        ImageGrab.grab(xdisplay=env['DISPLAY']).save(f'{work}/screen-{tag}.png')
+        print(f'     (screen saved to {work}/screen-{tag}.png)')
+    except Exception as e:  # diagnostics only
+        print(f'     (no screenshot: {e})')
+
+
+def keys_to_image(*keys):
+    """Focuses the image window and types keys there (XTEST, as a keyboard)."""
+    xdo('windowfocus', '--sync', window)
+    xdo('key', '--clearmodifiers', *keys)
+
+
+def wait_layers(img, n, timeout):
+    """The image's state once it has n layers, else its state at timeout."""
+    return poll(lambda: (lambda s: s if len(s[1]) == n else None)(state(img)), timeout) \
+        or state(img)
+
+
+def export(img, pos, tag):
+    path = f'{work}/{tag}.png'
+    script_fu(f'(cz-export {img} {pos} "{path}")')
+    return io.imread(path)
+
+
+def same_pixels(img, tag):
+    """Whether the bottom layer holds the photo's pixels, and the detail."""
+    px = export(img, len(state(img)[1]) - 1, tag)
+    diff = int(np.abs(px.astype(int) - photo_px).max()) if px.shape == photo_px.shape else None
+    return diff == 0, f'{px.shape} {px.dtype}, max |diff| {diff} against the file'
+
+
+def main():
+    global window
+    # ---- Xvfb on a free display, GIMP on it with the Script-Fu server ------
+    r, w = os.pipe()
+    xvfb = subprocess.Popen(['Xvfb', '-displayfd', str(w), '-screen', '0', '1280x1024x24',
+                             '-nolisten', 'tcp'], pass_fds=[w],
+                            stderr=open(f'{work}/xvfb.log', 'w'))
+    procs.append(xvfb)
+    os.close(w)
+    with os.fdopen(r) as f:
+        display = f.readline().strip()
+    if not check('Xvfb started', display.isdigit(), f'display :{display}'):
+        return
+    env['DISPLAY'] = f':{display}'
+    server = f'(plug-in-script-fu-server RUN-NONINTERACTIVE "127.0.0.1" {port} "")'
+    t0 = time.monotonic()
+    # -n: no D-Bus hand-over to another GIMP; -d -f: no brushes or fonts
+    # (faster); a new session so every plug-in process dies with GIMP.
+    gimp = subprocess.Popen([args.gimp, '-n', '-s', '-d', '-f', '--console-messages',
+                             '--gimprc', f'{home}/gimprc', '-b', server, photo],
+                            env=env, stdout=open(f'{work}/gimp.log', 'w'),
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    procs.append(gimp)
+    # The window title names the file: "[cat-gray] (imported)-1.0 (…) – GIMP"
+    # (each wait ends early if GIMP exits)
+    found = poll(lambda: gimp.poll() is not None or
+                 xdo('search', '--onlyvisible', '--name', r'^\[cat-gray\].*GIMP$'), 90)
+    window = found[0] if isinstance(found, list) else None
+    up = poll(lambda: gimp.poll() is not None or
+              script_fu('(car (gimp-image-list))') != '0', 90)
+    exited = gimp.poll()
+    if not check('GIMP shows the image and answers on the Script-Fu server',
+                 window and up and exited is None,
+                 f'window {window}, {time.monotonic() - t0:.1f} s' +
+                 (f', GIMP exited with status {exited}' if exited is not None else '')):
+        return
+    script_fu(HELPERS)
+    img = script_fu('(aref (cadr (gimp-image-list)) 0)')
+    check('plug-in-corolization is registered',
+          script_fu('(car (gimp-procedural-db-proc-exists "plug-in-corolization"))') == '1')
+
+    # ---- 1. the loaded image, plus a rename as the previous undo step ------
+    src = script_fu(f'(car (gimp-image-get-active-layer {img}))')
+    script_fu(f'(gimp-item-set-name {src} "cz-source")')
+    base, names = state(img)
+    check('before: 1 layer, grayscale', base == GRAY and names == ['cz-source'],
+          f'base {base}, layers {names}')
+    check('before: the layer holds the file\'s pixels', *same_pixels(img, 'before'))
+
+    # ---- 2. the plug-in, non-interactively, with the confidence layer -----
+    t = time.monotonic()
+    script_fu(f'(plug-in-corolization RUN-NONINTERACTIVE {img} {src} "{args.model}" '
+              f'0.38 1.0 0 "layer" 1)')
+    script_fu('(gimp-displays-flush)')
+    base, names = state(img)
+    check('plug-in: 3 layers (colour and confidence above the source), RGB',
+          base == RGB and names == [f'Colorization confidence ({args.model})',
+                                    f'Colorized ({args.model})', 'cz-source'],
+          f'base {base}, layers {names}, {time.monotonic() - t:.1f} s')
+
+    # ---- 3. one Ctrl+Z removes it all; Ctrl+Y brings it all back ----------
+    if args.no_undo:
+        print('     (--no-undo: not pressing Ctrl+Z; the undo checks must fail)')
+    else:
+        keys_to_image('ctrl+z')
+    base, names = wait_layers(img, 1, 10)
+    ok = check('one Ctrl+Z: 1 layer, grayscale again, the rename kept',
+               base == GRAY and names == ['cz-source'], f'base {base}, layers {names}')
+    ok &= check('one Ctrl+Z: the source pixels unchanged', *same_pixels(img, 'undo1'))
+    if not ok:
+        screenshot('undo1')
+    if not args.no_undo:
+        keys_to_image('ctrl+y')
+        base, names = wait_layers(img, 3, 10)
+        check('Ctrl+Y: the 3 layers and RGB are back in one step',
+              base == RGB and len(names) == 3, f'base {base}, layers {names}')
+        keys_to_image('ctrl+z')
+        wait_layers(img, 1, 10)
+
+    # ---- 4. Filters > Colorize…, the dialog, Enter -------------------------
+    before = state(img)[1]
+    dialog = None
+
+    def mapped():
+        return set(xdo('search', '--onlyvisible', '--name', '.*'))
+
+    for attempt in range(3):  # retried: a busy machine may drop a key
+        shown = mapped()
+        keys_to_image('alt+r')  # Filte_rs
+        poll(lambda: mapped() - shown, 5)  # the menu's popup window
+        xdo('key', 'z')  # Colori_ze…
+        dialog = poll(lambda: xdo('search', '--onlyvisible', '--name', '^Colorize$'), 15)
+        if dialog:
+            break
+        xdo('key', 'Escape')
+    pid = xdo('getwindowpid', dialog[0]) if dialog else []
+    comm = open(f'/proc/{pid[0]}/comm').read().strip() if pid else None
+    if not check('Filters > Colorize… opens the plug-in\'s dialog', comm == 'corolization',
+                 f'window {dialog}, process {comm}, attempt {attempt + 1}'):
+        screenshot('dialog')
+        return
+    # Enter in a number field runs the filter (OK is the default response):
+    # Alt+V focuses the vividness field.
+    t = time.monotonic()
+    xdo('key', '--clearmodifiers', 'alt+v')
+    xdo('key', 'Return')
+    gone = poll(lambda: not xdo('search', '--onlyvisible', '--name', '^Colorize$'), 10)
+    base, names = wait_layers(img, len(before) + 1, 60)
+    ok = check('dialog, Enter: the dialog closes', gone)
+    ok &= check('dialog, Enter: "Colorized (MODEL)" added above the source, RGB',
+                base == RGB and names == [f'Colorized ({args.model})'] + before,
+                f'base {base}, layers {names}, {time.monotonic() - t:.1f} s')
+    if ok:  # the network ran: colour, on the source's lightness
+        lab = color.rgb2lab(export(img, 0, 'dialog-layer')[..., :3])
+        chroma = np.hypot(lab[..., 1], lab[..., 2]).mean()
+        dL = np.abs(lab[..., 0] - color.rgb2lab(color.gray2rgb(photo_px))[..., 0])
+        check('dialog, Enter: the new layer has colour and the source\'s lightness',
+              chroma > args.min_chroma and dL.mean() < 1.0,
+              f'mean chroma {chroma:.2f} (threshold {args.min_chroma}), '
+              f'mean |dL| {dL.mean():.3f}')
+    else:
+        screenshot('ok')
+
+    # ---- 5. and one Ctrl+Z removes that too -------------------------------
+    if not args.no_undo:
+        keys_to_image('ctrl+z')
+    base, names = wait_layers(img, len(before), 10)
+    check('one Ctrl+Z after the dialog: the layers as before, grayscale',
+          base == GRAY and names == before, f'base {base}, layers {names}')
+    check('one Ctrl+Z after the dialog: the source pixels unchanged',
+          *same_pixels(img, 'undo2'))
+
+
+env = dict(os.environ, HOME=home, COROLIZATION_MODELS=models, LANG='C.UTF-8',
+           OPENBLAS_NUM_THREADS='2')
+for k in ('LANGUAGE', 'LC_ALL', 'DISPLAY', 'XAUTHORITY', 'DBUS_SESSION_BUS_ADDRESS'):
+    env.pop(k, None)
+window = None
+t_start = time.monotonic()
+try:
+    main()
+except (OSError, RuntimeError, subprocess.SubprocessError) as e:
+    check('the test ran to the end', False, f'{type(e).__name__}: {e}')
+finally:
+    for p in reversed(procs):  # GIMP's whole session (its plug-ins), then Xvfb
+        try:
+            if p.args[0] == args.gimp:
+                os.killpg(p.pid, signal.SIGKILL)
+            else:
+                p.kill()
+        except ProcessLookupError:
+            pass
+        p.wait()
+if failures and os.path.exists(f'{work}/gimp.log'):
+    with open(f'{work}/gimp.log', errors='replace') as f:
+        # without the Script-Fu server's per-request lines and Debian's
+        # missing-theme-engine warnings
+        log = [l for l in f if l.strip() and not re.search(
+            r'theme engine|^Server: |Received request|Processing request|processed in', l)]
+    print('     GIMP log, last lines:\n' + ''.join('       ' + l for l in log[-15:]), end='')
+print(f'     ({time.monotonic() - t_start:.0f} s)')
+finish()

@@ -1,0 +1,32 @@
+"""gimp_stage.py: stages the built plug-in for a test GIMP, shared by
+gimp-test.py and gimp-undo-test.py.
+
+WORK/plug-ins/corolization/ gets the executable (as corolization, the name
+GIMP 3 wants) and, when a po build folder is given, its catalogues in
+locale/LANG/LC_MESSAGES/corolization.mo. WORK/home/gimprc puts that folder
+on the plug-in path after the system one (Script-Fu is a plug-in too).
+Run GIMP with HOME=WORK/home and --gimprc WORK/home/gimprc, so the user's
+config is never touched."""
+import os
+import shutil
+
+
+def stage_plugin(work, plugin, v3, mo_dir=None):
+    """Returns (plug-in folder, HOME)."""
+    plugdir = f'{work}/plug-ins/corolization'
+    os.makedirs(plugdir)
+    shutil.copy(plugin, f'{plugdir}/corolization')
+    for lang in os.listdir(mo_dir) if mo_dir else []:
+        # meson builds corolization-LANG.mo and renames it on install
+        for mo in (f'{mo_dir}/{lang}/LC_MESSAGES/corolization-{lang}.mo',
+                   f'{mo_dir}/{lang}/LC_MESSAGES/corolization.mo'):
+            if os.path.isfile(mo):
+                os.makedirs(f'{plugdir}/locale/{lang}/LC_MESSAGES')
+                shutil.copy(mo, f'{plugdir}/locale/{lang}/LC_MESSAGES/corolization.mo')
+                break
+    home = f'{work}/home'
+    os.makedirs(home)
+    sysplug = '/usr/lib/x86_64-linux-gnu/gimp/3.0/plug-ins' if v3 else '/usr/lib/gimp/2.0/plug-ins'
+    with open(f'{home}/gimprc', 'w') as f:
+        f.write(f'(plug-in-path "{sysplug}:{work}/plug-ins")\n')
+    return plugdir, home
