@@ -23,6 +23,16 @@ double ct_lr_rate(double lr_min, double lr_max, long i, long n)
     return lr_min * pow(lr_max / lr_min, n > 1 ? (double)i / (double)(n - 1) : 0);
 }
 
+void ct_lr_smooth(const double *raw, double *out, long n, long k)
+{
+    for (long i = 0; i < n; i++) {
+        long lo = i - k < 0 ? 0 : i - k, hi = i + k >= n ? n - 1 : i + k;
+        double s = 0;
+        for (long j = lo; j <= hi; j++) s += raw[j];
+        out[i] = s / (double)(hi - lo + 1);
+    }
+}
+
 long ct_lr_suggest(const double *lr, const double *smooth, long n)
 {
     if (n < 5) return -1;
@@ -88,6 +98,9 @@ int ct_cmd_lr_find(int argc, char **argv)
     }
     if (tty) fputc('\n', stderr);
     ct_loader_free(ld);
+    /* The moving average above only decides when to stop; the plot and the
+     * suggestion use the centred mean, which does not lag. */
+    ct_lr_smooth(raw, smooth, done, done / 20 > 2 ? done / 20 : 2);
     long s = ct_lr_suggest(lr, smooth, done);
     size_t plen = strlen(o.output) + 8;
     char *png = mallocCheck(plen), *csv = mallocCheck(plen), why[256];

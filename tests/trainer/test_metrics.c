@@ -90,6 +90,20 @@ int main(void)
     }
     long s = ct_lr_suggest(lr, loss, LN);
     CHECK(&st, s >= 0 && fabs(log10(lr[s]) + 3) < 0.15, "suggest %g (index %ld)", s >= 0 ? lr[s] : -1, s);
+    /* The centred smoothing keeps the drop where it is; a moving average
+     * (beta 0.95) moves it towards larger rates. */
+    double sm[LN], ema[LN], acc = 0;
+    ct_lr_smooth(loss, sm, LN, LN / 20);
+    for (int i = 0; i < LN; i++) {
+        acc = 0.95 * acc + 0.05 * loss[i];
+        ema[i] = acc / (1 - pow(0.95, i + 1));
+    }
+    long sc = ct_lr_suggest(lr, sm, LN), se = ct_lr_suggest(lr, ema, LN);
+    CHECK(&st, sc >= 0 && fabs(log10(lr[sc]) + 3) < 0.15 && se > sc && log10(lr[se]) + 3 > 0.3,
+          "centred smoothing suggests %g, the moving average %g (truth 1e-3)", sc >= 0 ? lr[sc] : -1,
+          se >= 0 ? lr[se] : -1);
+    ct_lr_smooth(lr, sm, 3, 5); /* window wider than the series: the mean of all */
+    CHECK(&st, fabs(sm[0] - (lr[0] + lr[1] + lr[2]) / 3) < 1e-15 && sm[0] == sm[2], "smooth ends");
     for (int i = 0; i < LN; i++) loss[i] = 1 + i * 0.01;
     CHECK(&st, ct_lr_suggest(lr, loss, LN) == -1, "no suggestion for a rising loss");
 
