@@ -99,8 +99,9 @@ cz_status ct_dataset_open(ct_dataset *ds, const char *path, cz_error *err)
     if (!layout(ds->count, ds->size, ds->classes, &hist_off, &img_off, &lab_off, &total) ||
         rd64(h + 32) != img_off || rd64(h + 40) != lab_off || rd64(h + 48) != total ||
         total != fsize) {
-        cz_error_set(err, bad, "%s: sizes disagree (file %zu bytes, header says %llu)",
-                     path, fsize, (unsigned long long)rd64(h + 48));
+        cz_error_set(err, bad, "%s: sizes disagree (%u photos of %u px need %llu bytes; the file has "
+                     "%zu, its header says %llu)", path, ds->count, ds->size, (unsigned long long)total,
+                     fsize, (unsigned long long)rd64(h + 48));
         goto fail;
     }
     for (uint32_t c = 0; c < ds->classes; c++) {

@@ -10,14 +10,18 @@ if [ ! -f "$build/build.ninja" ]; then
     meson setup "$build" "$src" -Db_sanitize=address,undefined -Dbuildtype=debugoptimized \
         -Db_lundef=false >/dev/null
 fi
-# Only what the engine and parity suites run: the rest of the tree (the
-# trainer's test model for the GIMP suite) is not needed here.
+# Only what the engine and parity suites and the trainer's unit tests run:
+# the rest of the tree (the trainer's test model for the GIMP suite) is not
+# needed here.
+trainer_units="metrics dataset loader step"
 targets=$(cd "$build" && meson introspect --tests | /usr/bin/python3 -c '
 import json, sys
+units = set(sys.argv[1].split())
 for t in json.load(sys.stdin):
-    if set(t["suite"]) & {"corolization:engine", "corolization:parity", "engine", "parity"}:
+    if set(t["suite"]) & {"corolization:engine", "corolization:parity", "engine", "parity"} or (
+            set(t["suite"]) & {"corolization:trainer", "trainer"} and t["name"] in units):
         for f in t["cmd"][:1]:
-            print(f)')
+            print(f)' "$trainer_units")
 ninja -C "$build" $(for t in $targets; do echo "${t#$build/}"; done)
 # babl_init keeps a few hundred bytes for the process's lifetime (a plain
 # babl_init/babl_exit program shows the same); that one leak is suppressed.
@@ -25,3 +29,8 @@ export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"
 meson test -C "$build" --no-rebuild --suite engine --suite parity --print-errorlogs --num-processes 1
+# The trainer's units load GEGL's modules; the slow unwinder follows the
+# stacks through libraries built without frame pointers, so that the
+# suppression of their constructors' allocations (lsan.supp) can match.
+ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0" \
+    meson test -C "$build" --no-rebuild --print-errorlogs --num-processes 1 $trainer_units
