@@ -33,8 +33,9 @@ static void eval_help(void)
         "Colorizes every photo under DIR from its own L (the plug-in's pixel path) and\n"
         "compares it with the truth at 256 x 256: PSNR (sRGB, peak 1, capped at 100 dB),\n"
         "SSIM, colourfulness (Hasler & Suesstrunk) of prediction and truth, delta_cf =\n"
-        "cf_truth - cf_pred, the AuC of the ab-error curve (thresholds 0..150), and the\n"
-        "same figures for the gray answer (L alone).\n"
+        "cf_truth - cf_pred, the AuC of the ab-error curve (thresholds 0..150), the\n"
+        "colour-edge strength mean |grad ab| of prediction and truth (ab_edge,\n"
+        "ab_edge_truth), and the same figures for the gray answer (L alone).\n"
         "\n"
         "  -m, --model FILE       model to evaluate\n"
         "  -i, --images DIR       photos (JPEG, PNG, TIFF, WebP), searched recursively\n"
@@ -122,6 +123,7 @@ int ct_cmd_eval(int argc, char **argv)
     const unsigned char *cellp[3 * EVAL_GRID] = {0};
     uint64_t hist_p[CT_AUC_THRESHOLDS] = {0}, hist_g[CT_AUC_THRESHOLDS] = {0}, total_px = 0;
     double s_psnr = 0, s_psnr_g = 0, s_ssim = 0, s_ssim_g = 0, s_cfp = 0, s_cft = 0, s_cfg = 0;
+    double s_edp = 0, s_edt = 0;
     size_t n, count = 0, skipped = 0;
     char **files = ct_photos_list(dir, &n);
     GeglRectangle rect = {0, 0, S, S};
@@ -164,6 +166,8 @@ int ct_cmd_eval(int argc, char **argv)
         s_cfp += ct_colourfulness(pred, ss);
         s_cft += ct_colourfulness(truth, ss);
         s_cfg += ct_colourfulness(gray, ss);
+        s_edp += ct_ab_gradient(lab_p, S, S);
+        s_edt += ct_ab_gradient(lab_t, S, S);
         ct_ab_error_accumulate(hist_p, lab_p, lab_t, ss);
         ct_ab_error_accumulate(hist_g, lab_g, lab_t, ss);
         total_px += ss;
@@ -198,9 +202,10 @@ int ct_cmd_eval(int argc, char **argv)
         printf("{\"images\": %zu, \"skipped\": %zu, \"size\": %d, \"psnr\": %.4f, \"psnr_gray\": %.4f, "
                "\"ssim\": %.5f, \"ssim_gray\": %.5f, \"cf_pred\": %.4f, \"cf_truth\": %.4f, "
                "\"cf_gray\": %.4f, \"delta_cf\": %.4f, \"delta_cf_gray\": %.4f, \"auc\": %.5f, "
-               "\"auc_gray\": %.5f, \"temperature\": %g, \"saturation\": %g}\n",
+               "\"auc_gray\": %.5f, \"ab_edge\": %.4f, \"ab_edge_truth\": %.4f, \"temperature\": %g, "
+               "\"saturation\": %g}\n",
                count, skipped, S, s_psnr / N, s_psnr_g / N, s_ssim / N, s_ssim_g / N, cfp, cft, cfg,
-               cft - cfp, cft - cfg, auc, auc_g, pp.temperature, pp.saturation);
+               cft - cfp, cft - cfg, auc, auc_g, s_edp / N, s_edt / N, pp.temperature, pp.saturation);
         if (!count) rc = CT_EXIT_FAILURE;
     } else {
         printf("eval: %zu photos (%zu skipped) at %dx%d, %s\n", count, skipped, S, S,
@@ -211,6 +216,7 @@ int ct_cmd_eval(int argc, char **argv)
         printf("  colourful.   %10.3f %10.3f   (truth %.3f)\n", cfp, cfg, cft);
         printf("  delta_cf     %10.3f %10.3f   (truth - answer)\n", cft - cfp, cft - cfg);
         printf("  AuC 0..150   %10.4f %10.4f\n", auc, auc_g);
+        printf("  |grad ab|    %10.3f %10.3f   (truth %.3f)\n", s_edp / N, 0.0, s_edt / N);
         if (grid_path && count) printf("  grid: %s\n", grid_path);
     }
     ct_photos_free(files, n);

@@ -93,6 +93,19 @@ double ct_colourfulness(const float *rgb, size_t n)
     return sqrt(vrg + vyb) + 0.3 * sqrt(mrg * mrg + myb * myb);
 }
 
+double ct_ab_gradient(const float *lab, int w, int h)
+{
+    if (w < 2 || h < 2) return 0;
+    double s = 0;
+    for (int y = 0; y + 1 < h; y++)
+        for (int x = 0; x + 1 < w; x++) {
+            const float *p = lab + 3 * ((size_t)y * w + x), *r = p + 3, *d = p + 3 * (size_t)w;
+            double ax = r[1] - p[1], ay = d[1] - p[1], bx = r[2] - p[2], by = d[2] - p[2];
+            s += sqrt(ax * ax + ay * ay + bx * bx + by * by);
+        }
+    return s / ((double)(w - 1) * (h - 1));
+}
+
 void ct_ab_error_accumulate(uint64_t *hist, const float *lab_pred,
                             const float *lab_truth, size_t n)
 {

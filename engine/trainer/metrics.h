@@ -8,6 +8,9 @@
  * Colourfulness: Hasler & Suesstrunk 2003 on 0..255 values:
  *   rg = R - G, yb = (R + G)/2 - B,
  *   M = sqrt(sd(rg)^2 + sd(yb)^2) + 0.3 sqrt(mean(rg)^2 + mean(yb)^2).
+ * Colour-edge strength: the mean over pixels of |grad ab| (forward
+ *   differences of a and b, Lab [w*h, 3]); a blurred colour answer has less
+ *   of it than the truth, a blotchy one can have more.
  * ab-error curve (Zhang et al. 2016): the fraction of pixels whose
  *   Euclidean ab error is <= t, for t = 0..150; AuC is its mean over the
  *   151 thresholds, 1 for a perfect answer. */
@@ -23,6 +26,7 @@
 double ct_psnr_rgb(const float *a, const float *b, size_t n);
 double ct_ssim_rgb(const float *a, const float *b, int w, int h);
 double ct_colourfulness(const float *rgb, size_t n);
+double ct_ab_gradient(const float *lab, int w, int h);
 /* Adds each pixel's ab error to hist [151] (errors above 150 count in none;
  * the caller keeps the pixel total). */
 void ct_ab_error_accumulate(uint64_t *hist, const float *lab_pred,

@@ -52,6 +52,17 @@ int main(void)
      * 0.3 sqrt(255^2 + 127.5^2); half red, half blue: rg = 255 / 0,
      * yb = 127.5 / -255: sd 127.5 and 191.25, means 127.5 and -63.75. */
     fill(a, N, 0.4f, 0.4f, 0.4f);
+    {
+        /* A vertical edge of 10 in a (and 0 in b) over 8 x 5 pixels: the
+         * 4 rows of forward differences that cross it, over 7 x 4. */
+        float lab[8 * 5 * 3] = {0};
+        for (int y = 0; y < 5; y++)
+            for (int x = 4; x < 8; x++) lab[3 * (y * 8 + x) + 1] = 10;
+        double g = ct_ab_gradient(lab, 8, 5);
+        CHECK(&st, fabs(g - 10.0 * 4 / 28) < 1e-9, "ab gradient of an edge %g want %g", g, 10.0 * 4 / 28);
+        for (int k = 0; k < 8 * 5; k++) lab[3 * k + 1] = lab[3 * k + 2] = 7;
+        CHECK(&st, ct_ab_gradient(lab, 8, 5) == 0 && ct_ab_gradient(lab, 1, 5) == 0, "ab gradient flat");
+    }
     CHECK(&st, fabs(ct_colourfulness(a, N)) < 1e-9, "cf gray %f", ct_colourfulness(a, N));
     fill(a, N, 1, 0, 0);
     want = 0.3 * sqrt(255.0 * 255 + 127.5 * 127.5);
