@@ -258,7 +258,7 @@ corolization_dialog (StoredValues *stored)
   gtk_entry_set_activates_default (GTK_ENTRY (GIMP_SCALE_ENTRY_SPINBUTTON (adj)), TRUE);
 
   adj = GTK_ADJUSTMENT (gimp_scale_entry_new (GTK_TABLE (table), 0, 2,
-                                              _("_Saturation:"),
+                                              _("S_aturation:"),
                                               200, 6, stored->saturation,
                                               0.0, 2.0, 0.01, 0.1, 2,
                                               TRUE, 0, 0, NULL, NULL));
@@ -284,7 +284,7 @@ corolization_dialog (StoredValues *stored)
   gimp_table_attach_aligned (GTK_TABLE (table), 0, 4, _("O_utput:"), 0.0, 0.5,
                              output, 2, FALSE);
 
-  toggle = gtk_check_button_new_with_mnemonic (_("Add a _confidence layer"));
+  toggle = gtk_check_button_new_with_mnemonic (_("Add a con_fidence layer"));
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (toggle), stored->confidence);
   g_signal_connect (toggle, "toggled",
                     G_CALLBACK (gimp_toggle_button_update),

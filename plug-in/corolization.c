@@ -124,7 +124,7 @@ corolization_create_procedure (GimpPlugIn  *plug_in,
                                           COLORIZE_DEFAULT_TEMPERATURE,
                                           G_PARAM_READWRITE);
       gimp_procedure_add_double_argument (procedure, "saturation",
-                                          _("_Saturation"),
+                                          _("S_aturation"),
                                           _("Scale of the predicted colour"),
                                           0.0, 2.0,
                                           COLORIZE_DEFAULT_SATURATION,
@@ -146,7 +146,7 @@ corolization_create_procedure (GimpPlugIn  *plug_in,
                                           "layer",
                                           G_PARAM_READWRITE);
       gimp_procedure_add_boolean_argument (procedure, "confidence",
-                                           _("Add a _confidence layer"),
+                                           _("Add a con_fidence layer"),
                                            _("Also add a grayscale layer of "
                                              "per-pixel confidence"),
                                            FALSE,
@@ -249,6 +249,7 @@ corolization_dialog (GimpProcedure       *procedure,
   gint          index = 0;
   gint          i;
   gboolean      run;
+  static const gchar *const spin_props[] = { "temperature", "saturation", "size" };
 
   gimp_ui_init (PLUG_IN_BINARY);
 
@@ -279,6 +280,16 @@ corolization_dialog (GimpProcedure       *procedure,
                               "model-index", "temperature", "saturation",
                               "size", "output", "confidence",
                               NULL);
+  /* Enter in a number field runs, as in the 2.10 dialog. */
+  for (i = 0; i < (gint) G_N_ELEMENTS (spin_props); i++)
+    {
+      GtkWidget *w = gimp_procedure_dialog_get_widget (GIMP_PROCEDURE_DIALOG (dialog),
+                                                       spin_props[i], G_TYPE_NONE);
+
+      if (GIMP_IS_LABEL_SPIN (w))
+        gtk_entry_set_activates_default (GTK_ENTRY (gimp_label_spin_get_spin_button (GIMP_LABEL_SPIN (w))),
+                                         TRUE);
+    }
 
   run = gimp_procedure_dialog_run (GIMP_PROCEDURE_DIALOG (dialog));
 
@@ -289,8 +300,7 @@ corolization_dialog (GimpProcedure       *procedure,
         g_object_set (config, "model", names[index], NULL);
     }
 
-  gtk_widget_destroy (dialog);
-  g_object_unref (store);
+  gtk_widget_destroy (dialog);  /* it owns the store */
   g_strfreev (names);
   g_free (model);
 

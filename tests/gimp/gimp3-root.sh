@@ -1,20 +1,37 @@
 #!/bin/sh
 # gimp3-root.sh: runs the plug-in tests on GIMP 3.0 inside a Debian 13 root.
-#   gimp3-root.sh SOURCE_DIR WORK_DIR MODELS_DIR [MIN_CHROMA [ROOT]]
+#   gimp3-root.sh [--undo [--no-undo]] SOURCE_DIR WORK_DIR MODELS_DIR [MIN_CHROMA [ROOT]]
 # Builds the root with debootstrap when it is absent (about 5 minutes, see
-# ../../../shared/GIMP.md) and gives it a de_DE.UTF-8 locale (Debian 13's
-# glibc ignores LANGUAGE in C.UTF-8), mounts /dev, /proc and /dev/shm for
-# the run and always unmounts them, builds the plug-in inside the root
-# (checkout bound read-only, build folder in the root's /tmp) so it links
-# GIMP 3's libraries, then runs gimp-test.py with the root's python3 and the
-# models of MODELS_DIR (testnet and broken, trained on the host).
+# ../../../shared/GIMP.md), installs into it whichever of the packages the
+# test needs are missing (so an older cached root gets them too), and gives
+# it a de_DE.UTF-8 locale (Debian 13's glibc ignores LANGUAGE in C.UTF-8),
+# mounts /dev, /proc and /dev/shm for the run and always unmounts them,
+# builds the plug-in inside the root (checkout bound read-only, build folder
+# in the root's /tmp) so it links GIMP 3's libraries, then runs gimp-test.py
+# with the root's python3 and the models of MODELS_DIR (testnet and broken,
+# trained on the host).
+# --undo runs the user-interface test gimp-undo-test.py instead (GIMP 3 on
+# Xvfb in the root, driven by xdotool; it adds xvfb and xdotool to the
+# root); --no-undo is passed on to it (its negative control).
 set -eu
+mode=headless
+undo_args=
+while [ $# -gt 0 ]; do
+    case $1 in
+        --undo) mode=undo ;;
+        --no-undo) mode=undo; undo_args=--no-undo ;;
+        *) break ;;
+    esac
+    shift
+done
 src=$(cd "$1" && pwd)
 work=$2
 models=$(cd "$3" && pwd)
 min_chroma=${4:-2}
 root=${5:-/var/cache/corolization/trixie-gimp3}
 pkgs="gimp libgimp-3.0-dev libopenblas-dev libjson-glib-dev libcairo2-dev meson ninja-build gcc pkg-config gettext python3-skimage locales"
+gui_pkgs="xvfb xdotool python3-pil"
+[ $mode = undo ] && pkgs="$pkgs $gui_pkgs"
 
 if [ "$(id -u)" != 0 ]; then
     echo "gimp3-root.sh: FAILED: needs root for chroot and mount (run the suite as root, as the README says)" >&2; exit 1
@@ -24,7 +41,16 @@ if [ ! -x "$root/usr/bin/gimp-console-3.0" ]; then
     mkdir -p "$root"
     debootstrap --variant=minbase trixie "$root" http://deb.debian.org/debian
     chroot "$root" apt-get update
-    chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgs
+fi
+missing=
+for p in $pkgs; do
+    chroot "$root" dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed ||
+        missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "gimp3-root.sh: installing into $root:$missing"
+    chroot "$root" apt-get update
+    chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing
 fi
 if ! chroot "$root" locale -a | grep -qx de_DE.utf8; then
     [ -f "$root/usr/share/i18n/locales/de_DE" ] ||
@@ -48,15 +74,25 @@ mount -o remount,bind,ro "$mnt"
 rm -rf "$root/tmp/corolization-models"
 cp -r "$models" "$root/tmp/corolization-models"
 
+if [ $mode = undo ]; then
+    test=gimp-undo-test.py rwork=/tmp/corolization-gimp3-undo
+else
+    test=gimp-test.py rwork=/tmp/corolization-gimp3
+fi
 status=0
 chroot "$root" sh -ec '
     b=/tmp/corolization-build
     [ -f $b/build.ninja ] || meson setup $b /mnt/corolization-src >/tmp/corolization-setup.log
     ninja -C $b plug-in/gimp3/corolization corolization-gmo
-    python3 /mnt/corolization-src/tests/gimp/gimp-test.py --gimp 3 \
-        --plugin $b/plug-in/gimp3/corolization --mo-dir $b/po \
-        --models /tmp/corolization-models --work /tmp/corolization-gimp3 \
-        --min-chroma "$1"
-' sh "$min_chroma" || status=$?
-mkdir -p "$work" && cp -r "$root/tmp/corolization-gimp3/." "$work/" 2>/dev/null || true
+    if [ "$1" = gimp-test.py ]; then
+        python3 /mnt/corolization-src/tests/gimp/gimp-test.py --gimp 3 \
+            --plugin $b/plug-in/gimp3/corolization --mo-dir $b/po \
+            --models /tmp/corolization-models --work "$2" --min-chroma "$3"
+    else
+        python3 /mnt/corolization-src/tests/gimp/gimp-undo-test.py --gimp 3 \
+            --plugin $b/plug-in/gimp3/corolization \
+            --models /tmp/corolization-models --work "$2" --min-chroma "$3" $4
+    fi
+' sh "$test" "$rwork" "$min_chroma" "$undo_args" || status=$?
+mkdir -p "$work" && cp -r "$root$rwork/." "$work/" 2>/dev/null || true
 exit $status
