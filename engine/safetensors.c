@@ -127,9 +127,24 @@ void cz_safetensors_close(cz_safetensors *st)
     free(st);
 }
 
+/* The code unit of the \uXXXX escape at h[i] (i at the backslash), or -1. */
+static long u_escape(const char *h, size_t n, size_t i)
+{
+    if (i + 6 > n || h[i] != '\\' || h[i + 1] != 'u') return -1;
+    long v = 0;
+    for (size_t k = i + 2; k < i + 6; k++) {
+        int d = g_ascii_xdigit_value(h[k]);
+        if (d < 0) return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
 /* Rejects what json-glib 1.6 would accept beyond JSON (comments, single
- * quotes, NUL, several top-level values, which it also leaks) and nesting
- * deeper than ST_MAX_DEPTH: the header must be one object and whitespace. */
+ * quotes, NUL, several top-level values, which it also leaks), nesting
+ * deeper than ST_MAX_DEPTH, and \u escapes that are not well-formed UTF-16
+ * (it leaks its string buffer on a high surrogate without a low one): the
+ * header must be one object and whitespace. */
 static cz_status header_prescan(const char *h, size_t n, cz_error *err)
 {
     if (!g_utf8_validate(h, (gssize)n, NULL))
@@ -140,6 +155,17 @@ static cz_status header_prescan(const char *h, size_t n, cz_error *err)
     for (size_t i = 0; i < n; i++) {
         char c = h[i];
         if (in_str) {
+            long u = u_escape(h, n, i);
+            if (u >= 0xD800 && u <= 0xDBFF) {
+                long lo = u_escape(h, n, i + 6);
+                if (lo < 0xDC00 || lo > 0xDFFF)
+                    return cz_error_set(err, CZ_STATUS_FORMAT_ERROR,
+                                        "header JSON: unpaired UTF-16 surrogate escape at byte %zu", i);
+                i += 6;
+            } else if (u >= 0xDC00 && u <= 0xDFFF) {
+                return cz_error_set(err, CZ_STATUS_FORMAT_ERROR,
+                                    "header JSON: unpaired UTF-16 surrogate escape at byte %zu", i);
+            }
             if (c == '\\') i++;
             else if (c == '"') in_str = false;
             continue;

@@ -347,6 +347,21 @@ static void test_hostile(void)
     BAD("{'t':{}}", 0, "unexpected '''");
     BAD("{\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}", 0, "nests deeper");
     BAD("{\"\xff\":1}", 0, "UTF-8");
+    /* UTF-16 escapes: a high surrogate must be followed by a low one (json-glib
+     * leaked on this one, found by the fuzzer), a low one must not stand alone. */
+    BAD("{\"\\ud800\\u0041\":1}", 0, "unpaired UTF-16 surrogate escape at byte 2");
+    BAD("{\"a\":\"\\udc00\"}", 0, "unpaired UTF-16 surrogate");
+    BAD("{\"a\":\"\\ud83d\"}", 0, "unpaired UTF-16 surrogate");
+    {
+        /* A well-formed pair and a plain escape are still JSON we accept. */
+        size_t size;
+        uint8_t *b = make("{\"__metadata__\":{\"n\":\"caf\\u00e9 \\ud83d\\ude00\"}}", 0, &size);
+        cz_error err = {0};
+        cz_safetensors *st = cz_safetensors_open_memory(b, size, &err);
+        CHECK(&S, st != NULL, "escapes \\u00e9 and a surrogate pair: %s", err.msg);
+        cz_safetensors_close(st);
+        free(b);
+    }
     BAD("{\"t\":5}", 0, "tensor \"t\": entry is not a JSON object");
     BAD(T1("\"shape\":[1],\"data_offsets\":[0,4]"), 4, "tensor \"t\": no dtype");
     BAD(T1("\"dtype\":5,\"shape\":[1],\"data_offsets\":[0,4]"), 4, "tensor \"t\": dtype is not a string");
