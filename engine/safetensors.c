@@ -143,7 +143,8 @@ static long u_escape(const char *h, size_t n, size_t i)
 /* Rejects what json-glib 1.6 would accept beyond JSON (comments, single
  * quotes, NUL, several top-level values, which it also leaks), nesting
  * deeper than ST_MAX_DEPTH, and \u escapes that are not well-formed UTF-16
- * (it leaks its string buffer on a high surrogate without a low one): the
+ * (it leaks its string buffer on some of them, e.g. a high surrogate
+ * without a low one, or too few hex digits): the
  * header must be one object and whitespace. */
 static cz_status header_prescan(const char *h, size_t n, cz_error *err)
 {
@@ -156,6 +157,9 @@ static cz_status header_prescan(const char *h, size_t n, cz_error *err)
         char c = h[i];
         if (in_str) {
             long u = u_escape(h, n, i);
+            if (c == '\\' && i + 1 < n && h[i + 1] == 'u' && u < 0)
+                return cz_error_set(err, CZ_STATUS_FORMAT_ERROR,
+                                    "header JSON: \\u not followed by 4 hex digits at byte %zu", i);
             if (u >= 0xD800 && u <= 0xDBFF) {
                 long lo = u_escape(h, n, i + 6);
                 if (lo < 0xDC00 || lo > 0xDFFF)

@@ -347,11 +347,12 @@ static void test_hostile(void)
     BAD("{'t':{}}", 0, "unexpected '''");
     BAD("{\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}", 0, "nests deeper");
     BAD("{\"\xff\":1}", 0, "UTF-8");
-    /* UTF-16 escapes: a high surrogate must be followed by a low one (json-glib
-     * leaked on this one, found by the fuzzer), a low one must not stand alone. */
+    /* \\u escapes: 4 hex digits, and a high surrogate followed by a low one, a
+     * low one not alone (json-glib leaked on such, found by the fuzzer). */
     BAD("{\"\\ud800\\u0041\":1}", 0, "unpaired UTF-16 surrogate escape at byte 2");
     BAD("{\"a\":\"\\udc00\"}", 0, "unpaired UTF-16 surrogate");
     BAD("{\"a\":\"\\ud83d\"}", 0, "unpaired UTF-16 surrogate");
+    BAD("{\"a\\u00_a\":1}", 0, "\\u not followed by 4 hex digits at byte 3");
     {
         /* A well-formed pair and a plain escape are still JSON we accept. */
         size_t size;
