@@ -30,7 +30,7 @@ import numpy as np
 from skimage import color, data, io, util
 
 sys.dont_write_bytecode = True  # no __pycache__ in the checkout
-from gimp_stage import stage_plugin  # noqa: E402
+from gimp_stage import check, failures, finish, fresh_work, stage_plugin  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--gimp', choices=['2', '3'], required=True)
@@ -45,16 +45,7 @@ ap.add_argument('--min-chroma', type=float, default=2.0,
 args = ap.parse_args()
 MODEL = args.model
 V3 = args.gimp == '3'
-work = os.path.abspath(args.work)
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
-failures = []
-
-
-def check(name, ok, detail=''):
-    print(('ok   ' if ok else 'FAIL ') + name + (': ' + detail if detail else ''), flush=True)
-    if not ok:
-        failures.append(name)
+work = fresh_work(args.work)
 
 
 # ---- Inputs: two photos from skimage's data folder, as grayscale ----------
@@ -377,5 +368,4 @@ else:
           label == 'Colori_ze…' and tr.gettext(label) == '_Einfärben…',
           f'{label!r} -> {tr.gettext(label) if label else None!r}')
 
-print(f'{len(failures)} failed: {failures}' if failures else 'all passed')
-sys.exit(1 if failures else 0)
+finish()

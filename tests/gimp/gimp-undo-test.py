@@ -50,7 +50,7 @@ import numpy as np
 from skimage import color, data, io, util
 
 sys.dont_write_bytecode = True  # no __pycache__ in the checkout
-from gimp_stage import stage_plugin  # noqa: E402
+from gimp_stage import check, failures, finish, fresh_work, stage_plugin  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--gimp', choices=['2', '3'], required=True)
@@ -64,22 +64,7 @@ ap.add_argument('--no-undo', action='store_true',
                 help='negative control: send no Ctrl+Z/Ctrl+Y (the undo checks must fail)')
 args = ap.parse_args()
 V3 = args.gimp == '3'
-work = os.path.abspath(args.work)
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
-failures = []
-
-
-def check(name, ok, detail=''):
-    print(('ok   ' if ok else 'FAIL ') + name + (': ' + detail if detail else ''), flush=True)
-    if not ok:
-        failures.append(name)
-    return ok
-
-
-def finish():
-    print(f'{len(failures)} failed: {failures}' if failures else 'all passed', flush=True)
-    sys.exit(1 if failures else 0)
+work = fresh_work(args.work)
 
 
 gimp_exe = next((e for e in (('gimp-3.0', 'gimp') if V3 else ('gimp-2.10',))

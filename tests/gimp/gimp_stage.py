@@ -1,5 +1,6 @@
-"""gimp_stage.py: stages the built plug-in for a test GIMP, shared by
-gimp-test.py and gimp-undo-test.py.
+"""gimp_stage.py: what gimp-test.py and gimp-undo-test.py share: a fresh
+work folder, the ok/FAIL checks and the exit status, and the staging of the
+built plug-in for a test GIMP.
 
 WORK/plug-ins/corolization/ gets the executable (as corolization, the name
 GIMP 3 wants) and, when a po build folder is given, its catalogues in
@@ -9,6 +10,31 @@ Run GIMP with HOME=WORK/home and --gimprc WORK/home/gimprc, so the user's
 config is never touched."""
 import os
 import shutil
+import sys
+
+failures = []
+
+
+def fresh_work(path):
+    """An empty work folder at path (its old contents removed); its absolute path."""
+    work = os.path.abspath(path)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    return work
+
+
+def check(name, ok, detail=''):
+    """Prints ok/FAIL with the measured detail; returns ok."""
+    print(('ok   ' if ok else 'FAIL ') + name + (': ' + detail if detail else ''), flush=True)
+    if not ok:
+        failures.append(name)
+    return ok
+
+
+def finish():
+    """Exits 1 if any check failed, else 0."""
+    print(f'{len(failures)} failed: {failures}' if failures else 'all passed', flush=True)
+    sys.exit(1 if failures else 0)
 
 
 def stage_plugin(work, plugin, v3, mo_dir=None):
