@@ -63,7 +63,6 @@ int ct_cmd_lr_find(int argc, char **argv)
     ct_lr_find_opts_parse(&o, argc, argv);
     ct_gegl_init();
     cz_lab_init();
-    ct_set_threads(o.threads);
     cz_error err = {0};
     ct_dataset ds;
     statusCheck(ct_dataset_open(&ds, o.data, &err), &err);

@@ -230,7 +230,6 @@ int ct_cmd_train(int argc, char **argv)
     ct_train_opts_parse(&o, argc, argv);
     ct_gegl_init();
     cz_lab_init();
-    ct_set_threads(o.threads);
     cz_error err = {0};
     ct_dataset ds, val = {0};
     statusCheck(ct_dataset_open(&ds, o.data, &err), &err);

@@ -50,7 +50,6 @@ int main(int argc, char **argv)
         return 2;
     }
     cz_lab_init();
-    ct_set_threads(threads);
 
     /* Synthetic dataset: 64 photos of smooth colour fields, 16 px margin. */
     char path[] = "/tmp/cz-bench-train-XXXXXX";
