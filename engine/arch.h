@@ -29,9 +29,9 @@ typedef struct {
      * (classifier output). */
     cz_status (*build)(cz_net *net, cz_arch_nodes *nodes, const cz_model_config *cfg,
                        int q, int h, int w, cz_error *err);
-    /* Builds a discriminator (pix2pix) for cfg.size inputs, or NULL. */
-    cz_status (*build_disc)(cz_net *net, int *input, int *output,
-                            const cz_model_config *cfg, cz_error *err);
+    /* Always trained against a discriminator (pix2pix); regression
+     * architectures may be by choice (cz_model_config.adversarial). */
+    bool adversarial;
 } cz_arch;
 
 extern const cz_arch cz_arch_colorful;
@@ -40,6 +40,11 @@ extern const cz_arch cz_arch_fusion;
 extern const cz_arch cz_arch_residual;
 
 const cz_arch *cz_arch_find(const char *name);
+
+/* The PatchGAN discriminator (arch_patchgan.c) for cfg.size inputs of 3
+ * channels: encoded L, then the ab target encoding. */
+cz_status cz_arch_patchgan_build(cz_net *net, int *input, int *output, const cz_model_config *cfg,
+                                 cz_error *err);
 
 /* 3x3 conv (pad 1, bias) "<prefix>.<i>.conv", batch norm "<prefix>.<i>.bn",
  * ReLU: the block Iizuka's and Dahl's networks are made of. */

@@ -69,5 +69,5 @@ const cz_arch cz_arch_colorful = {
     .in_scale = 0.01f, .in_offset = -0.5f,
     .ab_scale = 1.0f, .ab_offset = 0.0f,
     .build = build,
-    .build_disc = NULL,
+    .adversarial = false,
 };

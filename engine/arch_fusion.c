@@ -94,5 +94,5 @@ const cz_arch cz_arch_fusion = {
     .in_scale = 0.01f, .in_offset = 0.0f,
     .ab_scale = 1.0f / 220.0f, .ab_offset = 0.5f,
     .build = build,
-    .build_disc = NULL,
+    .adversarial = false,
 };

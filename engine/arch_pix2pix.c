@@ -9,9 +9,7 @@
  * encoder's level i-1 (the skip). The last level maps to 2 channels + tanh
  * (target ab / 110). Channels: 64w, 128w, 256w, then 512w.
  *
- * Discriminator: the 70x70 PatchGAN (C64-C128-C256-C512, the last stride
- * 1, then a 1-channel 4x4 conv) on [L, ab] with LeakyReLU 0.2 and batch
- * norm after every conv but the first and last. Input: L / 50 - 1. */
+ * Discriminator: the PatchGAN of arch_patchgan.c on [L, ab]. Input: L / 50 - 1. */
 #include "arch.h"
 
 #include <stdio.h>
@@ -68,27 +66,6 @@ static cz_status build(cz_net *net, cz_arch_nodes *nodes, const cz_model_config 
     return cz_net_finalize(net, err);
 }
 
-static cz_status build_disc(cz_net *net, int *input, int *output, const cz_model_config *cfg,
-                            cz_error *err)
-{
-    const int n = cfg->size;
-    int x = *input = cz_net_input(net, 3, n, n);
-    const int base[4] = {64, 128, 256, 512};
-    char name[32];
-    for (int i = 0; i < 4; i++) {
-        snprintf(name, sizeof name, "disc.%d.conv", i);
-        x = cz_net_conv2d(net, name, x, cz_arch_channels(cfg->width, base[i]), 4, i < 3 ? 2 : 1, 1, 1,
-                          i == 0);
-        if (i > 0) {
-            snprintf(name, sizeof name, "disc.%d.bn", i);
-            x = cz_net_batchnorm(net, name, x);
-        }
-        x = cz_net_leaky_relu(net, x, 0.2f);
-    }
-    *output = cz_net_conv2d(net, "disc.4.conv", x, 1, 4, 1, 1, 1, true);
-    return cz_net_finalize(net, err);
-}
-
 const cz_arch cz_arch_pix2pix = {
     .name = "pix2pix",
     .output = CZ_OUTPUT_AB,
@@ -96,5 +73,5 @@ const cz_arch cz_arch_pix2pix = {
     .in_scale = 0.02f, .in_offset = -1.0f,
     .ab_scale = 1.0f / 110.0f, .ab_offset = 0.0f,
     .build = build,
-    .build_disc = build_disc,
+    .adversarial = true,
 };

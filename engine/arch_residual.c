@@ -70,5 +70,5 @@ const cz_arch cz_arch_residual = {
     .in_scale = 0.02f, .in_offset = -1.0f,
     .ab_scale = 1.0f / 110.0f, .ab_offset = 0.0f,
     .build = build,
-    .build_disc = NULL,
+    .adversarial = false,
 };

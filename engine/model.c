@@ -58,6 +58,9 @@ static cz_status check_config(const cz_model_config *cfg, cz_error *err)
         return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "width %g is outside (0, 4]", cfg->width);
     if (cfg->size < 8 || cfg->size > 4096)
         return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "size %d is outside 8..4096", cfg->size);
+    if (cfg->adversarial && cz_arch_find(cfg->arch)->output != CZ_OUTPUT_AB)
+        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT,
+                            "only models that regress ab can be adversarial, not %s", cfg->arch);
     if (cfg->classes < 0 || cfg->classes > CZ_MODEL_MAX_CLASSES)
         return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "%d scene classes (at most %d)", cfg->classes,
                             CZ_MODEL_MAX_CLASSES);
@@ -94,6 +97,33 @@ void cz_model_free(cz_model *m)
     free(m);
 }
 
+static cz_status add_disc(cz_model *m, uint64_t *rng, cz_error *err)
+{
+    m->disc = cz_net_new();
+    if (!m->disc) return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
+    cz_status s = cz_arch_patchgan_build(m->disc, &m->disc_in, &m->disc_out, &m->cfg, err);
+    if (s) return s;
+    cz_net_init_weights(m->disc, CZ_INIT_XAVIER, rng);
+    m->cfg.adversarial = true;
+    return CZ_STATUS_OK;
+}
+
+cz_status cz_model_add_discriminator(cz_model *m, uint64_t seed, cz_error *err)
+{
+    if (m->disc) return CZ_STATUS_OK;
+    if (m->arch->output != CZ_OUTPUT_AB)
+        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT,
+                            "only models that regress ab can be adversarial, not %s", m->cfg.arch);
+    uint64_t rng = seed;
+    cz_status s = add_disc(m, &rng, err);
+    if (s) {
+        cz_net_free(m->disc);
+        m->disc = NULL;
+        m->cfg.adversarial = m->arch->adversarial;
+    }
+    return s;
+}
+
 cz_model *cz_model_new(const cz_model_config *cfg, uint64_t seed, cz_error *err)
 {
     if (check_config(cfg, err)) return NULL;
@@ -117,12 +147,7 @@ cz_model *cz_model_new(const cz_model_config *cfg, uint64_t seed, cz_error *err)
     if (!m->net) goto fail;
     uint64_t rng = seed;
     cz_net_init_weights(m->net, CZ_INIT_XAVIER, &rng);
-    if (m->arch->build_disc) {
-        m->disc = cz_net_new();
-        if (!m->disc) goto oom;
-        if (m->arch->build_disc(m->disc, &m->disc_in, &m->disc_out, cfg, err)) goto fail;
-        cz_net_init_weights(m->disc, CZ_INIT_XAVIER, &rng);
-    }
+    if ((cfg->adversarial || m->arch->adversarial) && add_disc(m, &rng, err)) goto fail;
     cz_net_set_seed(m->net, rng);
     if (cz_net_set_batch(m->net, 1, false, err)) goto fail;
     return m;
@@ -143,6 +168,7 @@ static cz_status parse_config(cz_model_config *cfg, const cz_safetensors *st, cz
     const char *size = cz_safetensors_metadata(st, "size");
     const char *classes = cz_safetensors_metadata(st, "classes");
     const char *names = cz_safetensors_metadata(st, "class_names");
+    const char *adv = cz_safetensors_metadata(st, "adversarial");
     if (!arch || !width || !size)
         return cz_error_set(err, CZ_STATUS_FORMAT_ERROR,
                             "not a corolization model: its metadata lacks \"arch\", \"width\" or \"size\"");
@@ -162,6 +188,9 @@ static cz_status parse_config(cz_model_config *cfg, const cz_safetensors *st, cz
             return cz_error_set(err, CZ_STATUS_FORMAT_ERROR, "classes \"%s\" is not a class count", classes);
         cfg->classes = (int)v;
     }
+    if (adv && strcmp(adv, "0") && strcmp(adv, "1"))
+        return cz_error_set(err, CZ_STATUS_FORMAT_ERROR, "adversarial \"%s\" is not 0 or 1", adv);
+    cfg->adversarial = adv && !strcmp(adv, "1");
     if (names) {
         int k = 0;
         const char *p = names;
@@ -446,8 +475,9 @@ cz_status cz_model_save(cz_model *m, const char *path, int dtype, bool with_opti
     }
     const char *meta[64] = {"format", "corolization", "format_version", "1", "arch", m->cfg.arch,
                             "width", width, "size", size, "classes", classes,
-                            "class_names", names_csv, "lab_white", "D50"};
-    int nm = 16;
+                            "class_names", names_csv, "lab_white", "D50",
+                            "adversarial", m->cfg.adversarial ? "1" : "0"};
+    int nm = 18;
     for (int i = 0; extra_meta && extra_meta[i] && extra_meta[i + 1] && nm < 62; i += 2) {
         meta[nm++] = extra_meta[i];
         meta[nm++] = extra_meta[i + 1];

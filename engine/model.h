@@ -6,6 +6,7 @@
  *   "arch": "colorful" | "pix2pix" | "fusion" | "residual",
  *   "width": width multiplier ("0.25"), "size": input side in pixels ("128"),
  *   "classes": scene classes (fusion), "class_names": comma-separated,
+ *   "adversarial": "1" if the file carries a discriminator ("disc.*"),
  *   "lab_white": "D50" (babl's Lab; see lab.h), "name", "description".
  * Tensor names are the network's parameter names ("model1.0.weight", ...);
  * colorful models also carry "quant.prior" [Q] and "quant.weights" [Q].
@@ -25,6 +26,8 @@ typedef struct {
     float width;  /* channel multiplier, (0, 4] */
     int size;     /* training input side, pixels */
     int classes;  /* scene classes (fusion), 0 otherwise */
+    bool adversarial; /* has a PatchGAN (always for pix2pix; regression
+                         models trained with one, optional) */
     char class_names[CZ_MODEL_MAX_CLASSES][48];
 } cz_model_config;
 
@@ -64,9 +67,12 @@ typedef enum {
 } cz_output_kind;
 
 cz_net *cz_model_get_net(cz_model *m);
-/* pix2pix's PatchGAN (input: 3 channels, encoded L then ab target
- * encoding); NULL for other architectures. */
+/* The PatchGAN of an adversarial model (input: 3 channels, encoded L then ab
+ * target encoding); NULL for others. */
 cz_net *cz_model_get_discriminator(cz_model *m);
+/* Gives a regression model a fresh (Xavier) PatchGAN and marks it
+ * adversarial, to continue its training with one; no-op if it has one. */
+cz_status cz_model_add_discriminator(cz_model *m, uint64_t seed, cz_error *err);
 int cz_model_get_disc_input_node(const cz_model *m);  /* -1 without one */
 int cz_model_get_disc_output_node(const cz_model *m); /* patch logits */
 int cz_model_get_input_node(const cz_model *m);

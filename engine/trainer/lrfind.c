@@ -67,7 +67,7 @@ int ct_cmd_lr_find(int argc, char **argv)
     ct_dataset ds;
     statusCheck(ct_dataset_open(&ds, o.data, &err), &err);
     int size = o.size ? o.size : (int)(ds.size < 128 ? ds.size : 128);
-    cz_model *m = ct_model_for_data(o.arch, o.width, size, &ds, o.seed);
+    cz_model *m = ct_model_for_data(o.arch, o.width, size, o.adversarial, &ds, o.seed);
     ct_set_rebalancing(m, &ds, o.lambda);
     ct_trainer tr;
     ct_trainer_init(&tr, m, o.batch, o.weight_decay, o.threads);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch.h"
 #include "loss.h"
 #include "util.h"
 
@@ -48,7 +49,10 @@ static void trainer_init_lane(ct_trainer *t, cz_model *m, int batch, float weigh
     t->beta1 = t->disc ? 0.5f : 0.9f;
     t->beta2 = 0.999f;
     t->weight_decay = weight_decay;
-    t->l1_weight = 100.0f;
+    /* pix2pix's 100 x L1 on ab / 110, whatever the model's ab encoding. */
+    float ab[2] = {0.0f, 110.0f}, enc[2];
+    cz_model_ab_to_target(m, enc, ab, 2);
+    t->l1_weight = 100.0f / fabsf(enc[1] - enc[0]);
     t->cls_weight = 1.0f / 300.0f;
     statusCheck(cz_net_set_batch(t->net, batch, true, &err), &err);
     int c, h, w;
@@ -65,9 +69,11 @@ static void trainer_init_lane(ct_trainer *t, cz_model *m, int batch, float weigh
     }
 }
 
-int ct_trainer_lanes(const char *arch, int batch, int threads)
+int ct_trainer_lanes(const cz_model_config *cfg, int batch, int threads)
 {
-    if (threads < 2 || threads > MAX_LANES || !strcmp(arch, "pix2pix") || batch % threads) return 1;
+    const cz_arch *a = cz_arch_find(cfg->arch);
+    if (threads < 2 || threads > MAX_LANES || cfg->adversarial || (a && a->adversarial) || batch % threads)
+        return 1;
     return threads;
 }
 
@@ -83,7 +89,7 @@ static void lanes_sync(ct_trainer *t)
 
 void ct_trainer_init(ct_trainer *t, cz_model *m, int batch, float weight_decay, int threads)
 {
-    int lanes = ct_trainer_lanes(cz_model_get_config(m)->arch, batch, threads);
+    int lanes = ct_trainer_lanes(cz_model_get_config(m), batch, threads);
     ct_set_threads(lanes > 1 ? 1 : threads);
     trainer_init_lane(t, m, batch / lanes, weight_decay); /* t->B: samples per lane */
     t->lanes = lanes;
@@ -271,7 +277,7 @@ ct_losses ct_trainer_step(ct_trainer *t, const ct_batch *b, float lr, long step)
     return sum;
 }
 
-cz_model *ct_model_for_data(const char *arch, float width, int size, const ct_dataset *ds,
+cz_model *ct_model_for_data(const char *arch, float width, int size, bool adversarial, const ct_dataset *ds,
                             uint64_t seed)
 {
     cz_model_config cfg;
@@ -279,6 +285,7 @@ cz_model *ct_model_for_data(const char *arch, float width, int size, const ct_da
     snprintf(cfg.arch, sizeof cfg.arch, "%s", arch);
     cfg.width = width;
     cfg.size = size;
+    cfg.adversarial = adversarial;
     if (!strcmp(arch, "fusion")) {
         if (ds->classes < 2)
             ct_die(__FILE__, __LINE__, "prepare the photos in one subfolder per scene class",

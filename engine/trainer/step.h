@@ -4,7 +4,9 @@
  *   fusion    mean squared error + 1/300 x scene-class cross-entropy
  *             (Iizuka et al. 2016)
  *   pix2pix   discriminator step on (L, fake) and (L, real) at half weight,
- *             then generator step on 100 x L1 + adversarial (Isola 2017)
+ *             then generator step on 100 x L1 + adversarial (Isola 2017);
+ *             so does any adversarial model (fusion --adversarial: plus
+ *             its class loss), L1 scaled to pix2pix's ab / 110
  * Adam throughout (PyTorch's update); pix2pix uses beta1 0.5 as its paper.
  *
  * With T > 1 threads, the single-network architectures train data-parallel:
@@ -13,8 +15,8 @@
  * gradients are averaged into lane 0, which takes the Adam step and hands its
  * weights back. On 2 cores that beats splitting every small gemm in two.
  * Batch-norm statistics are then per lane (ghost batch norm over B / T
- * samples), so --threads is part of the recipe. pix2pix, whose step updates
- * the discriminator mid-way, keeps one lane and threaded BLAS. */
+ * samples), so --threads is part of the recipe. Adversarial models, whose
+ * step updates the discriminator mid-way, keep one lane and threaded BLAS. */
 #ifndef CT_STEP_H
 #define CT_STEP_H
 
@@ -55,10 +57,11 @@ ct_losses ct_trainer_step(ct_trainer *t, const ct_batch *b, float lr, long step)
 
 /* A fresh model of arch at width and size whose scene classes are the
  * dataset's (fusion); exits with a message on bad settings. */
-cz_model *ct_model_for_data(const char *arch, float width, int size, const ct_dataset *ds,
+cz_model *ct_model_for_data(const char *arch, float width, int size, bool adversarial, const ct_dataset *ds,
                             uint64_t seed);
 /* OpenBLAS threads (the loader thread runs beside them). */
 void ct_set_threads(int threads);
-/* Lanes a trainer would use for arch at this batch and thread count. */
-int ct_trainer_lanes(const char *arch, int batch, int threads);
+/* Lanes a trainer would use for a model at this batch and thread count
+ * (1 for adversarial ones). */
+int ct_trainer_lanes(const cz_model_config *cfg, int batch, int threads);
 #endif

@@ -271,7 +271,15 @@ int ct_cmd_train(int argc, char **argv)
     } else {
         if (!o.arch) ct_usage_error("train", "--arch is required");
         int size = o.size ? o.size : (int)(ds.size < 128 ? ds.size : 128);
-        m = ct_model_for_data(o.arch, o.width, size, &ds, o.seed);
+        m = ct_model_for_data(o.arch, o.width, size, o.adversarial, &ds, o.seed);
+    }
+    /* A plain model continued --adversarial: a fresh PatchGAN, and Adam
+     * starts afresh for both nets (the file's moments had beta1 0.9). */
+    bool new_disc = o.adversarial && !cz_model_get_discriminator(m);
+    if (new_disc) {
+        if (cz_model_add_discriminator(m, o.seed, &err))
+            ct_usage_error("train", "--adversarial: %s", err.msg);
+        fprintf(stderr, "train: %s gets a new PatchGAN discriminator\n", from);
     }
     const cz_model_config *cfg = cz_model_get_config(m);
     if ((uint32_t)cfg->size > ds.size)
@@ -283,7 +291,9 @@ int ct_cmd_train(int argc, char **argv)
     ct_set_rebalancing(m, &ds, o.lambda);
     ct_trainer tr;
     ct_trainer_init(&tr, m, o.batch, o.weight_decay, o.threads);
-    if (from) {
+    if (from && new_disc) {
+        adam_base = start;
+    } else if (from) {
         cz_status st = cz_model_load_optim(m, from, &err);
         if (st != CZ_STATUS_OK && from == o.checkpoint) statusCheck(st, &err);
         if (st != CZ_STATUS_OK) {

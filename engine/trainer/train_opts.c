@@ -32,6 +32,10 @@ static void train_help(void)
         "                            crops of N px are taken from the dataset's photos\n"
         "      --width W             channel multiplier (default 0.25)\n"
         "      --lambda X            class-rebalancing mix (colorful, default 0.5)\n"
+        "      --adversarial         fusion or residual: train against pix2pix's PatchGAN;\n"
+        "                            the colour loss becomes pix2pix's 100 x L1 (on ab / 110)\n"
+        "                            + adversarial, Adam beta1 0.5, one lane (a model from\n"
+        "                            --init-from without a discriminator gets a fresh one)\n"
         "      --seed S              seed for weights, batches, crops (default 1)\n"
         "      --threads T           threads (default 2); when they divide the batch,\n"
         "                            colorful, residual and fusion run T data-parallel\n"
@@ -73,7 +77,8 @@ static void lr_find_help(void)
         "  -n, --steps N        steps over the range (default 100)\n"
         "      --min X          first rate (default 1e-6)\n"
         "      --max X          last rate (default 1)\n"
-        "  -b, --batch, --size, --width, --lambda, --seed, --threads, --weight-decay\n"
+        "  -b, --batch, --size, --width, --lambda, --seed, --threads, --weight-decay,\n"
+        "      --adversarial\n"
         "                       as for train\n"
         "  -h, --help           this text\n");
 }
@@ -91,7 +96,7 @@ static void parse(train_opts *o, int argc, char **argv, bool lr_find)
     const char *cmd = lr_find ? "lr-find" : "train";
     enum { O_LR = 256, O_SCHEDULE, O_WD, O_SIZE, O_WIDTH, O_LAMBDA, O_SEED, O_THREADS, O_CKPT,
            O_CKPT_EVERY, O_RESUME, O_INIT, O_SAMPLE_EVERY, O_SAMPLES, O_VAL, O_VAL_EVERY,
-           O_VAL_COUNT, O_DTYPE, O_TIME, O_LOG_EVERY, O_MIN, O_MAX };
+           O_VAL_COUNT, O_DTYPE, O_TIME, O_LOG_EVERY, O_MIN, O_MAX, O_ADV };
     static const struct option opts[] = {
         {"arch", required_argument, 0, 'a'}, {"data", required_argument, 0, 'd'},
         {"output", required_argument, 0, 'o'}, {"steps", required_argument, 0, 'n'},
@@ -106,7 +111,8 @@ static void parse(train_opts *o, int argc, char **argv, bool lr_find)
         {"val-every", required_argument, 0, O_VAL_EVERY}, {"val-count", required_argument, 0, O_VAL_COUNT},
         {"dtype", required_argument, 0, O_DTYPE}, {"time-limit", required_argument, 0, O_TIME},
         {"log-every", required_argument, 0, O_LOG_EVERY}, {"min", required_argument, 0, O_MIN},
-        {"max", required_argument, 0, O_MAX}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"max", required_argument, 0, O_MAX}, {"adversarial", no_argument, 0, O_ADV},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->steps = lr_find ? 100 : 0;
     o->batch = 16;
@@ -152,6 +158,7 @@ static void parse(train_opts *o, int argc, char **argv, bool lr_find)
         case O_CKPT: ckpt = optarg; break;
         case O_CKPT_EVERY: o->checkpoint_every = ct_parse_long(cmd, "--checkpoint-every", optarg, 1, 1L << 40); break;
         case O_RESUME: o->resume = true; break;
+        case O_ADV: o->adversarial = true; break;
         case O_INIT: o->init_from = optarg; break;
         case O_SAMPLE_EVERY: o->sample_every = ct_parse_long(cmd, "--sample-every", optarg, 0, 1L << 40); break;
         case O_SAMPLES: samples = optarg; break;
@@ -184,6 +191,8 @@ static void parse(train_opts *o, int argc, char **argv, bool lr_find)
     bool known = !o->arch;
     for (int i = 0; i < 4 && o->arch; i++) known |= !strcmp(o->arch, archs[i]);
     if (!known) ct_usage_error(cmd, "--arch: colorful, pix2pix, fusion or residual, not '%s'", o->arch);
+    if (o->adversarial && o->arch && strcmp(o->arch, "fusion") && strcmp(o->arch, "residual"))
+        ct_usage_error(cmd, "--adversarial: for fusion or residual (pix2pix always is), not %s", o->arch);
     if (o->lr < 0) o->lr = o->arch && !strcmp(o->arch, "pix2pix") ? 2e-4f : 3e-4f;
     /* Derived paths. */
     o->checkpoint = ckpt ? strdup(ckpt) : with_suffix(o->output, ".ckpt");

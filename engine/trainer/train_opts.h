@@ -16,6 +16,7 @@ typedef struct {
     uint64_t seed;
     bool seed_set; /* --seed given */
     bool resume;
+    bool adversarial; /* --adversarial */
     long checkpoint_every, sample_every, val_every, log_every;
     int val_count;
     double time_limit;

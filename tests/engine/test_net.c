@@ -229,6 +229,17 @@ static void check_model_files(void)
     t = cz_model_load(bad, &err);
     CHECK(&st, !t && strstr(err.msg, "vgg"), "unknown arch: %s", err.msg);
     cz_model_free(t);
+    /* 4b. a colorful file claiming a discriminator, and a bad flag */
+    const char *adv_meta[] = {"arch", "colorful", "width", "0.125", "size", "32", "adversarial", "1", NULL};
+    cz_safetensors_write(bad, e, nt, adv_meta, &err);
+    t = cz_model_load(bad, &err);
+    CHECK(&st, !t && strstr(err.msg, "regress ab"), "adversarial colorful: %s", err.msg);
+    cz_model_free(t);
+    adv_meta[7] = "yes";
+    cz_safetensors_write(bad, e, nt, adv_meta, &err);
+    t = cz_model_load(bad, &err);
+    CHECK(&st, !t && strstr(err.msg, "adversarial"), "adversarial \"yes\": %s", err.msg);
+    cz_model_free(t);
     /* 5. the good set loads */
     cz_safetensors_write(bad, e, nt, good_meta, &err);
     t = cz_model_load(bad, &err);

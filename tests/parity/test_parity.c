@@ -219,8 +219,8 @@ static void test_disc(ctx *c, cz_model *m, int batch)
     cz_error err = {0};
     cz_net *net = cz_net_new();
     int in = -1, out = -1;
-    cz_status s = cz_arch_pix2pix.build_disc(net, &in, &out, cz_model_get_config(m), &err);
-    CHECK(c->cs, s == CZ_STATUS_OK, "build_disc: %s", err.msg);
+    cz_status s = cz_arch_patchgan_build(net, &in, &out, cz_model_get_config(m), &err);
+    CHECK(c->cs, s == CZ_STATUS_OK, "patchgan: %s", err.msg);
     if (s) goto done;
     for (int i = 0; i < cz_net_param_count(net); i++) {
         cz_param *p = cz_net_param(net, i);

@@ -75,7 +75,7 @@ int main(int argc, char **argv)
     ct_dataset ds;
     statusCheck(ct_dataset_open(&ds, path, &err), &err);
 
-    cz_model *m = ct_model_for_data("colorful", width, size, &ds, 1);
+    cz_model *m = ct_model_for_data("colorful", width, size, false, &ds, 1);
     ct_set_rebalancing(m, &ds, 0.5f);
     ct_trainer tr;
     ct_trainer_init(&tr, m, batch, 0, threads);

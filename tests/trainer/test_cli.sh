@@ -114,6 +114,19 @@ check "--init-from starts at the file's step" grep -q "continuing residual from 
 check "--init-from model at step 70" sh -c "head -c 65536 '$T/i.safetensors' | grep -aqE '\"step\": ?\"70\"'"
 check "--init-from model records its parent's command" sh -c "head -c 65536 '$T/i.safetensors' | grep -aq previous_command"
 
+# --adversarial: a plain fusion model continued against a fresh PatchGAN;
+# the file then carries the discriminator and says so. Not for colorful.
+"$BIN" train --data "$T/data" --init-from "$T/fusion.safetensors" --adversarial -o "$T/a.safetensors" \
+    --steps 70 --batch 4 --sample-every 0 > "$T/a.out" 2> "$T/a.err"
+check "--adversarial --init-from exits 0" [ $? -eq 0 ]
+check "--adversarial adds a discriminator" grep -q "gets a new PatchGAN discriminator" "$T/a.err"
+check "the adversarial file has disc.* and says so" sh -c "head -c 65536 '$T/a.safetensors' | grep -aq '\"disc.4.conv.weight\"' && head -c 65536 '$T/a.safetensors' | grep -aqE '\"adversarial\": ?\"1\"'"
+"$BIN" eval --model "$T/a.safetensors" --images "$T/photos/clothing" --json > "$T/a.json" 2> /dev/null
+check "the adversarial fusion loads and evaluates" grep -q '"images": 3' "$T/a.json"
+"$BIN" train --arch colorful --adversarial --data "$T/data" -o "$T/x.safetensors" --steps 5 > /dev/null 2> "$T/x.err"
+check "--adversarial colorful is bad usage (exit 2)" [ $? -eq 2 ]
+check "--adversarial colorful names the reason" grep -q "fusion or residual" "$T/x.err"
+
 # Interrupted + resumed == unbroken, loss for loss (one thread: no BLAS reordering).
 common="--arch pix2pix --data $T/data --batch 4 --size 32 --sample-every 0 --threads 1 --checkpoint-every 100"
 "$BIN" train $common -o "$T/u.safetensors" --steps 16 > /dev/null 2>&1

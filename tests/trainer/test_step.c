@@ -3,14 +3,17 @@
  * statistics in each half as in the whole, so two lanes (replicas, 8 samples
  * each, gradients averaged) must give the single network's loss and
  * gradients on all 16, up to float rounding, for every single-network
- * architecture; and after the step the replica holds lane 0's weights. */
+ * architecture; and after the step the replica holds lane 0's weights.
+ * Also: a fusion model trained against a PatchGAN (--adversarial). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "lab.h"
+#include "safetensors.h"
 #include "step.h"
 #include "util.h"
 
@@ -96,6 +99,99 @@ static void test_arch(check_state *st, const char *arch)
     free(b.L), free(b.ab), free(b.target), free(b.weight), free(b.labels);
 }
 
+static cz_model *fusion_model(check_state *st, bool adversarial)
+{
+    cz_model_config cfg = {.width = 0.125f, .size = S, .classes = 3, .adversarial = adversarial};
+    snprintf(cfg.arch, sizeof cfg.arch, "fusion");
+    for (int c = 0; c < 3; c++) snprintf(cfg.class_names[c], sizeof cfg.class_names[c], "c%d", c);
+    cz_error err = {0};
+    cz_model *m = cz_model_new(&cfg, 7, &err);
+    CHECK(st, m != NULL, "fusion (adversarial %d): %s", adversarial, err.msg);
+    return m;
+}
+
+static bool same_params(cz_net *a, cz_net *b)
+{
+    if (!a || !b || cz_net_param_count(a) != cz_net_param_count(b)) return false;
+    for (int i = 0; i < cz_net_param_count(a); i++)
+        if (memcmp(cz_net_param(a, i)->data, cz_net_param(b, i)->data, cz_net_param(a, i)->count * sizeof(float)))
+            return false;
+    return true;
+}
+
+/* A fusion model trained with a PatchGAN: one lane, pix2pix's L1 weight on
+ * its own ab encoding, the discriminator steps, and the file keeps it. */
+static void test_adversarial(check_state *st)
+{
+    char dir[] = "/tmp/ct-step-XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(st, false, "mkdtemp failed");
+        return;
+    }
+    cz_model *m = fusion_model(st, true), *plain = fusion_model(st, false);
+    if (!m || !plain) return;
+    cz_net *d = cz_model_get_discriminator(m);
+    CHECK(st, d && !cz_model_get_discriminator(plain), "only the adversarial fusion has a discriminator");
+    ct_trainer t;
+    ct_trainer_init(&t, m, B, 0, 2);
+    /* fusion encodes ab / 220: pix2pix's 100 x |dab| / 110 is 200 x |dt|. */
+    CHECK(st, t.lanes == 1 && fabsf(t.l1_weight - 200.0f) < 1e-3f, "adversarial fusion: lanes %d, L1 weight %g",
+          t.lanes, t.l1_weight);
+    uint64_t rng = 5;
+    size_t ss = (size_t)S * S;
+    ct_batch b = {.step = 0};
+    b.L = mallocCheck(B * ss * sizeof(float));
+    b.target = mallocCheck(B * 2 * ss * sizeof(float));
+    b.labels = mallocCheck(B * sizeof(int));
+    check_fill_uniform(b.L, B * ss, 0.0f, 100.0f, &rng);
+    check_fill_uniform(b.target, B * 2 * ss, 0.3f, 0.7f, &rng);
+    for (int j = 0; j < B; j++) b.labels[j] = j % 3;
+    float w0 = cz_net_param(d, 0)->data[0];
+    ct_losses l = ct_trainer_step(&t, &b, 1e-3f, 1);
+    printf("adversarial fusion: L1 %.4g, G adv %.4g, D %.4g, class %.4g\n", l.loss, l.g_adv, l.d_loss, l.cls);
+    CHECK(st, l.loss > 0 && l.g_adv > 0.1 && l.d_loss > 0.1 && l.cls > 0.1 && cz_net_param(d, 0)->data[0] != w0,
+          "adversarial fusion step: losses %g %g %g %g, discriminator moved %d", l.loss, l.g_adv, l.d_loss, l.cls,
+          cz_net_param(d, 0)->data[0] != w0);
+    ct_trainer_free(&t);
+
+    char path[512];
+    snprintf(path, sizeof path, "%s/adv-fusion.safetensors", dir);
+    cz_error err = {0};
+    CHECK(st, cz_model_save(m, path, CZ_DTYPE_F32, false, NULL, &err) == CZ_STATUS_OK, "save: %s", err.msg);
+    cz_model *back = cz_model_load(path, &err);
+    CHECK(st, back && cz_model_get_config(back)->adversarial && same_params(d, cz_model_get_discriminator(back)),
+          "the adversarial fusion round-trips with its discriminator: %s", back ? "" : err.msg);
+    cz_model_free(back);
+    remove(path);
+    rmdir(dir);
+
+    /* Continuing a plain model with a PatchGAN; a classifier cannot have one. */
+    CHECK(st, cz_model_add_discriminator(plain, 3, &err) == CZ_STATUS_OK && cz_model_get_discriminator(plain) &&
+                  cz_model_get_config(plain)->adversarial,
+          "add a discriminator to a plain fusion: %s", err.msg);
+    cz_model_config cc = {.width = 0.125f, .size = S};
+    snprintf(cc.arch, sizeof cc.arch, "colorful");
+    cz_model *col = cz_model_new(&cc, 1, &err);
+    CHECK(st, col && cz_model_add_discriminator(col, 3, &err) == CZ_STATUS_INVALID_ARGUMENT &&
+                  !cz_model_get_discriminator(col) && strstr(err.msg, "regress ab"),
+          "colorful refuses a discriminator: %s", err.msg);
+    cc.adversarial = true;
+    cz_model *bad = cz_model_new(&cc, 1, &err);
+    CHECK(st, !bad && strstr(err.msg, "regress ab"), "an adversarial colorful config is refused: %s", err.msg);
+    cz_model_free(bad);
+    cz_model_free(col);
+    cz_model_free(m);
+    cz_model_free(plain);
+    free(b.L), free(b.target), free(b.labels);
+}
+
+static int lanes_of(const char *arch, bool adversarial, int batch, int threads)
+{
+    cz_model_config cfg = {.adversarial = adversarial};
+    snprintf(cfg.arch, sizeof cfg.arch, "%s", arch);
+    return ct_trainer_lanes(&cfg, batch, threads);
+}
+
 int main(void)
 {
     check_state st = {0};
@@ -103,9 +199,10 @@ int main(void)
     test_arch(&st, "colorful");
     test_arch(&st, "residual");
     test_arch(&st, "fusion");
-    /* pix2pix keeps one lane. */
-    CHECK(&st, ct_trainer_lanes("pix2pix", 16, 2) == 1 && ct_trainer_lanes("colorful", 15, 2) == 1 &&
-                   ct_trainer_lanes("colorful", 16, 2) == 2,
+    /* Adversarial models keep one lane. */
+    CHECK(&st, lanes_of("pix2pix", false, 16, 2) == 1 && lanes_of("fusion", true, 16, 2) == 1 &&
+                   lanes_of("colorful", false, 15, 2) == 1 && lanes_of("fusion", false, 16, 2) == 2,
           "lane counts");
+    test_adversarial(&st);
     return check_finish(&st, "step");
 }
