@@ -49,6 +49,14 @@ int cz_arch_conv_bn_relu(cz_net *net, const char *prefix, int i, int x, int cout
     return cz_net_relu(net, x);
 }
 
+/* Only a model whose output is ab can be shown to a discriminator. */
+static cz_status check_adversarial(const cz_arch *a, cz_error *err)
+{
+    if (a->output == CZ_OUTPUT_AB) return CZ_STATUS_OK;
+    return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "only models that regress ab can be adversarial, not %s",
+                        a->name);
+}
+
 static cz_status check_config(const cz_model_config *cfg, cz_error *err)
 {
     if (!cz_arch_find(cfg->arch))
@@ -58,9 +66,10 @@ static cz_status check_config(const cz_model_config *cfg, cz_error *err)
         return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "width %g is outside (0, 4]", cfg->width);
     if (cfg->size < 8 || cfg->size > 4096)
         return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "size %d is outside 8..4096", cfg->size);
-    if (cfg->adversarial && cz_arch_find(cfg->arch)->output != CZ_OUTPUT_AB)
-        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT,
-                            "only models that regress ab can be adversarial, not %s", cfg->arch);
+    if (cfg->adversarial) {
+        cz_status s = check_adversarial(cz_arch_find(cfg->arch), err);
+        if (s) return s;
+    }
     if (cfg->classes < 0 || cfg->classes > CZ_MODEL_MAX_CLASSES)
         return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "%d scene classes (at most %d)", cfg->classes,
                             CZ_MODEL_MAX_CLASSES);
@@ -111,15 +120,12 @@ static cz_status add_disc(cz_model *m, uint64_t *rng, cz_error *err)
 cz_status cz_model_add_discriminator(cz_model *m, uint64_t seed, cz_error *err)
 {
     if (m->disc) return CZ_STATUS_OK;
-    if (m->arch->output != CZ_OUTPUT_AB)
-        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT,
-                            "only models that regress ab can be adversarial, not %s", m->cfg.arch);
+    cz_status s = check_adversarial(m->arch, err);
     uint64_t rng = seed;
-    cz_status s = add_disc(m, &rng, err);
+    if (!s) s = add_disc(m, &rng, err);
     if (s) {
         cz_net_free(m->disc);
         m->disc = NULL;
-        m->cfg.adversarial = m->arch->adversarial;
     }
     return s;
 }

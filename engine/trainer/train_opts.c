@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch.h"
 #include "optim.h"
 #include "safetensors.h"
 #include "util.h"
@@ -191,8 +192,9 @@ static void parse(train_opts *o, int argc, char **argv, bool lr_find)
     bool known = !o->arch;
     for (int i = 0; i < 4 && o->arch; i++) known |= !strcmp(o->arch, archs[i]);
     if (!known) ct_usage_error(cmd, "--arch: colorful, pix2pix, fusion or residual, not '%s'", o->arch);
-    if (o->adversarial && o->arch && strcmp(o->arch, "fusion") && strcmp(o->arch, "residual"))
-        ct_usage_error(cmd, "--adversarial: for fusion or residual (pix2pix always is), not %s", o->arch);
+    if (o->adversarial && o->arch && cz_arch_find(o->arch)->output != CZ_OUTPUT_AB)
+        ct_usage_error(cmd, "--adversarial: for models that regress ab (fusion or residual; pix2pix always is), not %s",
+                       o->arch);
     if (o->lr < 0) o->lr = o->arch && !strcmp(o->arch, "pix2pix") ? 2e-4f : 3e-4f;
     /* Derived paths. */
     o->checkpoint = ckpt ? strdup(ckpt) : with_suffix(o->output, ".ckpt");
