@@ -164,6 +164,66 @@ fail:
     return NULL;
 }
 
+/* Copies every parameter of src into dst by name; they must match exactly. */
+static cz_status carry_params(cz_net *dst, cz_net *src, const char *arch, int size, cz_error *err)
+{
+    if (cz_net_param_count(dst) != cz_net_param_count(src))
+        return cz_error_set(err, CZ_STATUS_SHAPE_MISMATCH, "a %s network has other parameters at %d px", arch, size);
+    for (int i = 0; i < cz_net_param_count(dst); i++) {
+        cz_param *d = cz_net_param(dst, i);
+        const cz_param *s = cz_net_param_find(src, d->name);
+        if (!s || s->ndim != d->ndim || memcmp(s->shape, d->shape, sizeof d->shape))
+            return cz_error_set(err, CZ_STATUS_SHAPE_MISMATCH, "%s at %d px: parameter \"%s\" changes shape", arch,
+                                size, d->name);
+        memcpy(d->data, s->data, d->count * sizeof(float));
+    }
+    return CZ_STATUS_OK;
+}
+
+cz_status cz_model_set_size(cz_model *m, int size, cz_error *err)
+{
+    if (size == m->cfg.size) return CZ_STATUS_OK;
+    const int old = m->cfg.size;
+    cz_net *net = NULL, *disc = NULL;
+    cz_arch_nodes nodes;
+    int disc_in = -1, disc_out = -1;
+    cz_status s = CZ_STATUS_OK;
+    m->cfg.size = size; /* the builders read it (fusion's global path, U-Net depth, PatchGAN) */
+    if (check_config(&m->cfg, err)) {
+        s = err ? err->status : CZ_STATUS_INVALID_ARGUMENT;
+        goto fail;
+    }
+    net = build_net(m, &nodes, size, size, err);
+    if (!net) {
+        s = err ? err->status : CZ_STATUS_INVALID_ARGUMENT;
+        goto fail;
+    }
+    if ((s = carry_params(net, m->net, m->cfg.arch, size, err))) goto fail;
+    if (m->disc) {
+        if (!(disc = cz_net_new())) {
+            s = cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
+            goto fail;
+        }
+        if ((s = cz_arch_patchgan_build(disc, &disc_in, &disc_out, &m->cfg, err)) ||
+            (s = carry_params(disc, m->disc, "PatchGAN", size, err)))
+            goto fail;
+    }
+    if ((s = cz_net_set_batch(net, 1, false, err))) goto fail;
+    cz_net_set_seed(net, cz_net_get_seed(m->net));
+    cz_net_free(m->net);
+    m->net = net, m->nodes = nodes;
+    if (m->disc) {
+        cz_net_free(m->disc);
+        m->disc = disc, m->disc_in = disc_in, m->disc_out = disc_out;
+    }
+    return CZ_STATUS_OK;
+fail:
+    m->cfg.size = old;
+    cz_net_free(net);
+    cz_net_free(disc);
+    return s;
+}
+
 /* ---- loading ------------------------------------------------------------ */
 
 static cz_status parse_config(cz_model_config *cfg, const cz_safetensors *st, cz_error *err)

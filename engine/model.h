@@ -66,6 +66,11 @@ typedef enum {
     CZ_OUTPUT_AB,     /* 2 channels at h x w, ab scaled by cz_model_ab_to_target */
 } cz_output_kind;
 
+/* Rebuilds the training network (and discriminator) for size x size inputs
+ * with the same weights, to continue training at another size; before
+ * cz_net_set_batch(.., true). Fails, leaving m as it was, when a parameter
+ * depends on the size (fusion's global branch, the U-Net's depth). */
+cz_status cz_model_set_size(cz_model *m, int size, cz_error *err);
 cz_net *cz_model_get_net(cz_model *m);
 /* The PatchGAN of an adversarial model (input: 3 channels, encoded L then ab
  * target encoding); NULL for others. */

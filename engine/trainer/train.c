@@ -267,6 +267,15 @@ int ct_cmd_train(int argc, char **argv)
             if (seed && !o.seed_set) o.seed = strtoull(seed, NULL, 10);
             if (c0) lineage = strdup(c0);
         }
+        if (o.size && o.size != cfg->size) {
+            if (from == o.checkpoint)
+                ct_usage_error("train", "--size %d, but the checkpoint %s trains at %d px", o.size, from,
+                               cfg->size);
+            const int was = cfg->size;
+            if (cz_model_set_size(m, o.size, &err))
+                ct_usage_error("train", "--size %d: %s", o.size, err.msg);
+            fprintf(stderr, "train: %s continues at %d px (it was trained at %d)\n", from, o.size, was);
+        }
         fprintf(stderr, "train: continuing %s from %s at step %ld\n", cfg->arch, from, start);
     } else {
         if (!o.arch) ct_usage_error("train", "--arch is required");

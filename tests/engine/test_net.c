@@ -6,6 +6,9 @@
  * - in-place activations give the same results as separate buffers;
  * - shared layers share weights and add their gradients;
  * - ECCV16 at width 1 and 256 px costs 83.6 GFLOPs, as the issue states;
+ * - a model continued at another size keeps its weights bit for bit, and
+ *   one whose weights depend on the size (fusion, pix2pix) refuses and is
+ *   left as it was;
  * - model files round-trip (F32 exactly, F16 closely), and hostile files
  *   (truncated, wrong shape, foreign tensor, missing metadata) fail with a
  *   message that names the problem. */
@@ -253,12 +256,76 @@ static void check_model_files(void)
     cz_model_free(m);
 }
 
+/* cz_model_set_size: the trainer continues a model at a larger size. */
+static void check_set_size(void)
+{
+    cz_error err = {0};
+    cz_model_config cfg = {.arch = "colorful", .width = 0.125f, .size = 32};
+    cz_model *m = cz_model_new(&cfg, 5, &err);
+    CHECK(&st, m, "new: %s", err.msg);
+    if (!m) return;
+    enum { S = 48 };
+    static float L[S * S], ab0[2 * S * S], ab1[2 * S * S];
+    uint64_t rng = 11;
+    check_fill_uniform(L, S * S, 0, 100, &rng);
+    cz_net *net = cz_model_get_net(m);
+    size_t total = 0, off = 0; /* every parameter, running statistics too */
+    for (int i = 0; i < cz_net_param_count(net); i++) total += cz_net_param(net, i)->count;
+    float *before = malloc(total * sizeof(float));
+    for (int i = 0; i < cz_net_param_count(net); i++) {
+        cz_param *p = cz_net_param(net, i);
+        if (strstr(p->name, "running_var")) check_fill_uniform(p->data, p->count, 0.5f, 2.0f, &rng);
+        memcpy(before + off, p->data, p->count * sizeof(float));
+        off += p->count;
+    }
+    CHECK(&st, cz_model_predict(m, ab0, NULL, L, S, S, 0.38f, &err) == CZ_STATUS_OK, "predict: %s", err.msg);
+    CHECK(&st, cz_model_set_size(m, S, &err) == CZ_STATUS_OK, "set_size 48: %s", err.msg);
+    net = cz_model_get_net(m);
+    int h = 0, w = 0;
+    cz_net_node_shape(net, cz_model_get_input_node(m), NULL, &h, &w);
+    CHECK(&st, cz_model_get_config(m)->size == S && h == S && w == S, "after set_size: size %d, input %dx%d",
+          cz_model_get_config(m)->size, w, h);
+    off = 0;
+    bool same = true;
+    for (int i = 0; same && i < cz_net_param_count(net); i++) {
+        const cz_param *p = cz_net_param(net, i);
+        same = off + p->count <= total && !memcmp(before + off, p->data, p->count * sizeof(float));
+        off += p->count;
+    }
+    same = same && off == total;
+    CHECK(&st, same, "set_size changed the weights");
+    CHECK(&st, cz_model_predict(m, ab1, NULL, L, S, S, 0.38f, &err) == CZ_STATUS_OK, "predict: %s", err.msg);
+    CHECK(&st, !memcmp(ab0, ab1, sizeof ab0), "prediction at 48 px differs after set_size");
+    free(before);
+    cz_model_free(m);
+
+    /* Weights that depend on the size: refused, model untouched. */
+    const cz_model_config fixed[] = {{.arch = "fusion", .width = 0.125f, .size = 32, .classes = 2},
+                                     {.arch = "pix2pix", .width = 0.125f, .size = 32}};
+    for (size_t k = 0; k < sizeof fixed / sizeof fixed[0]; k++) {
+        m = cz_model_new(&fixed[k], 5, &err);
+        CHECK(&st, m, "new %s: %s", fixed[k].arch, err.msg);
+        if (!m) continue;
+        err.msg[0] = 0;
+        cz_status s = cz_model_set_size(m, 64, &err);
+        CHECK(&st, s == CZ_STATUS_SHAPE_MISMATCH && strstr(err.msg, fixed[k].arch),
+              "%s set_size 64: status %d, \"%s\"", fixed[k].arch, (int)s, err.msg);
+        cz_net_node_shape(cz_model_get_net(m), cz_model_get_input_node(m), NULL, &h, &w);
+        CHECK(&st, cz_model_get_config(m)->size == 32 && h == 32,
+              "%s after a refused set_size: size %d, input %d", fixed[k].arch, cz_model_get_config(m)->size, h);
+        CHECK(&st, cz_model_predict(m, ab0, NULL, L, 32, 32, 0.38f, &err) == CZ_STATUS_OK,
+              "%s predict after a refused set_size: %s", fixed[k].arch, err.msg);
+        cz_model_free(m);
+    }
+}
+
 int main(void)
 {
     cz_lab_init();
     check_sharing_and_inplace();
     check_eccv16_size();
     check_model_files();
+    check_set_size();
     cz_lab_exit();
     return check_finish(&st, "test_net");
 }

@@ -7,7 +7,7 @@
 # truncated JPEG with a warning naming it; the loss of every architecture
 # falls over a short run and its model loads; a run killed with SIGKILL
 # resumes from its last checkpoint to the same final step; --init-from
-# continues a model file; an interrupted and
+# continues a model file, at another --size if its weights allow; an interrupted and
 # resumed run logs exactly the losses of an unbroken one; --time-limit stops
 # with status 3; lr-find writes its plot and CSV and suggests a rate inside
 # its range; colorize keeps the input's stem.
@@ -113,6 +113,20 @@ check "--init-from exits 0" [ $? -eq 0 ]
 check "--init-from starts at the file's step" grep -q "continuing residual from .* at step 60" "$T/i.err"
 check "--init-from model at step 70" sh -c "head -c 65536 '$T/i.safetensors' | grep -aqE '\"step\": ?\"70\"'"
 check "--init-from model records its parent's command" sh -c "head -c 65536 '$T/i.safetensors' | grep -aq previous_command"
+
+# --init-from with --size: a colorful model continues at a larger size (the
+# file then says so); fusion's global branch is built for one size: refused.
+"$BIN" train --data "$T/data" --init-from "$T/colorful.safetensors" --size 48 -o "$T/s.safetensors" \
+    --steps 65 --batch 4 --sample-every 0 > "$T/s.out" 2> "$T/s.err"
+check "--init-from --size 48 exits 0" [ $? -eq 0 ]
+check "--init-from --size says it continues at 48 px" grep -q "continues at 48 px (it was trained at 32)" "$T/s.err"
+check "the continued file is a 48 px model" sh -c "head -c 65536 '$T/s.safetensors' | grep -aqE '\"size\": ?\"48\"'"
+"$BIN" eval --model "$T/s.safetensors" --images "$T/photos/clothing" --json > "$T/s.json" 2> /dev/null
+check "the 48 px colorful loads and evaluates" grep -q '"images": 3' "$T/s.json"
+"$BIN" train --data "$T/data" --init-from "$T/fusion.safetensors" --size 64 -o "$T/y.safetensors" \
+    --steps 65 > /dev/null 2> "$T/y.err"
+check "--init-from fusion --size 64 is bad usage (exit 2)" [ $? -eq 2 ]
+check "--init-from fusion --size 64 names the reason" grep -q "fusion" "$T/y.err"
 
 # --adversarial: a plain fusion model continued against a fresh PatchGAN;
 # the file then carries the discriminator and says so. Not for colorful.
