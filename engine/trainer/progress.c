@@ -25,7 +25,7 @@ void ct_format_duration(char *buf, size_t n, double s)
     snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
 }
 
-void ct_progress_update(ct_progress *p, long step, double loss, double ips)
+void ct_progress_update(ct_progress *p, long step, double loss, double lr, double ips)
 {
     double now = ct_now();
     bool last = step >= p->total;
@@ -43,14 +43,14 @@ void ct_progress_update(ct_progress *p, long step, double loss, double ips)
         char bar[32];
         for (int i = 0; i < width; i++) bar[i] = i < fill ? '#' : '.';
         bar[width] = 0;
-        fprintf(p->f, "\r[%s] %3.0f%% step %ld/%ld  loss %.4f  %.1f img/s  ETA %s ",
-                bar, 100 * frac, step, p->total, loss, ips, etas);
+        fprintf(p->f, "\r[%s] %3.0f%% step %ld/%ld  loss %.4f  lr %.2e  %.1f img/s  ETA %s ",
+                bar, 100 * frac, step, p->total, loss, lr, ips, etas);
         p->drawn = true;
         if (last) ct_progress_break(p);
         fflush(p->f);
     } else if (last || step % p->every == 0) {
-        fprintf(p->f, "step %ld/%ld loss %.5f img/s %.2f elapsed %s eta %s\n", step, p->total,
-                loss, ips, el, etas);
+        fprintf(p->f, "step %ld/%ld loss %.5f lr %.3e img/s %.2f elapsed %s eta %s\n", step, p->total,
+                loss, lr, ips, el, etas);
         fflush(p->f);
     }
 }

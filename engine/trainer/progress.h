@@ -1,5 +1,5 @@
 /* progress.h: training progress for people and for logs. On a terminal, one
- * line redrawn in place (bar, step, loss, images/s, ETA) at most 5 times a
+ * line redrawn in place (bar, step, loss, rate, images/s, ETA) at most 5 times a
  * second; otherwise a plain line every `every` steps (and at the end). */
 #ifndef CT_PROGRESS_H
 #define CT_PROGRESS_H
@@ -18,7 +18,7 @@ typedef struct {
 
 void ct_progress_start(ct_progress *p, FILE *f, long first, long total, long every);
 /* step just completed (1-based count of steps done). */
-void ct_progress_update(ct_progress *p, long step, double loss, double images_per_s);
+void ct_progress_update(ct_progress *p, long step, double loss, double lr, double images_per_s);
 /* Ends the in-place line (before printing anything else). */
 void ct_progress_break(ct_progress *p);
 /* Formats seconds as h:mm:ss into buf[n]. */

@@ -187,11 +187,12 @@ static void write_samples(cz_model *m, const ct_dataset *ds, const char *path, l
 }
 
 static void save_checkpoint(cz_model *m, const train_opts *o, long step, long adam_base,
-                            const char *command)
+                            long sched_base, const char *command)
 {
-    char s_base[32], s_step[32], s_seed[32], s_net[32], s_batch[32], s_total[32], s_lr[32], s_lambda[32];
+    char s_sched[32], s_base[32], s_step[32], s_seed[32], s_net[32], s_batch[32], s_total[32], s_lr[32], s_lambda[32];
     snprintf(s_step, sizeof s_step, "%ld", step);
     snprintf(s_base, sizeof s_base, "%ld", adam_base);
+    snprintf(s_sched, sizeof s_sched, "%ld", sched_base);
     snprintf(s_seed, sizeof s_seed, "%" PRIu64, o->seed);
     snprintf(s_net, sizeof s_net, "%" PRIu64, cz_net_get_seed(cz_model_get_net(m)));
     snprintf(s_batch, sizeof s_batch, "%d", o->batch);
@@ -201,6 +202,7 @@ static void save_checkpoint(cz_model *m, const train_opts *o, long step, long ad
     const char *meta[] = {"step", s_step, "adam_base", s_base, "seed", s_seed, "net_seed", s_net,
                           "batch", s_batch,
                           "total_steps", s_total, "lr", s_lr, "schedule", o->schedule_name,
+                          "schedule_from", s_sched,
                           "lambda", s_lambda, "command", command, "trainer", "corolization-train",
                           NULL};
     cz_error err = {0};
@@ -244,6 +246,7 @@ int ct_cmd_train(int argc, char **argv)
     if (!from && o.init_from) from = o.init_from;
     char *command = ct_join_argv(argc + 1, argv - 1), *lineage = NULL;
     long adam_base = 0; /* Adam counts steps from here (fresh moments restart it) */
+    long sched_base = 0; /* the schedule runs from here to --steps */
     if (from) {
         m = cz_model_load(from, &err);
         if (!m) ct_die(__FILE__, __LINE__, NULL, "%s: %s", from, err.msg);
@@ -260,7 +263,12 @@ int ct_cmd_train(int argc, char **argv)
             if (c0) { free(command); command = strdup(c0); }
             const char *ab = cz_model_get_metadata(m, "adam_base");
             adam_base = ab ? strtol(ab, NULL, 10) : 0;
+            const char *sf = cz_model_get_metadata(m, "schedule_from");
+            sched_base = sf ? strtol(sf, NULL, 10) : 0;
+            if (sched_base < 0 || sched_base > start)
+                ct_die(__FILE__, __LINE__, NULL, "%s: schedule_from %ld is outside 0..%ld", from, sched_base, start);
         } else {
+            if (o.restart_schedule) sched_base = start;
             /* --init-from: the same batches as the run that made the file
              * would have seen next, unless --seed says otherwise. */
             const char *seed = cz_model_get_metadata(m, "seed"), *c0 = cz_model_get_metadata(m, "command");
@@ -320,7 +328,7 @@ int ct_cmd_train(int argc, char **argv)
 
     loss_log lg = {0};
     if (from) log_read(&lg, o.log_path, start);
-    cz_schedule sch = cz_schedule_make((cz_schedule_kind)o.schedule, o.lr, o.steps);
+    cz_schedule sch = cz_schedule_make((cz_schedule_kind)o.schedule, o.lr, o.steps - sched_base);
     ct_loader *ld = ct_loader_new(&ds, m, o.batch, o.seed, start, true, 3);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -331,7 +339,7 @@ int ct_cmd_train(int argc, char **argv)
     bool early = false;
     while (step < o.steps) {
         const ct_batch *b = ct_loader_next(ld);
-        float lr = cz_schedule_lr(&sch, step);
+        float lr = cz_schedule_lr(&sch, step - sched_base);
         double t0 = ct_now();
         ct_losses ls = ct_trainer_step(&tr, b, lr, step + 1 - adam_base);
         double dt = ct_now() - t0;
@@ -347,11 +355,11 @@ int ct_cmd_train(int argc, char **argv)
         ema = isnan(ema) ? total : 0.9 * ema + 0.1 * total;
         ips = ips > 0 ? 0.9 * ips + 0.1 * o.batch / dt : o.batch / dt; /* smoothed for the bar */
         log_add(&lg, step, total);
-        ct_progress_update(&pg, step, ema, ips);
+        ct_progress_update(&pg, step, ema, lr, ips);
         bool timeout = o.time_limit > 0 && ct_now() - t_start >= o.time_limit;
         if (stop_signal || timeout) early = step < o.steps;
         if (step % o.checkpoint_every == 0 || early) {
-            save_checkpoint(m, &o, step, adam_base, command);
+            save_checkpoint(m, &o, step, adam_base, sched_base, command);
             log_write(&lg, o.log_path);
             saved = step;
         }
@@ -370,7 +378,7 @@ int ct_cmd_train(int argc, char **argv)
     ct_progress_break(&pg);
     ct_loader_free(ld);
     if (saved != step) {
-        save_checkpoint(m, &o, step, adam_base, command);
+        save_checkpoint(m, &o, step, adam_base, sched_base, command);
         log_write(&lg, o.log_path);
     }
     save_model(m, &o, step, command, lineage, &ds);

@@ -49,6 +49,9 @@ static void train_help(void)
         "      --resume              continue from the checkpoint if it exists\n"
         "      --init-from MODEL     continue from a model file (its metadata step;\n"
         "                            Adam moments too if it is a checkpoint)\n"
+        "      --restart-schedule    with --init-from: the schedule runs from the file's\n"
+        "                            step to --steps, starting at --lr (else it counts\n"
+        "                            from step 0, as if the run had never stopped)\n"
         "      --sample-every N      steps between sample grids and loss curves (default 500)\n"
         "      --samples PREFIX      writes PREFIX.samples.png, PREFIX.loss.png,\n"
         "                            PREFIX.log.csv (default MODEL_FILE minus .safetensors)\n"
@@ -98,7 +101,7 @@ static void parse(train_opts *o, int argc, char **argv, bool lr_find)
 {
     const char *cmd = lr_find ? "lr-find" : "train";
     enum { O_LR = 256, O_SCHEDULE, O_WD, O_SIZE, O_WIDTH, O_LAMBDA, O_SEED, O_THREADS, O_CKPT,
-           O_CKPT_EVERY, O_RESUME, O_INIT, O_SAMPLE_EVERY, O_SAMPLES, O_VAL, O_VAL_EVERY,
+           O_CKPT_EVERY, O_RESUME, O_RESTART, O_INIT, O_SAMPLE_EVERY, O_SAMPLES, O_VAL, O_VAL_EVERY,
            O_VAL_COUNT, O_DTYPE, O_TIME, O_LOG_EVERY, O_MIN, O_MAX, O_ADV };
     static const struct option opts[] = {
         {"arch", required_argument, 0, 'a'}, {"data", required_argument, 0, 'd'},
@@ -109,7 +112,8 @@ static void parse(train_opts *o, int argc, char **argv, bool lr_find)
         {"lambda", required_argument, 0, O_LAMBDA}, {"seed", required_argument, 0, O_SEED},
         {"threads", required_argument, 0, O_THREADS}, {"checkpoint", required_argument, 0, O_CKPT},
         {"checkpoint-every", required_argument, 0, O_CKPT_EVERY}, {"resume", no_argument, 0, O_RESUME},
-        {"init-from", required_argument, 0, O_INIT}, {"sample-every", required_argument, 0, O_SAMPLE_EVERY},
+        {"init-from", required_argument, 0, O_INIT},
+        {"restart-schedule", no_argument, 0, O_RESTART}, {"sample-every", required_argument, 0, O_SAMPLE_EVERY},
         {"samples", required_argument, 0, O_SAMPLES}, {"val", required_argument, 0, O_VAL},
         {"val-every", required_argument, 0, O_VAL_EVERY}, {"val-count", required_argument, 0, O_VAL_COUNT},
         {"dtype", required_argument, 0, O_DTYPE}, {"time-limit", required_argument, 0, O_TIME},
@@ -163,6 +167,7 @@ static void parse(train_opts *o, int argc, char **argv, bool lr_find)
         case O_RESUME: o->resume = true; break;
         case O_ADV: o->adversarial = true; break;
         case O_INIT: o->init_from = optarg; break;
+        case O_RESTART: o->restart_schedule = true; break;
         case O_SAMPLE_EVERY: o->sample_every = ct_parse_long(cmd, "--sample-every", optarg, 0, 1L << 40); break;
         case O_SAMPLES: samples = optarg; break;
         case O_VAL: o->val = optarg; break;
@@ -188,6 +193,7 @@ static void parse(train_opts *o, int argc, char **argv, bool lr_find)
     if (!o->output) ct_usage_error(cmd, "-o %s is required", lr_find ? "PREFIX" : "MODEL_FILE");
     if (!o->steps) ct_usage_error(cmd, "--steps N is required");
     if (lr_find && !o->arch) ct_usage_error(cmd, "--arch is required");
+    if (o->restart_schedule && !o->init_from) ct_usage_error(cmd, "--restart-schedule needs --init-from");
     if (lr_find && !(o->lr_min < o->lr_max)) ct_usage_error(cmd, "--min must be below --max");
     if (lr_find && o->steps < 10) ct_usage_error(cmd, "--steps must be at least 10");
     static const char *const archs[] = {"colorful", "pix2pix", "fusion", "residual"};

@@ -16,6 +16,7 @@ typedef struct {
     uint64_t seed;
     bool seed_set; /* --seed given */
     bool resume;
+    bool restart_schedule; /* --restart-schedule */
     bool adversarial; /* --adversarial */
     long checkpoint_every, sample_every, val_every, log_every;
     int val_count;

@@ -7,7 +7,8 @@
 # truncated JPEG with a warning naming it; the loss of every architecture
 # falls over a short run and its model loads; a run killed with SIGKILL
 # resumes from its last checkpoint to the same final step; --init-from
-# continues a model file, at another --size if its weights allow; an interrupted and
+# continues a model file, at another --size if its weights allow, on a
+# restarted schedule if asked, also after a stop; an interrupted and
 # resumed run logs exactly the losses of an unbroken one; --time-limit stops
 # with status 3; lr-find writes its plot and CSV and suggests a rate inside
 # its range; colorize keeps the input's stem.
@@ -113,6 +114,25 @@ check "--init-from exits 0" [ $? -eq 0 ]
 check "--init-from starts at the file's step" grep -q "continuing residual from .* at step 60" "$T/i.err"
 check "--init-from model at step 70" sh -c "head -c 65536 '$T/i.safetensors' | grep -aqE '\"step\": ?\"70\"'"
 check "--init-from model records its parent's command" sh -c "head -c 65536 '$T/i.safetensors' | grep -aq previous_command"
+
+# --restart-schedule: a cosine from the file's step (60) to --steps (70),
+# starting at --lr; without it the schedule counts from step 0. A stopped
+# and resumed run keeps the restarted schedule (the checkpoint records it).
+"$BIN" train --data "$T/data" --init-from "$T/residual.safetensors" -o "$T/c1.safetensors" --steps 70 \
+    --batch 4 --lr 1e-3 --schedule cosine --log-every 1 --sample-every 0 > /dev/null 2> "$T/c1.err"
+check "without --restart-schedule, step 61's rate is the cosine's at 60 of 70" grep -q "^step 61/70 .* lr 4.952e-05 " "$T/c1.err"
+"$BIN" train --data "$T/data" --init-from "$T/residual.safetensors" -o "$T/c2.safetensors" --steps 70 \
+    --batch 4 --lr 1e-3 --schedule cosine --restart-schedule --log-every 1 --sample-every 0 \
+    --checkpoint "$T/c2.ckpt" --time-limit 0.000001 > /dev/null 2> "$T/c2.err"
+check "--restart-schedule: step 61 runs at --lr" grep -q "^step 61/70 .* lr 1.000e-03 " "$T/c2.err"
+check "--restart-schedule: the checkpoint records where the schedule starts" sh -c "head -c 65536 '$T/c2.ckpt' | grep -aqE '\"schedule_from\": ?\"60\"'"
+"$BIN" train --data "$T/data" --init-from "$T/residual.safetensors" -o "$T/c2.safetensors" --steps 70 \
+    --batch 4 --lr 1e-3 --schedule cosine --log-every 1 --sample-every 0 \
+    --checkpoint "$T/c2.ckpt" --resume > /dev/null 2> "$T/c3.err"
+check "resumed, the restarted schedule goes on (step 62 at 0.5 (1 + cos(pi / 10)) --lr)" grep -q "^step 62/70 .* lr 9.755e-04 " "$T/c3.err"
+check "resumed, the last step's rate is near 0" grep -q "^step 70/70 .* lr 2.447e-05 " "$T/c3.err"
+"$BIN" train --arch colorful --data "$T/data" -o "$T/c4.safetensors" --steps 5 --restart-schedule > /dev/null 2>&1
+check "--restart-schedule without --init-from is bad usage (exit 2)" [ $? -eq 2 ]
 
 # --init-from with --size: a colorful model continues at a larger size (the
 # file then says so); fusion's global branch is built for one size: refused.
