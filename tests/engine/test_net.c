@@ -101,6 +101,16 @@ static char *tmp_path(const char *name)
     return p;
 }
 
+/* Random batch-norm statistics, so that inference depends on them. */
+static void fill_bn_statistics(cz_net *net, uint64_t *rng)
+{
+    for (int i = 0; i < cz_net_param_count(net); i++) {
+        cz_param *p = cz_net_param(net, i);
+        if (strstr(p->name, "running_var")) check_fill_uniform(p->data, p->count, 0.5f, 2.0f, rng);
+        if (strstr(p->name, "running_mean")) check_fill_uniform(p->data, p->count, -0.5f, 0.5f, rng);
+    }
+}
+
 static void check_model_files(void)
 {
     cz_error err = {0};
@@ -112,13 +122,8 @@ static void check_model_files(void)
     float L[32 * 32], ab0[2 * 32 * 32], ab1[2 * 32 * 32], conf[32 * 32];
     uint64_t rng = 9;
     check_fill_uniform(L, n, 0, 100, &rng);
-    /* Random BN statistics so that inference depends on them. */
     cz_net *net = cz_model_get_net(m);
-    for (int i = 0; i < cz_net_param_count(net); i++) {
-        cz_param *p = cz_net_param(net, i);
-        if (strstr(p->name, "running_var")) check_fill_uniform(p->data, p->count, 0.5f, 2.0f, &rng);
-        if (strstr(p->name, "running_mean")) check_fill_uniform(p->data, p->count, -0.5f, 0.5f, &rng);
-    }
+    fill_bn_statistics(net, &rng);
     CHECK(&st, cz_model_predict(m, ab0, conf, L, 32, 32, 0.38f, &err) == CZ_STATUS_OK, "predict: %s", err.msg);
     double cmin = 1, cmax = 0;
     for (int i = 0; i < n; i++) cmin = fmin(cmin, conf[i]), cmax = fmax(cmax, conf[i]);
@@ -269,12 +274,12 @@ static void check_set_size(void)
     uint64_t rng = 11;
     check_fill_uniform(L, S * S, 0, 100, &rng);
     cz_net *net = cz_model_get_net(m);
+    fill_bn_statistics(net, &rng);
     size_t total = 0, off = 0; /* every parameter, running statistics too */
     for (int i = 0; i < cz_net_param_count(net); i++) total += cz_net_param(net, i)->count;
     float *before = malloc(total * sizeof(float));
     for (int i = 0; i < cz_net_param_count(net); i++) {
-        cz_param *p = cz_net_param(net, i);
-        if (strstr(p->name, "running_var")) check_fill_uniform(p->data, p->count, 0.5f, 2.0f, &rng);
+        const cz_param *p = cz_net_param(net, i);
         memcpy(before + off, p->data, p->count * sizeof(float));
         off += p->count;
     }
