@@ -78,7 +78,8 @@ static cz_status check_config(const cz_model_config *cfg, cz_error *err)
 
 static int model_q(const cz_model *m) { return m->quant ? m->quant->q : 2; }
 
-/* Builds the architecture into a fresh net for an h x w input. */
+/* Builds the architecture into a fresh net for an h x w input, ready for
+ * inference at batch 1 (the trainer sets its own batch later). */
 static cz_net *build_net(const cz_model *m, cz_arch_nodes *nodes, int h, int w, cz_error *err)
 {
     cz_net *net = cz_net_new();
@@ -86,11 +87,42 @@ static cz_net *build_net(const cz_model *m, cz_arch_nodes *nodes, int h, int w, 
         cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
         return NULL;
     }
-    if (m->arch->build(net, nodes, &m->cfg, model_q(m), h, w, err)) {
+    if (m->arch->build(net, nodes, &m->cfg, model_q(m), h, w, err) || cz_net_set_batch(net, 1, false, err)) {
         cz_net_free(net);
         return NULL;
     }
     return net;
+}
+
+/* Builds pix2pix's PatchGAN for m's size into a fresh net (weights not set). */
+static cz_net *build_disc(const cz_model *m, int *in, int *out, cz_error *err)
+{
+    cz_net *net = cz_net_new();
+    if (!net) {
+        cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
+        return NULL;
+    }
+    if (cz_arch_patchgan_build(net, in, out, &m->cfg, err)) {
+        cz_net_free(net);
+        return NULL;
+    }
+    return net;
+}
+
+/* Copies every parameter of src into dst by name; they must match exactly. */
+static cz_status carry_params(cz_net *dst, cz_net *src, const char *arch, int size, cz_error *err)
+{
+    if (cz_net_param_count(dst) != cz_net_param_count(src))
+        return cz_error_set(err, CZ_STATUS_SHAPE_MISMATCH, "a %s network has other parameters at %d px", arch, size);
+    for (int i = 0; i < cz_net_param_count(dst); i++) {
+        cz_param *d = cz_net_param(dst, i);
+        const cz_param *s = cz_net_param_find(src, d->name);
+        if (!s || s->ndim != d->ndim || memcmp(s->shape, d->shape, sizeof d->shape))
+            return cz_error_set(err, CZ_STATUS_SHAPE_MISMATCH, "%s at %d px: parameter \"%s\" changes shape", arch,
+                                size, d->name);
+        memcpy(d->data, s->data, d->count * sizeof(float));
+    }
+    return CZ_STATUS_OK;
 }
 
 void cz_model_free(cz_model *m)
@@ -108,10 +140,8 @@ void cz_model_free(cz_model *m)
 
 static cz_status add_disc(cz_model *m, uint64_t *rng, cz_error *err)
 {
-    m->disc = cz_net_new();
-    if (!m->disc) return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
-    cz_status s = cz_arch_patchgan_build(m->disc, &m->disc_in, &m->disc_out, &m->cfg, err);
-    if (s) return s;
+    m->disc = build_disc(m, &m->disc_in, &m->disc_out, err);
+    if (!m->disc) return err ? err->status : CZ_STATUS_INVALID_ARGUMENT;
     cz_net_init_weights(m->disc, CZ_INIT_XAVIER, rng);
     m->cfg.adversarial = true;
     return CZ_STATUS_OK;
@@ -155,29 +185,12 @@ cz_model *cz_model_new(const cz_model_config *cfg, uint64_t seed, cz_error *err)
     cz_net_init_weights(m->net, CZ_INIT_XAVIER, &rng);
     if ((cfg->adversarial || m->arch->adversarial) && add_disc(m, &rng, err)) goto fail;
     cz_net_set_seed(m->net, rng);
-    if (cz_net_set_batch(m->net, 1, false, err)) goto fail;
     return m;
 oom:
     cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
 fail:
     cz_model_free(m);
     return NULL;
-}
-
-/* Copies every parameter of src into dst by name; they must match exactly. */
-static cz_status carry_params(cz_net *dst, cz_net *src, const char *arch, int size, cz_error *err)
-{
-    if (cz_net_param_count(dst) != cz_net_param_count(src))
-        return cz_error_set(err, CZ_STATUS_SHAPE_MISMATCH, "a %s network has other parameters at %d px", arch, size);
-    for (int i = 0; i < cz_net_param_count(dst); i++) {
-        cz_param *d = cz_net_param(dst, i);
-        const cz_param *s = cz_net_param_find(src, d->name);
-        if (!s || s->ndim != d->ndim || memcmp(s->shape, d->shape, sizeof d->shape))
-            return cz_error_set(err, CZ_STATUS_SHAPE_MISMATCH, "%s at %d px: parameter \"%s\" changes shape", arch,
-                                size, d->name);
-        memcpy(d->data, s->data, d->count * sizeof(float));
-    }
-    return CZ_STATUS_OK;
 }
 
 cz_status cz_model_set_size(cz_model *m, int size, cz_error *err)
@@ -200,15 +213,13 @@ cz_status cz_model_set_size(cz_model *m, int size, cz_error *err)
     }
     if ((s = carry_params(net, m->net, m->cfg.arch, size, err))) goto fail;
     if (m->disc) {
-        if (!(disc = cz_net_new())) {
-            s = cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
+        disc = build_disc(m, &disc_in, &disc_out, err);
+        if (!disc) {
+            s = err ? err->status : CZ_STATUS_INVALID_ARGUMENT;
             goto fail;
         }
-        if ((s = cz_arch_patchgan_build(disc, &disc_in, &disc_out, &m->cfg, err)) ||
-            (s = carry_params(disc, m->disc, "PatchGAN", size, err)))
-            goto fail;
+        if ((s = carry_params(disc, m->disc, "PatchGAN", size, err))) goto fail;
     }
-    if ((s = cz_net_set_batch(net, 1, false, err))) goto fail;
     cz_net_set_seed(net, cz_net_get_seed(m->net));
     cz_net_free(m->net);
     m->net = net, m->nodes = nodes;
@@ -380,20 +391,9 @@ static cz_status prepare_infer(cz_model *m, int h, int w, cz_error *err)
         cz_net_free(m->infer);
         m->infer = build_net(m, &m->infer_nodes, h, w, err);
         if (!m->infer) return err ? err->status : CZ_STATUS_INVALID_ARGUMENT;
-        cz_status s = cz_net_set_batch(m->infer, 1, false, err);
-        if (s) {
-            cz_net_free(m->infer);
-            m->infer = NULL;
-            return s;
-        }
         m->infer_h = h, m->infer_w = w;
     }
-    for (int i = 0; i < cz_net_param_count(m->infer); i++) {
-        cz_param *dst = cz_net_param(m->infer, i);
-        const cz_param *src = cz_net_param_find(m->net, dst->name);
-        if (src) memcpy(dst->data, src->data, dst->count * sizeof(float));
-    }
-    return CZ_STATUS_OK;
+    return carry_params(m->infer, m->net, m->cfg.arch, h, err);
 }
 
 cz_status cz_model_predict(cz_model *m, float *ab, float *confidence, const float *L, int h, int w,
