@@ -1,6 +1,7 @@
 /* loader.c: the batch producer thread and its ring (see loader.h). */
 #include "loader.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@ struct ct_loader {
     cz_model *m;
     int B, S, N, q, th, tw; /* target (logits) resolution th x tw for classifier models */
     bool logits, augment;
+    float crop_scale; /* > 0: zoomed crops, see ct_loader_new */
     uint64_t seed;
     int nslots;
     ct_batch *slots;
@@ -29,6 +31,9 @@ struct ct_loader {
     double wait;
     /* producer scratch */
     float *L, *ab, *abs_lo;
+    float *rows;           /* [N * S] horizontal pass of a zoomed crop */
+    int taps, *xi, *yi;    /* [S * taps] source indices of each output pixel */
+    float *xw, *yw;        /* and their weights */
     int *idx;
     float *wt;
     uint32_t *perm;
@@ -54,6 +59,50 @@ static void make_perm(ct_loader *ld, long epoch)
     ld->perm_epoch = epoch;
 }
 
+/* Tent-filter taps of S output samples over the span [o, o + c) of a line of
+ * n source samples: radius max(1, c / S), so a shrink averages its footprint
+ * (close to prepare's area resampling) and an enlargement is bilinear.
+ * Indices past the line's ends are clamped to it. */
+static void tent_taps(int *idx, float *w, int taps, int S, int n, float o, float c, bool flip)
+{
+    const float scale = c / (float)S, r = scale > 1 ? scale : 1;
+    for (int i = 0; i < S; i++) {
+        const float ctr = o + ((flip ? S - 1 - i : i) + 0.5f) * scale - 0.5f;
+        const int j0 = (int)floorf(ctr - r) + 1;
+        float sum = 0;
+        for (int k = 0; k < taps; k++) {
+            const float d = fabsf((float)(j0 + k) - ctr) / r;
+            const int j = j0 + k < 0 ? 0 : j0 + k >= n ? n - 1 : j0 + k;
+            idx[i * taps + k] = j;
+            w[i * taps + k] = d < 1 ? 1 - d : 0;
+            sum += w[i * taps + k];
+        }
+        for (int k = 0; k < taps; k++) w[i * taps + k] /= sum;
+    }
+}
+
+/* One plane of a zoomed crop: src [N*N] -> dst [S*S] through the taps. */
+static void zoom_plane(const ct_loader *ld, const float *src, float *dst)
+{
+    const int S = ld->S, N = ld->N, K = ld->taps;
+    const int y_lo = ld->yi[0], y_hi = ld->yi[(size_t)S * K - 1];
+    for (int y = y_lo; y <= y_hi; y++)
+        for (int i = 0; i < S; i++) {
+            float s = 0;
+            for (int k = 0; k < K; k++) s += ld->xw[i * K + k] * src[(size_t)y * N + ld->xi[i * K + k]];
+            ld->rows[(size_t)y * S + i] = s;
+        }
+    for (int i = 0; i < S; i++) {
+        float *out = dst + (size_t)i * S;
+        for (int x = 0; x < S; x++) out[x] = 0;
+        for (int k = 0; k < K; k++) {
+            const float wk = ld->yw[i * K + k];
+            const float *row = ld->rows + (size_t)ld->yi[i * K + k] * S;
+            for (int x = 0; x < S; x++) out[x] += wk * row[x];
+        }
+    }
+}
+
 void ct_loader_fill(ct_loader *ld, ct_batch *b, long step)
 {
     const int S = ld->S, N = ld->N;
@@ -71,22 +120,34 @@ void ct_loader_fill(ct_loader *ld, ct_batch *b, long step)
             idx = (uint32_t)(g % ld->ds->count);
         }
         ct_dataset_get(ld->ds, idx, ld->L, ld->ab);
-        int ox = (N - S) / 2, oy = (N - S) / 2;
-        bool flip = false;
-        if (ld->augment) {
-            ox = (int)cz_rng_below(&r, (uint32_t)(N - S + 1));
-            oy = (int)cz_rng_below(&r, (uint32_t)(N - S + 1));
-            flip = cz_rng_uniform(&r) < 0.5f;
-        }
         float *L = b->L + j * ss, *ab = b->ab + 2 * j * ss;
-        for (int y = 0; y < S; y++)
-            for (int x = 0; x < S; x++) {
-                size_t src = (size_t)(y + oy) * N + (size_t)(flip ? S - 1 - x : x) + ox;
-                size_t dst = (size_t)y * S + x;
-                L[dst] = ld->L[src];
-                ab[dst] = ld->ab[src];
-                ab[ss + dst] = ld->ab[nn + src];
+        if (ld->augment && ld->crop_scale > 0) {
+            /* A square of side c in [crop_scale, 1] x N, anywhere, to S px. */
+            const float c = N * (ld->crop_scale + (1 - ld->crop_scale) * cz_rng_uniform(&r));
+            const float ox = (N - c) * cz_rng_uniform(&r), oy = (N - c) * cz_rng_uniform(&r);
+            const bool flip = cz_rng_uniform(&r) < 0.5f;
+            tent_taps(ld->xi, ld->xw, ld->taps, S, N, ox, c, flip);
+            tent_taps(ld->yi, ld->yw, ld->taps, S, N, oy, c, false);
+            zoom_plane(ld, ld->L, L);
+            zoom_plane(ld, ld->ab, ab);
+            zoom_plane(ld, ld->ab + nn, ab + ss);
+        } else {
+            int ox = (N - S) / 2, oy = (N - S) / 2;
+            bool flip = false;
+            if (ld->augment) {
+                ox = (int)cz_rng_below(&r, (uint32_t)(N - S + 1));
+                oy = (int)cz_rng_below(&r, (uint32_t)(N - S + 1));
+                flip = cz_rng_uniform(&r) < 0.5f;
             }
+            for (int y = 0; y < S; y++)
+                for (int x = 0; x < S; x++) {
+                    size_t src = (size_t)(y + oy) * N + (size_t)(flip ? S - 1 - x : x) + ox;
+                    size_t dst = (size_t)y * S + x;
+                    L[dst] = ld->L[src];
+                    ab[dst] = ld->ab[src];
+                    ab[ss + dst] = ld->ab[nn + src];
+                }
+        }
         b->labels[j] = ct_dataset_label(ld->ds, idx);
         if (ld->logits) {
             /* ab averaged over each f x f cell of the logits grid. */
@@ -146,7 +207,7 @@ static void *producer(void *arg)
 }
 
 ct_loader *ct_loader_new(const ct_dataset *ds, cz_model *m, int batch, uint64_t seed,
-                         long first_step, bool augment, int slots)
+                         long first_step, bool augment, float crop_scale, int slots)
 {
     ct_loader *ld = callocCheck(1, sizeof *ld);
     const cz_model_config *cfg = cz_model_get_config(m);
@@ -160,6 +221,7 @@ ct_loader *ct_loader_new(const ct_dataset *ds, cz_model *m, int batch, uint64_t 
                "the model's size %d exceeds the dataset's photos (%d px)", ld->S, ld->N);
     ld->logits = cz_model_get_output_kind(m) == CZ_OUTPUT_LOGITS;
     ld->augment = augment;
+    ld->crop_scale = crop_scale;
     ld->seed = seed;
     ld->nslots = slots < 2 ? 2 : slots;
     ld->th = ld->tw = 1;
@@ -189,6 +251,15 @@ ct_loader *ct_loader_new(const ct_dataset *ds, cz_model *m, int batch, uint64_t 
     ld->idx = mallocCheck(ct_size3(thw, CZ_QUANT_NEIGHBOURS, sizeof(int)));
     ld->wt = mallocCheck(ct_size3(thw, CZ_QUANT_NEIGHBOURS, sizeof(float)));
     ld->perm = mallocCheck(ct_size3(ds->count, 1, sizeof(uint32_t)));
+    if (crop_scale > 0) {
+        /* A tent of radius r = max(1, c / S) <= max(1, N / S) covers 2r + 1 taps. */
+        ld->taps = 2 * ((ld->N + ld->S - 1) / ld->S) + 2;
+        ld->rows = mallocCheck(ct_size3((size_t)ld->N, (size_t)ld->S, sizeof(float)));
+        ld->xi = mallocCheck(ct_size3((size_t)ld->S, (size_t)ld->taps, sizeof(int)));
+        ld->yi = mallocCheck(ct_size3((size_t)ld->S, (size_t)ld->taps, sizeof(int)));
+        ld->xw = mallocCheck(ct_size3((size_t)ld->S, (size_t)ld->taps, sizeof(float)));
+        ld->yw = mallocCheck(ct_size3((size_t)ld->S, (size_t)ld->taps, sizeof(float)));
+    }
     ld->perm_epoch = -1;
     ld->next_fill = ld->next_take = first_step;
     ld->taken = -1;
@@ -243,6 +314,11 @@ void ct_loader_free(ct_loader *ld)
     free(ld->idx);
     free(ld->wt);
     free(ld->perm);
+    free(ld->rows);
+    free(ld->xi);
+    free(ld->yi);
+    free(ld->xw);
+    free(ld->yw);
     free(ld);
 }
 

@@ -1,8 +1,8 @@
 /* loader.h: training batches from a background thread.
  *
  * One producer thread fills a small ring of batches ahead of the training
- * loop: random crops of side S from the N x N photos, random horizontal
- * flips, and the loss targets (soft-encoded ab with rebalancing weights for
+ * loop: random crops of side S from the N x N photos (optionally zoomed),
+ * random horizontal flips, and the loss targets (soft-encoded ab with rebalancing weights for
  * classifier models, the regression encoding for ab models). The batch of
  * step s depends only on (seed, s): photo order is a fresh permutation per
  * epoch, seeded by (seed, epoch), and crops/flips by (seed, s). So a resumed
@@ -29,9 +29,13 @@ typedef struct ct_loader ct_loader;
 
 /* For the model m (read only from the loader thread: quant, prior weights,
  * encodings), crop side S = the model's size. augment false: centre crops,
- * no flips, photos in order (validation). Starts producing at first_step. */
+ * no flips, photos in order (validation). crop_scale 0: S-px crops at the
+ * photo's own scale; crop_scale in (0, 1] (with augment): squares of a random
+ * side in [crop_scale, 1] x N at a random place, resampled to S px (tent
+ * filter), so the network sees objects at more than one scale. Starts
+ * producing at first_step. */
 ct_loader *ct_loader_new(const ct_dataset *ds, cz_model *m, int batch, uint64_t seed,
-                         long first_step, bool augment, int slots);
+                         long first_step, bool augment, float crop_scale, int slots);
 /* The next step's batch; valid until the next call. Blocks until ready. */
 const ct_batch *ct_loader_next(ct_loader *ld);
 /* Seconds the consumer spent waiting for batches (loader too slow). */

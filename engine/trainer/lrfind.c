@@ -71,7 +71,7 @@ int ct_cmd_lr_find(int argc, char **argv)
     ct_set_rebalancing(m, &ds, o.lambda);
     ct_trainer tr;
     ct_trainer_init(&tr, m, o.batch, o.weight_decay, o.threads);
-    ct_loader *ld = ct_loader_new(&ds, m, o.batch, o.seed, 0, true, 3);
+    ct_loader *ld = ct_loader_new(&ds, m, o.batch, o.seed, 0, true, o.crop_scale, 3);
     long n = o.steps, done = 0;
     double *lr = mallocCheck((size_t)n * sizeof(double)), *raw = mallocCheck((size_t)n * sizeof(double));
     double *smooth = mallocCheck((size_t)n * sizeof(double)), avg = 0, best = INFINITY;

@@ -189,7 +189,7 @@ static void write_samples(cz_model *m, const ct_dataset *ds, const char *path, l
 static void save_checkpoint(cz_model *m, const train_opts *o, long step, long adam_base,
                             long sched_base, const char *command)
 {
-    char s_sched[32], s_base[32], s_step[32], s_seed[32], s_net[32], s_batch[32], s_total[32], s_lr[32], s_lambda[32];
+    char s_sched[32], s_base[32], s_step[32], s_seed[32], s_net[32], s_batch[32], s_total[32], s_lr[32], s_lambda[32], s_crop[32];
     snprintf(s_step, sizeof s_step, "%ld", step);
     snprintf(s_base, sizeof s_base, "%ld", adam_base);
     snprintf(s_sched, sizeof s_sched, "%ld", sched_base);
@@ -199,11 +199,12 @@ static void save_checkpoint(cz_model *m, const train_opts *o, long step, long ad
     snprintf(s_total, sizeof s_total, "%ld", o->steps);
     snprintf(s_lr, sizeof s_lr, "%g", o->lr);
     snprintf(s_lambda, sizeof s_lambda, "%g", o->lambda);
+    snprintf(s_crop, sizeof s_crop, "%g", o->crop_scale);
     const char *meta[] = {"step", s_step, "adam_base", s_base, "seed", s_seed, "net_seed", s_net,
                           "batch", s_batch,
                           "total_steps", s_total, "lr", s_lr, "schedule", o->schedule_name,
                           "schedule_from", s_sched,
-                          "lambda", s_lambda, "command", command, "trainer", "corolization-train",
+                          "lambda", s_lambda, "crop_scale", s_crop, "command", command, "trainer", "corolization-train",
                           NULL};
     cz_error err = {0};
     statusCheck(cz_model_save(m, o->checkpoint, CZ_DTYPE_F32, true, meta, &err), &err);
@@ -329,7 +330,7 @@ int ct_cmd_train(int argc, char **argv)
     loss_log lg = {0};
     if (from) log_read(&lg, o.log_path, start);
     cz_schedule sch = cz_schedule_make((cz_schedule_kind)o.schedule, o.lr, o.steps - sched_base);
-    ct_loader *ld = ct_loader_new(&ds, m, o.batch, o.seed, start, true, 3);
+    ct_loader *ld = ct_loader_new(&ds, m, o.batch, o.seed, start, true, o.crop_scale, 3);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     ct_progress pg;

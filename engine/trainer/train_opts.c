@@ -33,6 +33,10 @@ static void train_help(void)
         "                            crops of N px are taken from the dataset's photos;\n"
         "                            with --init-from, continues the model at N px\n"
         "                            (colorful, residual: their weights fit any size)\n"
+        "      --crop-scale F        zoomed crops: squares of a random side between F and 1\n"
+        "                            times the photo's (0.05 <= F <= 1) resampled to N px,\n"
+        "                            so objects are seen at several scales (default:\n"
+        "                            N px crops at the photo's own scale)\n"
         "      --width W             channel multiplier (default 0.25)\n"
         "      --lambda X            class-rebalancing mix (colorful, default 0.5)\n"
         "      --adversarial         fusion or residual: train against pix2pix's PatchGAN;\n"
@@ -84,7 +88,7 @@ static void lr_find_help(void)
         "      --min X          first rate (default 1e-6)\n"
         "      --max X          last rate (default 1)\n"
         "  -b, --batch, --size, --width, --lambda, --seed, --threads, --weight-decay,\n"
-        "      --adversarial\n"
+        "      --crop-scale, --adversarial\n"
         "                       as for train\n"
         "  -h, --help           this text\n");
 }
@@ -102,7 +106,7 @@ static void parse(train_opts *o, int argc, char **argv, bool lr_find)
     const char *cmd = lr_find ? "lr-find" : "train";
     enum { O_LR = 256, O_SCHEDULE, O_WD, O_SIZE, O_WIDTH, O_LAMBDA, O_SEED, O_THREADS, O_CKPT,
            O_CKPT_EVERY, O_RESUME, O_RESTART, O_INIT, O_SAMPLE_EVERY, O_SAMPLES, O_VAL, O_VAL_EVERY,
-           O_VAL_COUNT, O_DTYPE, O_TIME, O_LOG_EVERY, O_MIN, O_MAX, O_ADV };
+           O_VAL_COUNT, O_DTYPE, O_TIME, O_LOG_EVERY, O_MIN, O_MAX, O_ADV, O_CROP };
     static const struct option opts[] = {
         {"arch", required_argument, 0, 'a'}, {"data", required_argument, 0, 'd'},
         {"output", required_argument, 0, 'o'}, {"steps", required_argument, 0, 'n'},
@@ -119,6 +123,7 @@ static void parse(train_opts *o, int argc, char **argv, bool lr_find)
         {"dtype", required_argument, 0, O_DTYPE}, {"time-limit", required_argument, 0, O_TIME},
         {"log-every", required_argument, 0, O_LOG_EVERY}, {"min", required_argument, 0, O_MIN},
         {"max", required_argument, 0, O_MAX}, {"adversarial", no_argument, 0, O_ADV},
+        {"crop-scale", required_argument, 0, O_CROP},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->steps = lr_find ? 100 : 0;
@@ -156,6 +161,7 @@ static void parse(train_opts *o, int argc, char **argv, bool lr_find)
         case O_WD: o->weight_decay = (float)ct_parse_double(cmd, "--weight-decay", optarg, 0, 1); break;
         case O_SIZE: o->size = (int)ct_parse_long(cmd, "--size", optarg, 8, 4096); break;
         case O_WIDTH: o->width = (float)ct_parse_double(cmd, "--width", optarg, 0.01, 4); break;
+        case O_CROP: o->crop_scale = (float)ct_parse_double(cmd, "--crop-scale", optarg, 0.05, 1); break;
         case O_LAMBDA: o->lambda = (float)ct_parse_double(cmd, "--lambda", optarg, 0, 1); break;
         case O_SEED:
             o->seed = (uint64_t)ct_parse_long(cmd, "--seed", optarg, 0, 0x7fffffffffffffffL);

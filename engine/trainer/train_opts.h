@@ -11,6 +11,7 @@ typedef struct {
     long steps;
     int batch, size, threads, dtype;
     float width, lr, weight_decay, lambda;
+    float crop_scale; /* --crop-scale, 0 = crops at the photo's scale */
     int schedule;
     const char *schedule_name;
     uint64_t seed;

@@ -79,7 +79,7 @@ int main(int argc, char **argv)
     ct_set_rebalancing(m, &ds, 0.5f);
     ct_trainer tr;
     ct_trainer_init(&tr, m, batch, 0, threads);
-    ct_loader *ld = ct_loader_new(&ds, m, batch, 1, 0, true, 3);
+    ct_loader *ld = ct_loader_new(&ds, m, batch, 1, 0, true, 0, 3);
     printf("colorful (ECCV16) width %g, %dx%d, batch %d, threads %d, %d timed steps after %d warm-up, "
            "best of %d rounds\n", width, size, size, batch, threads, steps, warmup, rounds);
     fflush(stdout);

@@ -149,6 +149,16 @@ check "the 48 px colorful loads and evaluates" evaluates "$T/s.safetensors"
 check "--init-from fusion --size 64 is bad usage (exit 2)" [ $? -eq 2 ]
 check "--init-from fusion --size 64 names the reason" grep -q "fusion" "$T/y.err"
 
+# --crop-scale: zoomed crops (the loader's test checks their geometry); the
+# checkpoint records the scale; a scale outside 0.05..1 is bad usage.
+"$BIN" train --data "$T/data" --init-from "$T/colorful.safetensors" --crop-scale 0.5 -o "$T/z.safetensors" \
+    --steps 65 --batch 4 --sample-every 0 --checkpoint "$T/z.ckpt" > /dev/null 2> "$T/z.err"
+check "--crop-scale 0.5 exits 0" [ $? -eq 0 ]
+check "--crop-scale: the checkpoint records it" meta "$T/z.ckpt" crop_scale 0.5
+check "the zoom-trained colorful loads and evaluates" evaluates "$T/z.safetensors"
+"$BIN" train --arch colorful --data "$T/data" -o "$T/z2.safetensors" --steps 5 --crop-scale 0 > /dev/null 2>&1
+check "--crop-scale 0 is bad usage (exit 2)" [ $? -eq 2 ]
+
 # --adversarial: a plain fusion model continued against a fresh PatchGAN;
 # the file then carries the discriminator and says so. Not for colorful.
 "$BIN" train --data "$T/data" --init-from "$T/fusion.safetensors" --adversarial -o "$T/a.safetensors" \
