@@ -32,21 +32,29 @@
 static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig) { stop_signal = sig; }
 
+/* The loss of every step; adversarial runs also log the discriminator's
+ * loss and the generator's adversarial term, which show whether the game
+ * stays balanced (they are not a measure of progress). */
 typedef struct {
+    bool gan;
     long *step;
-    double *loss, *val_step, *val;
+    double *loss, *d_loss, *g_adv, *val_step, *val;
     size_t n, cap, nval, capval;
 } loss_log;
 
-static void log_add(loss_log *lg, long step, double loss)
+static void log_add(loss_log *lg, long step, double loss, double d_loss, double g_adv)
 {
     if (lg->n == lg->cap) {
         lg->cap = lg->cap ? 2 * lg->cap : 1024;
         lg->step = realloc(lg->step, lg->cap * sizeof *lg->step);
         lg->loss = realloc(lg->loss, lg->cap * sizeof *lg->loss);
-        if (!lg->step || !lg->loss) ct_die(__FILE__, __LINE__, NULL, "out of memory");
+        lg->d_loss = realloc(lg->d_loss, lg->cap * sizeof *lg->d_loss);
+        lg->g_adv = realloc(lg->g_adv, lg->cap * sizeof *lg->g_adv);
+        if (!lg->step || !lg->loss || !lg->d_loss || !lg->g_adv) ct_die(__FILE__, __LINE__, NULL, "out of memory");
     }
     lg->step[lg->n] = step;
+    lg->d_loss[lg->n] = d_loss;
+    lg->g_adv[lg->n] = g_adv;
     lg->loss[lg->n++] = loss;
 }
 
@@ -62,7 +70,8 @@ static void log_add_val(loss_log *lg, long step, double v)
     lg->val[lg->nval++] = v;
 }
 
-/* Reads PREFIX.log.csv rows "step,loss" and "val,step,value" up to step. */
+/* Reads PREFIX.log.csv rows "step,loss[,d_loss,g_adv]" and "val,step,value"
+ * up to step. */
 static void log_read(loss_log *lg, const char *path, long upto)
 {
     FILE *f = fopen(path, "r");
@@ -70,11 +79,11 @@ static void log_read(loss_log *lg, const char *path, long upto)
     char line[256];
     while (fgets(line, sizeof line, f)) {
         long s;
-        double v;
+        double v, d = NAN, g = NAN;
         if (sscanf(line, "val,%ld,%lf", &s, &v) == 2) {
             if (s <= upto) log_add_val(lg, s, v);
-        } else if (sscanf(line, "%ld,%lf", &s, &v) == 2 && s <= upto) {
-            log_add(lg, s, v);
+        } else if (sscanf(line, "%ld,%lf,%lf,%lf", &s, &v, &d, &g) >= 2 && s <= upto) {
+            log_add(lg, s, v, d, g);
         }
     }
     fclose(f);
@@ -85,8 +94,11 @@ static void log_write(const loss_log *lg, const char *path)
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopenCheck(tmp, "w");
-    fprintf(f, "step,loss\n");
-    for (size_t i = 0; i < lg->n; i++) fprintf(f, "%ld,%.6g\n", lg->step[i], lg->loss[i]);
+    fprintf(f, lg->gan ? "step,loss,d_loss,g_adv\n" : "step,loss\n");
+    for (size_t i = 0; i < lg->n; i++) {
+        if (lg->gan) fprintf(f, "%ld,%.6g,%.6g,%.6g\n", lg->step[i], lg->loss[i], lg->d_loss[i], lg->g_adv[i]);
+        else fprintf(f, "%ld,%.6g\n", lg->step[i], lg->loss[i]);
+    }
     for (size_t i = 0; i < lg->nval; i++) fprintf(f, "val,%ld,%.6g\n", (long)lg->val_step[i], lg->val[i]);
     if (fclose(f) != 0 || rename(tmp, path) != 0)
         ct_die(__FILE__, __LINE__, NULL, "cannot write %s", path);
@@ -327,7 +339,7 @@ int ct_cmd_train(int argc, char **argv)
            cz_net_param_total(tr.net), cz_net_flops(tr.net) / 1e9, o.batch, ds.count, o.seed, o.threads);
     fflush(stdout);
 
-    loss_log lg = {0};
+    loss_log lg = {.gan = tr.disc != NULL};
     if (from) log_read(&lg, o.log_path, start);
     cz_schedule sch = cz_schedule_make((cz_schedule_kind)o.schedule, o.lr, o.steps - sched_base);
     ct_loader *ld = ct_loader_new(&ds, m, o.batch, o.seed, start, true, o.crop_scale, 3);
@@ -355,7 +367,7 @@ int ct_cmd_train(int argc, char **argv)
         double total = ls.loss + tr.cls_weight * ls.cls;
         ema = isnan(ema) ? total : 0.9 * ema + 0.1 * total;
         ips = ips > 0 ? 0.9 * ips + 0.1 * o.batch / dt : o.batch / dt; /* smoothed for the bar */
-        log_add(&lg, step, total);
+        log_add(&lg, step, total, ls.d_loss, ls.g_adv);
         ct_progress_update(&pg, step, ema, lr, ips);
         bool timeout = o.time_limit > 0 && ct_now() - t_start >= o.time_limit;
         if (stop_signal || timeout) early = step < o.steps;
@@ -399,6 +411,8 @@ int ct_cmd_train(int argc, char **argv)
     free(lineage);
     free(lg.step);
     free(lg.loss);
+    free(lg.d_loss);
+    free(lg.g_adv);
     free(lg.val_step);
     free(lg.val);
     if (o.val) ct_dataset_close(&val);

@@ -168,6 +168,12 @@ check "--adversarial adds a discriminator" grep -q "gets a new PatchGAN discrimi
 check "the adversarial file has disc.*" sh -c "head -c 65536 '$T/a.safetensors' | grep -aq '\"disc.4.conv.weight\"'"
 check "the adversarial file says so" meta "$T/a.safetensors" adversarial 1
 check "the adversarial fusion loads and evaluates" evaluates "$T/a.safetensors"
+check "the adversarial run logs D's loss and G's adversarial term" \
+    sh -c "head -1 '$T/a.log.csv' | grep -qx 'step,loss,d_loss,g_adv'"
+check "every adversarial step has finite D and G losses (D near ln 2 at the start)" \
+    awk -F, 'NR > 1 && $1 !~ /val/ { n++; if (NF != 4 || !($3 > 0.05 && $3 < 3) || !($4 > 0.05 && $4 < 10)) bad++ } END { exit !(n == 10 && !bad) }' "$T/a.log.csv"
+check "pix2pix logs them too" sh -c "head -1 '$T/pix2pix.log.csv' | grep -qx 'step,loss,d_loss,g_adv'"
+check "a plain run does not" sh -c "head -1 '$T/colorful.log.csv' | grep -qx 'step,loss'"
 "$BIN" train --arch colorful --adversarial --data "$T/data" -o "$T/x.safetensors" --steps 5 > /dev/null 2> "$T/x.err"
 check "--adversarial colorful is bad usage (exit 2)" [ $? -eq 2 ]
 check "--adversarial colorful names the reason" grep -q "fusion or residual" "$T/x.err"
