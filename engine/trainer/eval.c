@@ -24,6 +24,47 @@
 
 #define EVAL_SIDE 256
 #define EVAL_GRID 6
+#define EVAL_FOLDERS 64
+
+/* Per-folder sums: validation sets mix sources (CBSD68, Urban100, ...) whose
+ * figures differ more than the models do, so eval also reports each top
+ * folder under DIR. */
+typedef struct {
+    char name[64];
+    size_t n;
+    double psnr, psnr_g, cfp, cft;
+} folder_sum;
+
+/* A folder name inside a JSON string: quotes, backslashes and control
+ * characters escaped (other bytes, UTF-8 included, as they are). */
+static void json_print_string(const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') printf("\\%c", c);
+        else if (c < 0x20) printf("\\u%04x", c);
+        else putchar(c);
+    }
+}
+
+/* The folder sum of the first path component of file below dir ("." for
+ * files directly in dir); NULL when there are already EVAL_FOLDERS. */
+static folder_sum *folder_of(folder_sum *f, int *nf, const char *dir, const char *file)
+{
+    size_t dl = strlen(dir);
+    const char *rel = strncmp(file, dir, dl) ? file : file + dl;
+    while (*rel == '/') rel++;
+    const char *slash = strchr(rel, '/');
+    char name[64] = ".";
+    if (slash) snprintf(name, sizeof name, "%.*s", (int)(slash - rel), rel);
+    for (int i = 0; i < *nf; i++)
+        if (!strcmp(f[i].name, name)) return &f[i];
+    if (*nf == EVAL_FOLDERS) return NULL;
+    folder_sum *n = &f[(*nf)++];
+    memset(n, 0, sizeof *n);
+    snprintf(n->name, sizeof n->name, "%s", name);
+    return n;
+}
 
 static void eval_help(void)
 {
@@ -36,6 +77,8 @@ static void eval_help(void)
         "cf_truth - cf_pred, the AuC of the ab-error curve (thresholds 0..150), the\n"
         "colour-edge strength mean |grad ab| of prediction and truth (ab_edge,\n"
         "ab_edge_truth), and the same figures for the gray answer (L alone).\n"
+        "When the photos lie in several folders under DIR, PSNR and colourfulness are\n"
+        "also given per top folder (\"folders\" in JSON).\n"
         "\n"
         "  -m, --model FILE       model to evaluate\n"
         "  -i, --images DIR       photos (JPEG, PNG, TIFF, WebP), searched recursively\n"
@@ -126,6 +169,8 @@ int ct_cmd_eval(int argc, char **argv)
     double s_edp = 0, s_edt = 0;
     size_t n, count = 0, skipped = 0;
     char **files = ct_photos_list(dir, &n);
+    folder_sum *folders = callocCheck(EVAL_FOLDERS, sizeof *folders);
+    int nfolders = 0;
     GeglRectangle rect = {0, 0, S, S};
     const Babl *rgbf = babl_format("R'G'B' float");
     for (size_t i = 0; i < n; i++) {
@@ -159,12 +204,16 @@ int ct_cmd_eval(int argc, char **argv)
         ct_rgb_float_to_lab(lab_t, truth, ss);
         ct_rgb_float_to_lab(lab_p, pred, ss);
         ct_rgb_float_to_lab(lab_g, gray, ss);
-        s_psnr += ct_psnr_rgb(pred, truth, ss);
-        s_psnr_g += ct_psnr_rgb(gray, truth, ss);
+        const double psnr = ct_psnr_rgb(pred, truth, ss), psnr_g = ct_psnr_rgb(gray, truth, ss);
+        const double cfp = ct_colourfulness(pred, ss), cft = ct_colourfulness(truth, ss);
+        s_psnr += psnr;
+        s_psnr_g += psnr_g;
         s_ssim += ct_ssim_rgb(pred, truth, S, S);
         s_ssim_g += ct_ssim_rgb(gray, truth, S, S);
-        s_cfp += ct_colourfulness(pred, ss);
-        s_cft += ct_colourfulness(truth, ss);
+        s_cfp += cfp;
+        s_cft += cft;
+        folder_sum *f = folder_of(folders, &nfolders, dir, files[i]);
+        if (f) f->n++, f->psnr += psnr, f->psnr_g += psnr_g, f->cfp += cfp, f->cft += cft;
         s_cfg += ct_colourfulness(gray, ss);
         s_edp += ct_ab_gradient(lab_p, S, S);
         s_edt += ct_ab_gradient(lab_t, S, S);
@@ -203,9 +252,23 @@ int ct_cmd_eval(int argc, char **argv)
                "\"ssim\": %.5f, \"ssim_gray\": %.5f, \"cf_pred\": %.4f, \"cf_truth\": %.4f, "
                "\"cf_gray\": %.4f, \"delta_cf\": %.4f, \"delta_cf_gray\": %.4f, \"auc\": %.5f, "
                "\"auc_gray\": %.5f, \"ab_edge\": %.4f, \"ab_edge_truth\": %.4f, \"temperature\": %g, "
-               "\"saturation\": %g}\n",
+               "\"saturation\": %g",
                count, skipped, S, s_psnr / N, s_psnr_g / N, s_ssim / N, s_ssim_g / N, cfp, cft, cfg,
                cft - cfp, cft - cfg, auc, auc_g, s_edp / N, s_edt / N, pp.temperature, pp.saturation);
+        if (nfolders > 1) {
+            printf(", \"folders\": [");
+            for (int i = 0; i < nfolders; i++) {
+                const folder_sum *f = &folders[i];
+                const double k = (double)f->n;
+                printf("%s{\"name\": \"", i ? ", " : "");
+                json_print_string(f->name);
+                printf("\", \"images\": %zu, \"psnr\": %.4f, \"psnr_gray\": %.4f, \"cf_pred\": %.4f, "
+                       "\"cf_truth\": %.4f, \"delta_cf\": %.4f}",
+                       f->n, f->psnr / k, f->psnr_g / k, f->cfp / k, f->cft / k, (f->cft - f->cfp) / k);
+            }
+            printf("]");
+        }
+        printf("}\n");
         if (!count) rc = CT_EXIT_FAILURE;
     } else {
         printf("eval: %zu photos (%zu skipped) at %dx%d, %s\n", count, skipped, S, S,
@@ -217,9 +280,19 @@ int ct_cmd_eval(int argc, char **argv)
         printf("  delta_cf     %10.3f %10.3f   (truth - answer)\n", cft - cfp, cft - cfg);
         printf("  AuC 0..150   %10.4f %10.4f\n", auc, auc_g);
         printf("  |grad ab|    %10.3f %10.3f   (truth %.3f)\n", s_edp / N, 0.0, s_edt / N);
+        if (nfolders > 1) {
+            printf("  by folder    %6s %10s %10s %10s %10s\n", "photos", "PSNR", "gray", "colourf.", "truth");
+            for (int i = 0; i < nfolders; i++) {
+                const folder_sum *f = &folders[i];
+                const double k = (double)f->n;
+                printf("  %-12.12s %6zu %10.3f %10.3f %10.3f %10.3f\n", f->name, f->n, f->psnr / k,
+                       f->psnr_g / k, f->cfp / k, f->cft / k);
+            }
+        }
         if (grid_path && count) printf("  grid: %s\n", grid_path);
     }
     ct_photos_free(files, n);
+    free(folders);
     free(L); free(zero); free(truth); free(pred); free(gray);
     free(lab_t); free(lab_p); free(lab_g); free(cells); free(grid_path);
     cz_model_free(m);

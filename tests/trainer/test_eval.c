@@ -3,7 +3,9 @@
  * then); this program computes, on its own, what the figures must be: the
  * gray answer's PSNR (babl: 8-bit sRGB -> Lab, a = b = 0, -> sRGB, clipped)
  * and the truth's colourfulness; the oracle (the truth itself) must score
- * PSNR at the cap, SSIM 1, delta_cf 0 and AuC 1.
+ * PSNR at the cap, SSIM 1, delta_cf 0 and AuC 1. Photos 0 and 1 lie in
+ * folder a, photo 2 in folder b"q: the per-folder figures must be the means
+ * over each (and the quote escaped); one folder alone gets no breakdown.
  * Usage: test_eval CRAYON (the corolization-train binary). */
 #include <babl/babl.h>
 #include <cairo.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -66,10 +69,13 @@ int main(int argc, char **argv)
     if (!mkdtemp(dir)) return 1;
     static unsigned char rgb[S * S * 3];
     static float lab[S * S * 3], gray[S * S * 3], truth[S * S * 3];
-    double psnr_sum = 0, cf_sum = 0;
+    static const char *const sub[3] = {"a", "a", "b\"q"};
+    double psnr_sum = 0, cf_sum = 0, psnr_k[3], cf_k[3];
     for (int k = 0; k < 3; k++) {
         char path[256];
-        snprintf(path, sizeof path, "%s/photo%d.png", dir, k);
+        snprintf(path, sizeof path, "%s/%s", dir, sub[k]);
+        mkdir(path, 0755);
+        snprintf(path, sizeof path, "%s/%s/photo%d.png", dir, sub[k], k);
         draw(path, k, rgb);
         babl_process(babl_fish(babl_format("R'G'B' u8"), babl_format("CIE Lab float")), rgb, lab, S * S);
         for (int i = 0; i < S * S; i++) lab[3 * i + 1] = lab[3 * i + 2] = 0;
@@ -80,14 +86,16 @@ int main(int argc, char **argv)
             double g = gray[i] < 0 ? 0 : gray[i] > 1 ? 1 : gray[i];
             se += (g - truth[i]) * (g - truth[i]);
         }
-        psnr_sum += 10 * log10(3.0 * S * S / se);
+        psnr_k[k] = 10 * log10(3.0 * S * S / se);
+        psnr_sum += psnr_k[k];
         for (int i = 0; i < S * S; i++) {
             double r = rgb[3 * i], g = rgb[3 * i + 1], b = rgb[3 * i + 2];
             double rg = r - g, yb = (r + g) / 2 - b;
             srg += rg, syb += yb, srg2 += rg * rg, syb2 += yb * yb;
         }
         double n = S * S, mrg = srg / n, myb = syb / n;
-        cf_sum += sqrt(srg2 / n - mrg * mrg + syb2 / n - myb * myb) + 0.3 * sqrt(mrg * mrg + myb * myb);
+        cf_k[k] = sqrt(srg2 / n - mrg * mrg + syb2 / n - myb * myb) + 0.3 * sqrt(mrg * mrg + myb * myb);
+        cf_sum += cf_k[k];
     }
     char cmd[1024], json[4096] = "";
     snprintf(cmd, sizeof cmd, "'%s' eval --oracle --json --images '%s' --no-grid", argv[1], dir);
@@ -112,6 +120,28 @@ int main(int argc, char **argv)
           json_num(json, "auc_gray"));
     CHECK(&st, fabs(json_num(json, "delta_cf_gray") - want_cf) < 0.05, "gray delta_cf %f",
           json_num(json, "delta_cf_gray"));
+    /* Per folder: a = photos 0 and 1, b"q = photo 2. */
+    const char *fa = strstr(json, "{\"name\": \"a\""), *fb = strstr(json, "{\"name\": \"b\\\"q\"");
+    CHECK(&st, fa && fb, "folders a and b\\\"q in the JSON");
+    if (fa && fb) {
+        CHECK(&st, json_num(fa, "images") == 2 && json_num(fb, "images") == 1, "folder images %g, %g",
+              json_num(fa, "images"), json_num(fb, "images"));
+        CHECK(&st, fabs(json_num(fa, "psnr_gray") - (psnr_k[0] + psnr_k[1]) / 2) < 0.01 &&
+                       fabs(json_num(fb, "psnr_gray") - psnr_k[2]) < 0.01,
+              "folder gray PSNR %f, %f want %f, %f", json_num(fa, "psnr_gray"), json_num(fb, "psnr_gray"),
+              (psnr_k[0] + psnr_k[1]) / 2, psnr_k[2]);
+        CHECK(&st, fabs(json_num(fa, "cf_truth") - (cf_k[0] + cf_k[1]) / 2) < 0.05 &&
+                       fabs(json_num(fb, "cf_truth") - cf_k[2]) < 0.05,
+              "folder cf_truth %f, %f", json_num(fa, "cf_truth"), json_num(fb, "cf_truth"));
+        CHECK(&st, json_num(fa, "psnr") == 100 && json_num(fb, "psnr") == 100, "folder oracle PSNR");
+    }
+    snprintf(cmd, sizeof cmd, "'%s' eval --oracle --json --images '%s/a' --no-grid", argv[1], dir);
+    p = popen(cmd, "r");
+    got = p ? fread(json, 1, sizeof json - 1, p) : 0;
+    json[got] = 0;
+    rc = p ? pclose(p) : -1;
+    CHECK(&st, rc == 0 && json_num(json, "images") == 2 && !strstr(json, "folders"),
+          "one folder: 2 photos, no breakdown: %s", json);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
     return check_finish(&st, "trainer eval");
