@@ -24,13 +24,12 @@
 
 #define EVAL_SIDE 256
 #define EVAL_GRID 6
-#define EVAL_FOLDERS 64
 
 /* Per-folder sums: validation sets mix sources (CBSD68, Urban100, ...) whose
  * figures differ more than the models do, so eval also reports each top
  * folder under DIR. */
 typedef struct {
-    char name[64];
+    char *name; /* owned */
     size_t n;
     double psnr, psnr_g, cfp, cft;
 } folder_sum;
@@ -47,22 +46,24 @@ static void json_print_string(const char *s)
     }
 }
 
-/* The folder sum of the first path component of file below dir ("." for
- * files directly in dir); NULL when there are already EVAL_FOLDERS. */
-static folder_sum *folder_of(folder_sum *f, int *nf, const char *dir, const char *file)
+/* The sum of the first path component of file below dir ("." for files
+ * directly in dir), added to *f [*nf] if new. */
+static folder_sum *folder_of(folder_sum **f, int *nf, const char *dir, const char *file)
 {
     size_t dl = strlen(dir);
     const char *rel = strncmp(file, dir, dl) ? file : file + dl;
     while (*rel == '/') rel++;
     const char *slash = strchr(rel, '/');
-    char name[64] = ".";
-    if (slash) snprintf(name, sizeof name, "%.*s", (int)(slash - rel), rel);
+    size_t len = slash ? (size_t)(slash - rel) : 1;
+    if (!slash) rel = ".";
     for (int i = 0; i < *nf; i++)
-        if (!strcmp(f[i].name, name)) return &f[i];
-    if (*nf == EVAL_FOLDERS) return NULL;
-    folder_sum *n = &f[(*nf)++];
+        if (strlen((*f)[i].name) == len && !strncmp((*f)[i].name, rel, len)) return &(*f)[i];
+    *f = realloc(*f, (size_t)(*nf + 1) * sizeof **f);
+    if (!*f) ct_die(__FILE__, __LINE__, NULL, "out of memory");
+    folder_sum *n = &(*f)[(*nf)++];
     memset(n, 0, sizeof *n);
-    snprintf(n->name, sizeof n->name, "%s", name);
+    n->name = strndup(rel, len);
+    if (!n->name) ct_die(__FILE__, __LINE__, NULL, "out of memory");
     return n;
 }
 
@@ -169,7 +170,7 @@ int ct_cmd_eval(int argc, char **argv)
     double s_edp = 0, s_edt = 0;
     size_t n, count = 0, skipped = 0;
     char **files = ct_photos_list(dir, &n);
-    folder_sum *folders = callocCheck(EVAL_FOLDERS, sizeof *folders);
+    folder_sum *folders = NULL;
     int nfolders = 0;
     GeglRectangle rect = {0, 0, S, S};
     const Babl *rgbf = babl_format("R'G'B' float");
@@ -212,8 +213,8 @@ int ct_cmd_eval(int argc, char **argv)
         s_ssim_g += ct_ssim_rgb(gray, truth, S, S);
         s_cfp += cfp;
         s_cft += cft;
-        folder_sum *f = folder_of(folders, &nfolders, dir, files[i]);
-        if (f) f->n++, f->psnr += psnr, f->psnr_g += psnr_g, f->cfp += cfp, f->cft += cft;
+        folder_sum *f = folder_of(&folders, &nfolders, dir, files[i]);
+        f->n++, f->psnr += psnr, f->psnr_g += psnr_g, f->cfp += cfp, f->cft += cft;
         s_cfg += ct_colourfulness(gray, ss);
         s_edp += ct_ab_gradient(lab_p, S, S);
         s_edt += ct_ab_gradient(lab_t, S, S);
@@ -292,6 +293,7 @@ int ct_cmd_eval(int argc, char **argv)
         if (grid_path && count) printf("  grid: %s\n", grid_path);
     }
     ct_photos_free(files, n);
+    for (int i = 0; i < nfolders; i++) free(folders[i].name);
     free(folders);
     free(L); free(zero); free(truth); free(pred); free(gray);
     free(lab_t); free(lab_p); free(lab_g); free(cells); free(grid_path);

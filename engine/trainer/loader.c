@@ -60,9 +60,11 @@ static void make_perm(ct_loader *ld, long epoch)
 }
 
 /* Tent-filter taps of S output samples over the span [o, o + c) of a line of
- * n source samples: radius max(1, c / S), so a shrink averages its footprint
- * (close to prepare's area resampling) and an enlargement is bilinear.
- * Indices past the line's ends are clamped to it. */
+ * n source samples, radius r = max(1, c / S): bilinear when enlarging, and
+ * when shrinking a tent stretched over two output pixels, which anti-aliases
+ * (PIL's and torchvision's antialiased bilinear; a little softer than
+ * prepare's box filter). Indices past the line's ends are clamped to it;
+ * taps >= 2r + 1 (at most ceil(2r) weights are non-zero). */
 static void tent_taps(int *idx, float *w, int taps, int S, int n, float o, float c, bool flip)
 {
     const float scale = c / (float)S, r = scale > 1 ? scale : 1;
@@ -81,11 +83,16 @@ static void tent_taps(int *idx, float *w, int taps, int S, int n, float o, float
     }
 }
 
-/* One plane of a zoomed crop: src [N*N] -> dst [S*S] through the taps. */
+/* One plane of a zoomed crop: src [N*N] -> dst [S*S] through the taps;
+ * the horizontal pass covers the source rows the vertical taps read. */
 static void zoom_plane(const ct_loader *ld, const float *src, float *dst)
 {
     const int S = ld->S, N = ld->N, K = ld->taps;
-    const int y_lo = ld->yi[0], y_hi = ld->yi[(size_t)S * K - 1];
+    int y_lo = N, y_hi = -1;
+    for (int t = 0; t < S * K; t++) {
+        if (ld->yi[t] < y_lo) y_lo = ld->yi[t];
+        if (ld->yi[t] > y_hi) y_hi = ld->yi[t];
+    }
     for (int y = y_lo; y <= y_hi; y++)
         for (int i = 0; i < S; i++) {
             float s = 0;
@@ -252,8 +259,9 @@ ct_loader *ct_loader_new(const ct_dataset *ds, cz_model *m, int batch, uint64_t 
     ld->wt = mallocCheck(ct_size3(thw, CZ_QUANT_NEIGHBOURS, sizeof(float)));
     ld->perm = mallocCheck(ct_size3(ds->count, 1, sizeof(uint32_t)));
     if (crop_scale > 0) {
-        /* A tent of radius r = max(1, c / S) <= max(1, N / S) covers 2r + 1 taps. */
-        ld->taps = 2 * ((ld->N + ld->S - 1) / ld->S) + 2;
+        /* r = max(1, c / S) <= max(1, N / S); 2r + 1 taps cover a tent. */
+        const float rmax = ld->N > ld->S ? (float)ld->N / (float)ld->S : 1.0f;
+        ld->taps = (int)ceilf(2 * rmax) + 1;
         ld->rows = mallocCheck(ct_size3((size_t)ld->N, (size_t)ld->S, sizeof(float)));
         ld->xi = mallocCheck(ct_size3((size_t)ld->S, (size_t)ld->taps, sizeof(int)));
         ld->yi = mallocCheck(ct_size3((size_t)ld->S, (size_t)ld->taps, sizeof(int)));

@@ -36,9 +36,14 @@ static void on_signal(int sig) { stop_signal = sig; }
  * loss and the generator's adversarial term, which show whether the game
  * stays balanced (they are not a measure of progress). */
 typedef struct {
+    long step;
+    double loss, d_loss, g_adv; /* NAN where unknown (a log from a plain run) */
+} log_row;
+
+typedef struct {
     bool gan;
-    long *step;
-    double *loss, *d_loss, *g_adv, *val_step, *val;
+    log_row *rows;
+    double *val_step, *val;
     size_t n, cap, nval, capval;
 } loss_log;
 
@@ -46,16 +51,17 @@ static void log_add(loss_log *lg, long step, double loss, double d_loss, double 
 {
     if (lg->n == lg->cap) {
         lg->cap = lg->cap ? 2 * lg->cap : 1024;
-        lg->step = realloc(lg->step, lg->cap * sizeof *lg->step);
-        lg->loss = realloc(lg->loss, lg->cap * sizeof *lg->loss);
-        lg->d_loss = realloc(lg->d_loss, lg->cap * sizeof *lg->d_loss);
-        lg->g_adv = realloc(lg->g_adv, lg->cap * sizeof *lg->g_adv);
-        if (!lg->step || !lg->loss || !lg->d_loss || !lg->g_adv) ct_die(__FILE__, __LINE__, NULL, "out of memory");
+        lg->rows = realloc(lg->rows, lg->cap * sizeof *lg->rows);
+        if (!lg->rows) ct_die(__FILE__, __LINE__, NULL, "out of memory");
     }
-    lg->step[lg->n] = step;
-    lg->d_loss[lg->n] = d_loss;
-    lg->g_adv[lg->n] = g_adv;
-    lg->loss[lg->n++] = loss;
+    lg->rows[lg->n++] = (log_row){step, loss, d_loss, g_adv};
+}
+
+/* ",x" for a number, "," for NAN: empty CSV fields, which sscanf skips. */
+static void put_field(FILE *f, double v)
+{
+    if (isnan(v)) fputc(',', f);
+    else fprintf(f, ",%.6g", v);
 }
 
 static void log_add_val(loss_log *lg, long step, double v)
@@ -96,8 +102,10 @@ static void log_write(const loss_log *lg, const char *path)
     FILE *f = fopenCheck(tmp, "w");
     fprintf(f, lg->gan ? "step,loss,d_loss,g_adv\n" : "step,loss\n");
     for (size_t i = 0; i < lg->n; i++) {
-        if (lg->gan) fprintf(f, "%ld,%.6g,%.6g,%.6g\n", lg->step[i], lg->loss[i], lg->d_loss[i], lg->g_adv[i]);
-        else fprintf(f, "%ld,%.6g\n", lg->step[i], lg->loss[i]);
+        const log_row *r = &lg->rows[i];
+        fprintf(f, "%ld,%.6g", r->step, r->loss);
+        if (lg->gan) put_field(f, r->d_loss), put_field(f, r->g_adv);
+        fputc('\n', f);
     }
     for (size_t i = 0; i < lg->nval; i++) fprintf(f, "val,%ld,%.6g\n", (long)lg->val_step[i], lg->val[i]);
     if (fclose(f) != 0 || rename(tmp, path) != 0)
@@ -109,8 +117,8 @@ static void log_plot(const loss_log *lg, const char *path, const char *arch)
     double *x = mallocCheck((lg->n + 1) * sizeof(double)), *y = mallocCheck((lg->n + 1) * sizeof(double));
     double *ys = mallocCheck((lg->n + 1) * sizeof(double)), ema = 0;
     for (size_t i = 0; i < lg->n; i++) {
-        x[i] = (double)lg->step[i];
-        y[i] = lg->loss[i];
+        x[i] = (double)lg->rows[i].step;
+        y[i] = lg->rows[i].loss;
         ema = i ? 0.95 * ema + 0.05 * y[i] : y[i];
         ys[i] = ema;
     }
@@ -239,6 +247,25 @@ static void save_model(cz_model *m, const train_opts *o, long step, const char *
     statusCheck(cz_model_save(m, o->output, o->dtype, false, meta, &err), &err);
 }
 
+/* A setting the checkpoint recorded belongs to the run: --resume takes it
+ * (so batches and targets stay those of an unbroken run), and a different
+ * value on the command line is bad usage. */
+static void resume_setting(cz_model *m, const char *from, const char *key, const char *opt, float *v,
+                           bool given)
+{
+    const char *s = cz_model_get_metadata(m, key);
+    if (!s) return;
+    char *end;
+    float f = strtof(s, &end);
+    if (end == s || *end || !(f >= 0 && f <= 1))
+        ct_die(__FILE__, __LINE__, NULL, "%s: metadata %s \"%s\" is not a number in 0..1", from, key, s);
+    char want[32];
+    snprintf(want, sizeof want, "%g", *v);
+    if (given && strcmp(want, s))
+        ct_usage_error("train", "%s %s, but the checkpoint %s was trained with %s", opt, want, from, s);
+    *v = f;
+}
+
 int ct_cmd_train(int argc, char **argv)
 {
     train_opts o;
@@ -280,6 +307,8 @@ int ct_cmd_train(int argc, char **argv)
             sched_base = sf ? strtol(sf, NULL, 10) : 0;
             if (sched_base < 0 || sched_base > start)
                 ct_die(__FILE__, __LINE__, NULL, "%s: schedule_from %ld is outside 0..%ld", from, sched_base, start);
+            resume_setting(m, from, "lambda", "--lambda", &o.lambda, o.lambda_set);
+            resume_setting(m, from, "crop_scale", "--crop-scale", &o.crop_scale, o.crop_scale_set);
         } else {
             if (o.restart_schedule) sched_base = start;
             /* --init-from: the same batches as the run that made the file
@@ -409,10 +438,7 @@ int ct_cmd_train(int argc, char **argv)
     cz_model_free(m);
     free(command);
     free(lineage);
-    free(lg.step);
-    free(lg.loss);
-    free(lg.d_loss);
-    free(lg.g_adv);
+    free(lg.rows);
     free(lg.val_step);
     free(lg.val);
     if (o.val) ct_dataset_close(&val);

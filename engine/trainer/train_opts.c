@@ -161,8 +161,14 @@ static void parse(train_opts *o, int argc, char **argv, bool lr_find)
         case O_WD: o->weight_decay = (float)ct_parse_double(cmd, "--weight-decay", optarg, 0, 1); break;
         case O_SIZE: o->size = (int)ct_parse_long(cmd, "--size", optarg, 8, 4096); break;
         case O_WIDTH: o->width = (float)ct_parse_double(cmd, "--width", optarg, 0.01, 4); break;
-        case O_CROP: o->crop_scale = (float)ct_parse_double(cmd, "--crop-scale", optarg, 0.05, 1); break;
-        case O_LAMBDA: o->lambda = (float)ct_parse_double(cmd, "--lambda", optarg, 0, 1); break;
+        case O_CROP:
+            o->crop_scale = (float)ct_parse_double(cmd, "--crop-scale", optarg, 0.05, 1);
+            o->crop_scale_set = true;
+            break;
+        case O_LAMBDA:
+            o->lambda = (float)ct_parse_double(cmd, "--lambda", optarg, 0, 1);
+            o->lambda_set = true;
+            break;
         case O_SEED:
             o->seed = (uint64_t)ct_parse_long(cmd, "--seed", optarg, 0, 0x7fffffffffffffffL);
             o->seed_set = true;

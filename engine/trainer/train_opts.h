@@ -16,6 +16,7 @@ typedef struct {
     const char *schedule_name;
     uint64_t seed;
     bool seed_set; /* --seed given */
+    bool lambda_set, crop_scale_set; /* --lambda, --crop-scale given */
     bool resume;
     bool restart_schedule; /* --restart-schedule */
     bool adversarial; /* --adversarial */

@@ -151,10 +151,25 @@ check "--init-from fusion --size 64 names the reason" grep -q "fusion" "$T/y.err
 
 # --crop-scale: zoomed crops (the loader's test checks their geometry); the
 # checkpoint records the scale; a scale outside 0.05..1 is bad usage.
-"$BIN" train --data "$T/data" --init-from "$T/colorful.safetensors" --crop-scale 0.5 -o "$T/z.safetensors" \
-    --steps 65 --batch 4 --sample-every 0 --checkpoint "$T/z.ckpt" > /dev/null 2> "$T/z.err"
-check "--crop-scale 0.5 exits 0" [ $? -eq 0 ]
+# --resume takes the checkpoint's --crop-scale and --lambda (a run's batches
+# and targets stay its own); a different value is bad usage.
+"$BIN" train --data "$T/data" --init-from "$T/colorful.safetensors" --crop-scale 0.5 --lambda 0.7 \
+    -o "$T/z.safetensors" --steps 65 --batch 4 --sample-every 0 --checkpoint "$T/z.ckpt" \
+    --time-limit 0.000001 > /dev/null 2> "$T/z.err"
+check "--crop-scale 0.5, stopped by --time-limit (exit 3)" [ $? -eq 3 ]
 check "--crop-scale: the checkpoint records it" meta "$T/z.ckpt" crop_scale 0.5
+"$BIN" train --data "$T/data" -o "$T/z.safetensors" --steps 65 --batch 4 --sample-every 0 \
+    --checkpoint "$T/z.ckpt" --resume --crop-scale 0.7 > /dev/null 2> "$T/z2.err"
+check "--resume with another --crop-scale is bad usage (exit 2)" [ $? -eq 2 ]
+check "... and says what the checkpoint holds" grep -q "crop-scale 0.7, but the checkpoint .* was trained with 0.5" "$T/z2.err"
+"$BIN" train --data "$T/data" -o "$T/z.safetensors" --steps 65 --batch 4 --sample-every 0 \
+    --checkpoint "$T/z.ckpt" --resume --lambda 0.5 > /dev/null 2>&1
+check "--resume with another --lambda is bad usage (exit 2)" [ $? -eq 2 ]
+"$BIN" train --data "$T/data" -o "$T/z.safetensors" --steps 65 --batch 4 --sample-every 0 \
+    --checkpoint "$T/z.ckpt" --resume > /dev/null 2> "$T/z3.err"
+check "--resume without them exits 0" [ $? -eq 0 ]
+check "the resumed run kept --crop-scale 0.5" meta "$T/z.ckpt" crop_scale 0.5
+check "the resumed run kept --lambda 0.7" meta "$T/z.ckpt" lambda 0.7
 check "the zoom-trained colorful loads and evaluates" evaluates "$T/z.safetensors"
 "$BIN" train --arch colorful --data "$T/data" -o "$T/z2.safetensors" --steps 5 --crop-scale 0 > /dev/null 2>&1
 check "--crop-scale 0 is bad usage (exit 2)" [ $? -eq 2 ]
@@ -174,6 +189,14 @@ check "every adversarial step has finite D and G losses (D near ln 2 at the star
     awk -F, 'NR > 1 && $1 !~ /val/ { n++; if (NF != 4 || !($3 > 0.05 && $3 < 3) || !($4 > 0.05 && $4 < 10)) bad++ } END { exit !(n == 10 && !bad) }' "$T/a.log.csv"
 check "pix2pix logs them too" sh -c "head -1 '$T/pix2pix.log.csv' | grep -qx 'step,loss,d_loss,g_adv'"
 check "a plain run does not" sh -c "head -1 '$T/colorful.log.csv' | grep -qx 'step,loss'"
+# A plain run's log continued adversarially: its steps have no D or G loss,
+# written as empty fields (not "nan"), and the new steps have both.
+cp "$T/fusion.log.csv" "$T/an.log.csv"
+"$BIN" train --data "$T/data" --init-from "$T/fusion.safetensors" --adversarial -o "$T/an.safetensors" \
+    --steps 62 --batch 4 --sample-every 0 > /dev/null 2>&1
+check "a plain log continued adversarially: 60 old rows with empty D, G fields, 2 new with both" \
+    awk -F, 'NR > 1 && $1 !~ /val/ { if ($1 <= 60 && $3 == "" && $4 == "") o++; if ($1 > 60 && $3 > 0 && $4 > 0) n++ }
+             /nan/ { bad++ } END { exit !(o == 60 && n == 2 && !bad) }' "$T/an.log.csv"
 "$BIN" train --arch colorful --adversarial --data "$T/data" -o "$T/x.safetensors" --steps 5 > /dev/null 2> "$T/x.err"
 check "--adversarial colorful is bad usage (exit 2)" [ $? -eq 2 ]
 check "--adversarial colorful names the reason" grep -q "fusion or residual" "$T/x.err"

@@ -28,6 +28,15 @@ static double json_num(const char *json, const char *key)
     return p ? strtod(p + strlen(pat), NULL) : NAN;
 }
 
+/* Runs cmd, its standard output into json[cap]; returns the exit status. */
+static int run_json(const char *cmd, char *json, size_t cap)
+{
+    FILE *p = popen(cmd, "r");
+    size_t got = p ? fread(json, 1, cap - 1, p) : 0;
+    json[got] = 0;
+    return p ? pclose(p) : -1;
+}
+
 static void draw(const char *path, int k, unsigned char *rgb)
 {
     cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, S, S);
@@ -99,10 +108,7 @@ int main(int argc, char **argv)
     }
     char cmd[1024], json[4096] = "";
     snprintf(cmd, sizeof cmd, "'%s' eval --oracle --json --images '%s' --no-grid", argv[1], dir);
-    FILE *p = popen(cmd, "r");
-    size_t got = p ? fread(json, 1, sizeof json - 1, p) : 0;
-    json[got] = 0;
-    int rc = p ? pclose(p) : -1;
+    int rc = run_json(cmd, json, sizeof json);
     printf("  %s", json);
     CHECK(&st, rc == 0, "eval exit status %d", rc);
     double want_psnr = psnr_sum / 3, want_cf = cf_sum / 3;
@@ -136,10 +142,7 @@ int main(int argc, char **argv)
         CHECK(&st, json_num(fa, "psnr") == 100 && json_num(fb, "psnr") == 100, "folder oracle PSNR");
     }
     snprintf(cmd, sizeof cmd, "'%s' eval --oracle --json --images '%s/a' --no-grid", argv[1], dir);
-    p = popen(cmd, "r");
-    got = p ? fread(json, 1, sizeof json - 1, p) : 0;
-    json[got] = 0;
-    rc = p ? pclose(p) : -1;
+    rc = run_json(cmd, json, sizeof json);
     CHECK(&st, rc == 0 && json_num(json, "images") == 2 && !strstr(json, "folders"),
           "one folder: 2 photos, no breakdown: %s", json);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

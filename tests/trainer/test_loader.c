@@ -7,8 +7,10 @@
  * - Zoomed crops (crop_scale) are squares of the photo resampled to S px:
  *   on a linear ramp every crop stays a plane, the column step is
  *   the row step times the ramp's ratio (same zoom both ways), the zoom lies
- *   in [crop_scale, 1] x N and varies, some are flipped, and a and b follow
- *   the same geometry.
+ *   in [crop_scale, 1] x N and varies, the crops' origins vary within the
+ *   photo, some are flipped, and a and b follow the same geometry; at
+ *   crop_scale 1 (the whole photo) every pixel sits where the geometry says.
+ *   Also on 100 px photos, where the filter spans up to 7 source pixels.
  * - Colorful targets: each pixel's soft encoding sums to 1 over the bins;
  *   rebalancing weights are positive with E_prior[w] = 1.
  * - Regression targets are the model's ab encoding of the cropped ab. */
@@ -64,59 +66,99 @@ static double slope(const double *v, int n)
     return sxy / sxx;
 }
 
-/* Zoomed crops of the ramp L = 10 p + 0.2 y + 0.005 x: inside the border
- * pixels (whose filter may reach past the photo's edge) each crop is a plane
- * with steps 0.005 z along rows and 0.2 z down columns, z = side / S, up to
- * the tent filter's small position error (< 0.06 px where it shrinks). */
+/* The test photos' ramp: L = 10 p + GY y + GX x with GY = 8 / n and
+ * GX = 0.2 / n, so a photo spans less than 10 in L whatever its side n. */
+#define GY(n) (8.0 / (n))
+#define GX(n) (0.2 / (n))
+
+/* Zoomed crops of the ramp: inside the border pixels (whose filter may
+ * reach past the photo's edge) each crop is a plane with steps GX z along
+ * rows and GY z down columns, z = side / S, up to the tent filter's small
+ * position error (< 0.09 source px). The centre's value gives the crop's
+ * row origin to within (n - side) / 80 px (the unknown column origin). */
 static void check_zoomed(check_state *st, ct_loader *ld, const ct_batch *first, const char *arch,
-                         float crop, int B, int S)
+                         float crop, int n, int B, int S)
 {
     const size_t ss = (size_t)S * S;
-    const int n = S - 2;
+    const int m = S - 2;
     double worst_fit = 0, worst_ratio = 0, worst_ab = 0, zmin = INFINITY, zmax = 0;
+    double omin = INFINITY, omax = -INFINITY, worst_out = 0;
     double rows[64], cols[64];
     int flipped = 0, crops = 0;
-    bool inside = true;
     const ct_batch *b = first;
     for (int round = 0; round < 6; round++, b = ct_loader_next(ld))
         for (int j = 0; j < B; j++) {
             const float *L = b->L + j * ss, *A = b->ab + 2 * j * ss, *Bb = A + ss;
             double mean = 0;
-            for (int i = 0; i < n; i++) rows[i] = cols[i] = 0;
+            for (int i = 0; i < m; i++) rows[i] = cols[i] = 0;
             for (int y = 1; y < S - 1; y++)
                 for (int x = 1; x < S - 1; x++) {
-                    rows[y - 1] += L[y * S + x] / n;
-                    cols[x - 1] += L[y * S + x] / n;
-                    mean += L[y * S + x] / ((double)n * n);
+                    rows[y - 1] += L[y * S + x] / m;
+                    cols[x - 1] += L[y * S + x] / m;
+                    mean += L[y * S + x] / ((double)m * m);
                     worst_ab = fmax(worst_ab, fabs(A[y * S + x] - A[S + x]));       /* a: x only */
                     worst_ab = fmax(worst_ab, fabs(Bb[y * S + x] - Bb[y * S + 1])); /* b: y only */
                 }
-            const double dy = slope(rows, n), dx = slope(cols, n);
+            const double dy = slope(rows, m), dx = slope(cols, m);
             for (int y = 1; y < S - 1; y++)
                 for (int x = 1; x < S - 1; x++) {
-                    double want = mean + (x - 1 - (n - 1) / 2.0) * dx + (y - 1 - (n - 1) / 2.0) * dy;
+                    double want = mean + (x - 1 - (m - 1) / 2.0) * dx + (y - 1 - (m - 1) / 2.0) * dy;
                     worst_fit = fmax(worst_fit, fabs(L[y * S + x] - want));
                 }
-            worst_ratio = fmax(worst_ratio, fabs(fabs(dy / dx) - 40));
+            worst_ratio = fmax(worst_ratio, fabs(fabs(dy / dx) - GY(n) / GX(n)));
             flipped += dx < 0;
             crops++;
-            const double z = dy / 0.2 * S;
+            const double z = dy / GY(n) * S;
             zmin = fmin(zmin, z);
             zmax = fmax(zmax, z);
-            const int p = (int)floorf(L[S + 1] / 10);
-            inside = inside && L[S + 1] >= p * 10 && L[(S - 2) * S + S - 2] <= p * 10 + (N - 1) * 0.205f + 1e-3f;
+            /* Row origin: the centre row of the crop sits at oy + z / 2 - 0.5. */
+            const double p = floor(mean / 10), slack = (n - z) / 80 + 0.3;
+            const double oy = (mean - 10 * p - GX(n) * (n / 2.0 - 0.5)) / GY(n) - z / 2 + 0.5;
+            worst_out = fmax(worst_out, fmax(-slack - oy, oy - (n - z) - slack));
+            omin = fmin(omin, oy);
+            omax = fmax(omax, oy);
         }
-    CHECK(st, worst_fit < 0.03, "%s zoom: crops are planes (worst off by %g)", arch, worst_fit);
-    CHECK(st, worst_ratio < 1, "%s zoom: column step / row step = 40 (worst off by %g)", arch, worst_ratio);
-    CHECK(st, worst_ab < 1e-3, "%s zoom: a and b share the crop's geometry (worst %g)", arch, worst_ab);
-    CHECK(st, zmin >= crop * N - 0.2 && zmax <= N + 0.2, "%s zoom: sides %.2f..%.2f px outside [%g, %d]", arch,
-          zmin, zmax, crop * N, N);
-    CHECK(st, zmax - zmin > 0.3 * (1 - crop) * N, "%s zoom: sides %.2f..%.2f barely vary", arch, zmin, zmax);
-    CHECK(st, inside, "%s zoom: a crop reaches outside its photo", arch);
-    CHECK(st, flipped > 0 && flipped < crops, "%s zoom: %d of %d crops flipped", arch, flipped, crops);
+    CHECK(st, worst_fit < 0.15 * GY(n), "%s zoom %d px: crops are planes (worst off by %g)", arch, n, worst_fit);
+    CHECK(st, worst_ratio < 1, "%s zoom %d px: column step / row step = 40 (worst off by %g)", arch, n, worst_ratio);
+    CHECK(st, worst_ab < 1e-3, "%s zoom %d px: a and b share the crop's geometry (worst %g)", arch, n, worst_ab);
+    CHECK(st, zmin >= crop * n - 0.2 && zmax <= n + 0.2, "%s zoom %d px: sides %.2f..%.2f outside [%g, %d]", arch,
+          n, zmin, zmax, crop * n, n);
+    CHECK(st, zmax - zmin > 0.3 * (1 - crop) * n, "%s zoom %d px: sides %.2f..%.2f barely vary", arch, n, zmin, zmax);
+    CHECK(st, worst_out <= 0, "%s zoom %d px: a crop's rows reach %.2f px outside the photo", arch, n, worst_out);
+    CHECK(st, omax - omin > 0.15 * (1 - crop) * n, "%s zoom %d px: row origins %.2f..%.2f barely vary", arch, n,
+          omin, omax);
+    CHECK(st, flipped > 0 && flipped < crops, "%s zoom %d px: %d of %d crops flipped", arch, n, flipped, crops);
     if (getenv("CZ_TEST_VERBOSE"))
-        printf("%s zoom: fit %.3g, ratio %.3g, ab %.3g, sides %.2f..%.2f\n", arch, worst_fit, worst_ratio, worst_ab,
-               zmin, zmax);
+        printf("%s zoom %d px: fit %.3g, ratio %.3g, ab %.3g, sides %.2f..%.2f, row origins %.2f..%.2f\n", arch, n,
+               worst_fit, worst_ratio, worst_ab, zmin, zmax, omin, omax);
+}
+
+/* crop_scale 1: every crop is the whole photo (origin 0, side n), so each
+ * interior pixel must hold the ramp at its centre's source position,
+ * (i + 0.5) n / S - 0.5, mirrored in x for flipped crops. */
+static void check_whole(check_state *st, const ct_dataset *ds, cz_model *m, int B, int S)
+{
+    const int n = (int)ds->size;
+    const size_t ss = (size_t)S * S;
+    ct_loader *ld = ct_loader_new(ds, m, B, 7, 0, true, 1.0f, 2);
+    const ct_batch *b = ct_loader_next(ld);
+    double worst = 0;
+    for (int j = 0; j < B; j++) {
+        const float *L = b->L + j * ss;
+        const double p = floor(L[S + 1] / 10);
+        double err[2] = {0, 0};
+        for (int flip = 0; flip < 2; flip++)
+            for (int y = 1; y < S - 1; y++)
+                for (int x = 1; x < S - 1; x++) {
+                    double ys = (y + 0.5) * n / S - 0.5, xs = ((flip ? S - 1 - x : x) + 0.5) * n / S - 0.5;
+                    err[flip] = fmax(err[flip], fabs(L[y * S + x] - (10 * p + GY(n) * ys + GX(n) * xs)));
+                }
+        worst = fmax(worst, fmin(err[0], err[1]));
+    }
+    CHECK(st, worst < 0.15 * GY(n), "whole-photo crops of %d px: pixels %.3g off the ramp (%.2f px)", n, worst,
+          worst / GY(n));
+    if (getenv("CZ_TEST_VERBOSE")) printf("whole %d px: worst %.3g (%.3f px)\n", n, worst, worst / GY(n));
+    ct_loader_free(ld);
 }
 
 static void check_loader(check_state *st, const ct_dataset *ds, const char *arch, float crop)
@@ -167,8 +209,9 @@ static void check_loader(check_state *st, const ct_dataset *ds, const char *arch
         CHECK(st, !memcmp(t, b->target, 2 * ss * sizeof(float)), "regression target encoding");
     }
     /* Last: check_zoomed moves l0 on, which ends b's life. */
-    if (crop > 0) check_zoomed(st, l0, b, arch, crop, B, S);
+    if (crop > 0) check_zoomed(st, l0, b, arch, crop, (int)ds->size, B, S);
     else check_plain(st, b, arch, B, S);
+    if (crop > 0) check_whole(st, ds, m, B, S);
     ct_loader *l5 = ct_loader_new(ds, m, B, 42, 5, true, crop, 2);
     const ct_batch *b5 = ct_loader_next(l5);
     CHECK(st, b5->step == 5 && same_batch(b5, &keep, B, S), "%s: resumed loader differs at step 5", arch);
@@ -177,7 +220,8 @@ static void check_loader(check_state *st, const ct_dataset *ds, const char *arch
     ct_loader *lv = ct_loader_new(ds, m, B, 42, 0, false, crop, 2);
     const ct_batch *bv = ct_loader_next(lv);
     /* Validation: centre crops of photos 0, 1, 2 in order. */
-    float want = (float)(1 * 10 + ((N - S) / 2) * 0.2 + ((N - S) / 2) * 0.005);
+    const int n = (int)ds->size;
+    float want = (float)(1 * 10 + ((n - S) / 2) * GY(n) + ((n - S) / 2) * GX(n));
     CHECK(st, fabsf(bv->L[ss] - want) < 2e-3f && bv->labels[1] == 1, "validation crop %f want %f",
           bv->L[ss], want);
     ct_loader_free(l0);
@@ -190,38 +234,49 @@ static void check_loader(check_state *st, const ct_dataset *ds, const char *arch
     cz_model_free(m);
 }
 
+/* COUNT photos of side n whose L is the ramp (photo p at 10 p), a a wave
+ * along x and b one along y, written to a fresh file at path and opened. */
+static void make_dataset(check_state *st, char *path, int n, ct_dataset *ds)
+{
+    int fd = mkstemp(path);
+    close(fd);
+    char names[3][CT_DATASET_NAME] = {"a", "b", "c"};
+    ct_dataset_writer w;
+    cz_error err = {0};
+    ct_dataset_writer_begin(&w, path, n, 3, names, &err);
+    float *L = malloc(3 * sizeof(float) * n * n), *A = L + n * n, *Bp = A + n * n;
+    for (int p = 0; p < COUNT; p++) {
+        for (int y = 0; y < n; y++)
+            for (int x = 0; x < n; x++) {
+                L[y * n + x] = (float)(p * 10 + y * GY(n) + x * GX(n));
+                A[y * n + x] = 40 * sinf(0.2f * x * N / n + p);
+                Bp[y * n + x] = 30 * cosf(0.15f * y * N / n - p);
+            }
+        CHECK(st, ct_dataset_writer_add(&w, L, A, Bp, p % 3, &err) == CZ_STATUS_OK, "add %s", err.msg);
+    }
+    free(L);
+    ct_dataset_writer_finish(&w, &err);
+    CHECK(st, ct_dataset_open(ds, path, &err) == CZ_STATUS_OK, "open %s", err.msg);
+}
+
 int main(void)
 {
     check_state st = {0};
     cz_lab_init();
-    char path[] = "/tmp/cz-test-loader-XXXXXX";
-    int fd = mkstemp(path);
-    close(fd);
-    /* Photos whose L encodes (photo, row, column) so crops can be traced. */
-    char names[3][CT_DATASET_NAME] = {"a", "b", "c"};
-    ct_dataset_writer w;
-    cz_error err = {0};
-    ct_dataset_writer_begin(&w, path, N, 3, names, &err);
-    static float L[N * N], A[N * N], Bp[N * N];
-    for (int p = 0; p < COUNT; p++) {
-        for (int y = 0; y < N; y++)
-            for (int x = 0; x < N; x++) {
-                L[y * N + x] = (float)(p * 10 + y * 0.2 + x * 0.005);
-                A[y * N + x] = 40 * sinf(0.2f * x + p);
-                Bp[y * N + x] = 30 * cosf(0.15f * y - p);
-            }
-        CHECK(&st, ct_dataset_writer_add(&w, L, A, Bp, p % 3, &err) == CZ_STATUS_OK, "add %s", err.msg);
-    }
-    ct_dataset_writer_finish(&w, &err);
-    ct_dataset ds;
-    CHECK(&st, ct_dataset_open(&ds, path, &err) == CZ_STATUS_OK, "open %s", err.msg);
+    char path[] = "/tmp/cz-test-loader-XXXXXX", big[] = "/tmp/cz-test-loader-XXXXXX";
+    ct_dataset ds, ds_big;
+    make_dataset(&st, path, N, &ds);
+    make_dataset(&st, big, 100, &ds_big);
 
     const char *archs[2] = {"colorful", "residual"};
     for (int k = 0; k < 2; k++) {
         check_loader(&st, &ds, archs[k], 0);
         check_loader(&st, &ds, archs[k], 0.5f);
     }
+    check_loader(&st, &ds_big, "colorful", 0.3f);
     ct_dataset_close(&ds);
+    ct_dataset_close(&ds_big);
     unlink(path);
+    unlink(big);
     return check_finish(&st, "trainer loader");
 }
