@@ -196,6 +196,10 @@ corolization_run (GimpProcedure        *procedure,
   gchar          *output = NULL;
   GError         *error  = NULL;
 
+  /* GIMP 3 leaves GEGL to the plug-in, as 2.10 did: without this the
+   * first gegl_buffer_new prints a GLib critical (test: gimp-3.0). */
+  gegl_init (NULL, NULL);
+
   if (gimp_core_object_array_get_length ((GObject **) drawables) != 1)
     {
       g_set_error (&error, COLORIZE_ERROR, 0,

@@ -222,6 +222,12 @@ with open(f'{work}/gimp.log', 'w') as f:
 check('GIMP ran the script and did not crash',
       'CZ ' in out and 'terminated' not in out and 'crashed' not in out.lower(),
       '' if 'CZ ' in out else out[-2000:])
+# Criticals the plug-in's process printed (GIMP's own, e.g. file-png's, are
+# not ours; nor is GIMP 3's "gimp_flush(): Broken pipe" warning, which every
+# plug-in prints at exit here). An uninitialised GEGL showed up this way.
+ours = re.findall(r'^\(corolization(?:-2)?:\d+\): (.*CRITICAL.*)$', out, re.M)
+check('the plug-in printed no GLib criticals', not ours,
+      f'{len(ours)}, first: {ours[0]}' if ours else '')
 results = {m[0]: dict(kv.split('=') for kv in m[1].split())
            for m in re.findall(r'CZ (\S+) (.*)', out)}
 check('unknown model: the error names the model and the installed ones',

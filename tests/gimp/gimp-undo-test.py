@@ -204,6 +204,15 @@ def keys_to_image(*keys):
     xdo('key', '--clearmodifiers', *keys)
 
 
+def process_ended(pid):
+    """True once process pid has exited (gone, or a zombie not yet reaped)."""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().rsplit(')', 1)[1].split()[0] in ('Z', 'X')
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return True
+
+
 def wait_layers(img, n, timeout):
     """The image's state once it has n layers, else its state at timeout."""
     return poll(lambda: (lambda s: s if len(s[1]) == n else None)(state(img)), timeout) \
@@ -348,7 +357,11 @@ def main():
             xdo('key', '--clearmodifiers', 'alt+o')
         gone = poll(lambda: not dialog_shown(), 10)
     base, names = wait_layers(img, len(before) + 1, 60)
-    ok = check('dialog, Enter: the dialog closes', gone, how)
+    # The layer is inserted before its pixels are written (one undo group,
+    # several PDB calls): look at it once the plug-in has ended.
+    ended = poll(lambda: process_ended(pid[0]), 60) if pid else False
+    how += '; plug-in ended' if ended else '; plug-in still running after 60 s'
+    ok = check('dialog, Enter: the dialog closes', gone and ended, how)
     ok &= check('dialog, Enter: "Colorized (MODEL)" added above the source, RGB',
                 base == RGB and names == [f'Colorized ({args.model})'] + before,
                 f'base {base}, layers {names}, {time.monotonic() - t:.1f} s')
