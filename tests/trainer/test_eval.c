@@ -78,7 +78,8 @@ int main(int argc, char **argv)
     if (!mkdtemp(dir)) return 1;
     static unsigned char rgb[S * S * 3];
     static float lab[S * S * 3], gray[S * S * 3], truth[S * S * 3];
-    static const char *const sub[3] = {"a", "a", "b\"q"};
+    /* b"qé then a byte that is not UTF-8 (a Latin-1 name): JSON escapes. */
+    static const char *const sub[3] = {"a", "a", "b\"q\xc3\xa9\xff"};
     double psnr_sum = 0, cf_sum = 0, psnr_k[3], cf_k[3];
     for (int k = 0; k < 3; k++) {
         char path[256];
@@ -126,9 +127,10 @@ int main(int argc, char **argv)
           json_num(json, "auc_gray"));
     CHECK(&st, fabs(json_num(json, "delta_cf_gray") - want_cf) < 0.05, "gray delta_cf %f",
           json_num(json, "delta_cf_gray"));
-    /* Per folder: a = photos 0 and 1, b"q = photo 2. */
-    const char *fa = strstr(json, "{\"name\": \"a\""), *fb = strstr(json, "{\"name\": \"b\\\"q\"");
-    CHECK(&st, fa && fb, "folders a and b\\\"q in the JSON");
+    /* Per folder: a = photos 0 and 1, b"qé\xff = photo 2. */
+    const char *fa = strstr(json, "{\"name\": \"a\""),
+               *fb = strstr(json, "{\"name\": \"b\\\"q\xc3\xa9\\ufffd\"");
+    CHECK(&st, fa && fb, "folders a and b\\\"q\xc3\xa9\\ufffd in the JSON");
     if (fa && fb) {
         CHECK(&st, json_num(fa, "images") == 2 && json_num(fb, "images") == 1, "folder images %g, %g",
               json_num(fa, "images"), json_num(fb, "images"));
