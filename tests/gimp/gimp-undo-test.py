@@ -17,14 +17,16 @@ user would. No PDB procedure undoes, so the keystrokes are the only way.
   3. Ctrl+Z: 1 layer, grayscale again, still renamed, pixels unchanged;
      Ctrl+Y: 3 layers and RGB again (the undo was one step); Ctrl+Z
   4. Filters > Colorize… (the menu, by its mnemonics): the plug-in's dialog
-     opens; Alt+V and Enter in its vividness field (OK is the default
+     opens; Escape closes it, the plug-in ends, and the image is as before
+  5. Filters > Colorize… again; Alt+V and Enter in its vividness field (OK is the default
      response) adds "Colorized (MODEL)" above the source, RGB, with colour
      and the source's lightness. GIMP 3.0's procedure dialog does not run
      on Enter in a number field (its spin buttons do not activate the
      default; OK has the focus when the dialog opens), so when the dialog is
      still open after that Enter the test presses OK by its mnemonic, Alt+O,
-     as a user would, and says so.
-  5. Ctrl+Z: 1 layer, grayscale, pixels unchanged
+     as a user would, and says so. The layer is read once the plug-in
+     has ended (it is inserted before its pixels are written).
+  6. Ctrl+Z: 1 layer, grayscale, pixels unchanged
 
 About 15 s on GIMP 2.10, 20 s on GIMP 3.0. Xvfb has no window manager, so
 the test focuses a newly shown dialog itself, as a window manager would.
@@ -312,31 +314,53 @@ def main():
         keys_to_image('ctrl+z')
         wait_layers(img, 1, 10)
 
-    # ---- 4. Filters > Colorize…, the dialog, Enter -------------------------
     before = state(img)[1]
-    dialog = None
 
     def mapped():
         return set(xdo('search', '--onlyvisible', '--name', '.*'))
 
-    for attempt in range(3):  # retried: a busy machine may drop a key
-        shown = mapped()
-        keys_to_image('alt+r')  # Filte_rs
-        poll(lambda: mapped() - shown, 5)  # the menu's popup window
-        xdo('key', 'z')  # Colori_ze…
-        dialog = poll(lambda: xdo('search', '--onlyvisible', '--name', '^Colorize$'), 15)
-        if dialog:
-            break
-        xdo('key', 'Escape')
-    pid = xdo('getwindowpid', dialog[0]) if dialog else []
-    comm = open(f'/proc/{pid[0]}/comm').read().strip() if pid else None
-    if not check('Filters > Colorize… opens the plug-in\'s dialog', comm == 'corolization',
-                 f'window {dialog}, process {comm}, attempt {attempt + 1}'):
-        screenshot('dialog')
+    def open_dialog(what):
+        """Filters > Colorize…: the dialog's window and the plug-in's pid."""
+        dialog = None
+        for attempt in range(3):  # retried: a busy machine may drop a key
+            shown = mapped()
+            keys_to_image('alt+r')  # Filte_rs
+            poll(lambda: mapped() - shown, 5)  # the menu's popup window
+            xdo('key', 'z')  # Colori_ze…
+            dialog = poll(lambda: xdo('search', '--onlyvisible', '--name', '^Colorize$'), 15)
+            if dialog:
+                break
+            xdo('key', 'Escape')
+        pid = xdo('getwindowpid', dialog[0]) if dialog else []
+        comm = open(f'/proc/{pid[0]}/comm').read().strip() if pid else None
+        if not check(f'{what}: Filters > Colorize… opens the plug-in\'s dialog',
+                     comm == 'corolization',
+                     f'window {dialog}, process {comm}, attempt {attempt + 1}'):
+            screenshot('dialog')
+            return None, None
+        # Xvfb has no window manager to give the new dialog the keyboard
+        # focus (GIMP 3.0's dialog does not take it by itself): give it.
+        xdo('windowfocus', '--sync', dialog[0])
+        return dialog, pid[0]
+
+    # ---- 4. Filters > Colorize…, Escape: nothing happens ------------------
+    dialog, pid = open_dialog('Escape')
+    if not dialog:
         return
-    # Xvfb has no window manager to give the new dialog the keyboard focus
-    # (GIMP 3.0's dialog does not take it by itself): give it, as one would.
-    xdo('windowfocus', '--sync', dialog[0])
+    xdo('key', 'Escape')
+    ended = poll(lambda: process_ended(pid), 10)
+    base, names = state(img)
+    check('Escape: the dialog closes and the plug-in ends', ended and not poll(
+        lambda: xdo('search', '--onlyvisible', '--name', '^Colorize$'), 1),
+        f'plug-in ended: {bool(ended)}')
+    check('Escape: the layers as before, grayscale', base == GRAY and names == before,
+          f'base {base}, layers {names}')
+    check('Escape: the source pixels unchanged', *same_pixels(img, 'escape'))
+
+    # ---- 5. Filters > Colorize…, the dialog, Enter -------------------------
+    dialog, pid = open_dialog('Enter')
+    if not dialog:
+        return
 
     def dialog_shown():
         return xdo('search', '--onlyvisible', '--name', '^Colorize$')
@@ -359,7 +383,7 @@ def main():
     base, names = wait_layers(img, len(before) + 1, 60)
     # The layer is inserted before its pixels are written (one undo group,
     # several PDB calls): look at it once the plug-in has ended.
-    ended = poll(lambda: process_ended(pid[0]), 60) if pid else False
+    ended = poll(lambda: process_ended(pid), 60)
     how += '; plug-in ended' if ended else '; plug-in still running after 60 s'
     ok = check('dialog, Enter: the dialog closes', gone and ended, how)
     ok &= check('dialog, Enter: "Colorized (MODEL)" added above the source, RGB',
@@ -376,7 +400,7 @@ def main():
     else:
         screenshot('ok')
 
-    # ---- 5. and one Ctrl+Z removes that too -------------------------------
+    # ---- 6. and one Ctrl+Z removes that too -------------------------------
     if not args.no_undo:
         keys_to_image('ctrl+z')
     base, names = wait_layers(img, len(before), 10)
