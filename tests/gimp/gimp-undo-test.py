@@ -18,14 +18,13 @@ user would. No PDB procedure undoes, so the keystrokes are the only way.
      Ctrl+Y: 3 layers and RGB again (the undo was one step); Ctrl+Z
   4. Filters > Colorize… (the menu, by its mnemonics): the plug-in's dialog
      opens; Escape closes it, the plug-in ends, and the image is as before
-  5. Filters > Colorize… again; Alt+V and Enter in its vividness field (OK is the default
-     response) adds "Colorized (MODEL)" above the source, RGB, with colour
-     and the source's lightness. GIMP 3.0's procedure dialog does not run
-     on Enter in a number field (its spin buttons do not activate the
-     default; OK has the focus when the dialog opens), so when the dialog is
-     still open after that Enter the test presses OK by its mnemonic, Alt+O,
-     as a user would, and says so. The layer is read once the plug-in
-     has ended (it is inserted before its pixels are written).
+  5. Filters > Colorize… again; Alt+V and Enter in its vividness field (OK
+     is the default response) adds "Colorized (MODEL)" above the source,
+     RGB, with colour and the source's lightness. Should a GIMP 3.0 dialog
+     stay open after that Enter (its number fields run on Enter only because
+     the plug-in asks them to), the test presses OK by its mnemonic, Alt+O,
+     as a user would, and says so. The layer is read once the plug-in has
+     ended (it is inserted before its pixels are written).
   6. Ctrl+Z: 1 layer, grayscale, pixels unchanged
 
 About 15 s on GIMP 2.10, 20 s on GIMP 3.0. Xvfb has no window manager, so
