@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "commands.h"
 #include "image.h"
 #include "lab.h"
@@ -34,37 +36,18 @@ typedef struct {
     double psnr, psnr_g, cfp, cft;
 } folder_sum;
 
-/* Length of the well-formed UTF-8 sequence at s, 0 if there is none (a
- * stray byte, an overlong form, a surrogate, or beyond U+10FFFF). */
-static int utf8_length(const unsigned char *s)
-{
-    if (s[0] < 0x80) return 1;
-    int n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
-    if (!n || s[0] > 0xf4) return 0;
-    unsigned cp = s[0] & (0x7f >> n);
-    for (int i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80) return 0;
-        cp = cp << 6 | (s[i] & 0x3f);
-    }
-    static const unsigned least[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < least[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-    return n;
-}
-
-/* A folder name inside a JSON string: quotes, backslashes and control
- * characters escaped, UTF-8 as it is, and each byte that is not UTF-8
- * (a name from another locale) as U+FFFD, so the JSON stays valid. */
+/* A folder name inside a JSON string: bytes that are not UTF-8 (a name
+ * from another locale) become U+FFFD so the JSON stays valid; quotes,
+ * backslashes and control characters are escaped. */
 static void json_print_string(const char *str)
 {
-    const unsigned char *s = (const unsigned char *)str;
-    while (*s) {
-        int n = utf8_length(s);
-        if (!n) printf("\\ufffd"), n = 1;
-        else if (*s == '"' || *s == '\\') printf("\\%c", *s);
+    gchar *valid = g_utf8_make_valid(str, -1);
+    for (const unsigned char *s = (const unsigned char *)valid; *s; s++) {
+        if (*s == '"' || *s == '\\') printf("\\%c", *s);
         else if (*s < 0x20) printf("\\u%04x", *s);
-        else fwrite(s, 1, (size_t)n, stdout);
-        s += n;
+        else putchar(*s);
     }
+    g_free(valid);
 }
 
 /* The sum of the first path component of file below dir ("." for files

@@ -129,8 +129,8 @@ int main(int argc, char **argv)
           json_num(json, "delta_cf_gray"));
     /* Per folder: a = photos 0 and 1, b"qé\xff = photo 2. */
     const char *fa = strstr(json, "{\"name\": \"a\""),
-               *fb = strstr(json, "{\"name\": \"b\\\"q\xc3\xa9\\ufffd\"");
-    CHECK(&st, fa && fb, "folders a and b\\\"q\xc3\xa9\\ufffd in the JSON");
+               *fb = strstr(json, "{\"name\": \"b\\\"q\xc3\xa9\xef\xbf\xbd\"");
+    CHECK(&st, fa && fb, "folders a and b\\\"q\xc3\xa9\xef\xbf\xbd (U+FFFD) in the JSON");
     if (fa && fb) {
         CHECK(&st, json_num(fa, "images") == 2 && json_num(fb, "images") == 1, "folder images %g, %g",
               json_num(fa, "images"), json_num(fb, "images"));
