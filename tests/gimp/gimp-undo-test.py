@@ -318,6 +318,9 @@ def main():
     def mapped():
         return set(xdo('search', '--onlyvisible', '--name', '.*'))
 
+    def dialog_shown():
+        return xdo('search', '--onlyvisible', '--name', '^Colorize$')
+
     def open_dialog(what):
         """Filters > Colorize…: the dialog's window and the plug-in's pid."""
         dialog = None
@@ -326,7 +329,7 @@ def main():
             keys_to_image('alt+r')  # Filte_rs
             poll(lambda: mapped() - shown, 5)  # the menu's popup window
             xdo('key', 'z')  # Colori_ze…
-            dialog = poll(lambda: xdo('search', '--onlyvisible', '--name', '^Colorize$'), 15)
+            dialog = poll(dialog_shown, 15)
             if dialog:
                 break
             xdo('key', 'Escape')
@@ -349,9 +352,8 @@ def main():
     xdo('key', 'Escape')
     ended = poll(lambda: process_ended(pid), 10)
     base, names = state(img)
-    check('Escape: the dialog closes and the plug-in ends', ended and not poll(
-        lambda: xdo('search', '--onlyvisible', '--name', '^Colorize$'), 1),
-        f'plug-in ended: {bool(ended)}')
+    check('Escape: the dialog closes and the plug-in ends', ended and not dialog_shown(),
+          f'plug-in ended: {bool(ended)}')
     check('Escape: the layers as before, grayscale', base == GRAY and names == before,
           f'base {base}, layers {names}')
     check('Escape: the source pixels unchanged', *same_pixels(img, 'escape'))
@@ -360,9 +362,6 @@ def main():
     dialog, pid = open_dialog('Enter')
     if not dialog:
         return
-
-    def dialog_shown():
-        return xdo('search', '--onlyvisible', '--name', '^Colorize$')
 
     # Enter in a number field runs the filter (OK is the default response):
     # Alt+V focuses the vividness field.
