@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "commands.h"
 #include "image.h"
@@ -36,17 +37,17 @@ typedef struct {
     double psnr, psnr_g, cfp, cft;
 } folder_sum;
 
-/* A folder name inside a JSON string: bytes that are not UTF-8 (a name
- * from another locale) become U+FFFD so the JSON stays valid; quotes,
- * backslashes and control characters are escaped. */
+/* A folder name as a JSON string, quoted and escaped by json-glib (the
+ * engine's JSON library); bytes that are not UTF-8 (a name from another
+ * locale) become U+FFFD first, since JSON text must be UTF-8. */
 static void json_print_string(const char *str)
 {
     gchar *valid = g_utf8_make_valid(str, -1);
-    for (const unsigned char *s = (const unsigned char *)valid; *s; s++) {
-        if (*s == '"' || *s == '\\') printf("\\%c", *s);
-        else if (*s < 0x20) printf("\\u%04x", *s);
-        else putchar(*s);
-    }
+    JsonNode *node = json_node_init_string(json_node_alloc(), valid);
+    gchar *text = json_to_string(node, FALSE);
+    fputs(text, stdout);
+    g_free(text);
+    json_node_unref(node);
     g_free(valid);
 }
 
@@ -265,9 +266,9 @@ int ct_cmd_eval(int argc, char **argv)
             for (int i = 0; i < nfolders; i++) {
                 const folder_sum *f = &folders[i];
                 const double k = (double)f->n;
-                printf("%s{\"name\": \"", i ? ", " : "");
+                printf("%s{\"name\": ", i ? ", " : "");
                 json_print_string(f->name);
-                printf("\", \"images\": %zu, \"psnr\": %.4f, \"psnr_gray\": %.4f, \"cf_pred\": %.4f, "
+                printf(", \"images\": %zu, \"psnr\": %.4f, \"psnr_gray\": %.4f, \"cf_pred\": %.4f, "
                        "\"cf_truth\": %.4f, \"delta_cf\": %.4f}",
                        f->n, f->psnr / k, f->psnr_g / k, f->cfp / k, f->cft / k, (f->cft - f->cfp) / k);
             }
