@@ -25,6 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
+
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "safetensors.c assumes a little-endian host"
 #endif
@@ -423,13 +425,9 @@ cz_safetensors *cz_safetensors_open_memory(const void *data, size_t size, cz_err
 
 cz_safetensors *cz_safetensors_open(const char *path, cz_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat sb;
-    if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: %s", path, fd < 0 ? strerror(errno) : "not a regular file");
-        if (fd >= 0) close(fd);
-        return NULL;
-    }
+    int fd = cz_file_open_regular(path, &sb, err);
+    if (fd < 0) return NULL;
     size_t size = (size_t)sb.st_size;
     /* mmap cannot map 0 bytes; an empty file still gets its error from the parser */
     void *map = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
