@@ -1,6 +1,7 @@
 #!/bin/sh
-# bootstrap.sh: the two commands of README.md, for a fresh Debian 12 machine
-# (run as root, or with sudo available for the apt-get step).
+# bootstrap.sh: the two commands of README.md, for a fresh Debian 12
+# (bookworm: GIMP 2.10) or Debian 13 (trixie: GIMP 3.0) machine, run as root
+# or with sudo available for the apt-get step.
 #
 #   ./bootstrap.sh demo [PHOTO] [OUT.png]   install, build, install the plug-in
 #                                           for this user, colorize a photo in
@@ -12,10 +13,39 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=${COROLIZATION_BUILD:-"$here/build"}
 
-BUILD_DEPS="gcc meson ninja-build pkg-config gettext libopenblas-dev libjson-glib-dev
-  libgegl-dev libbabl-dev libcairo2-dev gimp libgimp2.0-dev"
-TEST_DEPS="python3 python3-torch python3-numpy python3-pil python3-skimage clang
-  libclang-rt-14-dev debootstrap valgrind xvfb xdotool"
+# The system decides the GIMP and the package names; anything else gets the
+# list of what to install by hand before a single package is touched.
+release=unknown
+if [ -r /etc/os-release ]; then
+    release=$(. /etc/os-release && echo "${ID:-}-${VERSION_ID:-}")
+fi
+COMMON_DEPS="gcc meson ninja-build pkg-config gettext libopenblas-dev libjson-glib-dev
+  libgegl-dev libbabl-dev libcairo2-dev gimp python3-skimage"
+COMMON_TEST_DEPS="python3 python3-torch python3-numpy python3-pil clang valgrind xvfb xdotool git"
+case $release in
+debian-12)
+    gimp=2.10
+    BUILD_DEPS="$COMMON_DEPS libgimp2.0-dev"
+    # GIMP 3.0 runs in a Debian 13 root that the tests build (debootstrap).
+    TEST_DEPS="$COMMON_TEST_DEPS libclang-rt-14-dev debootstrap"
+    ;;
+debian-13)
+    gimp=3.0
+    BUILD_DEPS="$COMMON_DEPS libgimp-3.0-dev"
+    TEST_DEPS="$COMMON_TEST_DEPS libclang-rt-dev"
+    ;;
+*)
+    case ${1:-} in demo|test) ;; *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;; esac
+    cat >&2 <<EOF
+bootstrap.sh: this system ($release) is not one the script knows: it installs
+packages for Debian 12 (GIMP 2.10) and Debian 13 (GIMP 3.0) only, and has
+changed nothing. Install the build dependencies by hand (README.md, "Other
+systems", lists them for Fedora and Arch), then:
+    meson setup build && meson compile -C build && meson test -C build
+EOF
+    exit 2
+    ;;
+esac
 
 apt_install() {
     missing=""
@@ -45,14 +75,14 @@ test)
     meson test -C "$build" --print-errorlogs --num-processes 2
     ;;
 demo)
-    apt_install $BUILD_DEPS python3-skimage
+    apt_install $BUILD_DEPS
     configure
     photo=${2:-/usr/lib/python3/dist-packages/skimage/data/astronaut.png}
     out=${3:-"$PWD/colorized.png"}
-    # Installs the GIMP 2.10 plug-in and the models for this user.
-    "$here/plug-in/install-user.sh" "$build"
-    "$here/plug-in/colorize-headless.sh" "$photo" "$out"
-    echo "wrote $out"
+    # Installs the plug-in and the models into this user's GIMP profile.
+    "$here/plug-in/install-user.sh" "$build" "$gimp"
+    "$here/plug-in/colorize-headless.sh" "$photo" "$out" "" "$gimp"
+    echo "wrote $out (GIMP $gimp)"
     ;;
 *)
     sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'

@@ -1,21 +1,33 @@
 #!/bin/sh
-# install-user.sh: installs the GIMP 2.10 plug-in, its catalogues and the
-# models into the current user's GIMP 2.10 profile (no root needed):
-#   install-user.sh BUILD_DIR
+# install-user.sh: installs the plug-in, its catalogues and the models into
+# the current user's GIMP profile (no root needed):
+#   install-user.sh BUILD_DIR [3.0|2.10]
 #     <profile>/plug-ins/corolization/corolization      the plug-in
 #     <profile>/plug-ins/corolization/locale/LANG/...   its catalogues
 #     <profile>/corolization/models/*.safetensors       models/*.safetensors
 #        of the checkout, or, while there are none, the test model the
 #        tests train (meson compile gimp-test-models; about a minute)
-# <profile> is $GIMP2_DIRECTORY, else ${XDG_CONFIG_HOME:-~/.config}/GIMP/2.10.
+# The GIMP is the one named, else the one whose front-end BUILD_DIR holds
+# (3.0 first). <profile> is $GIMP3_DIRECTORY, else
+# ${XDG_CONFIG_HOME:-~/.config}/GIMP/3.0 for GIMP 3.0, and $GIMP2_DIRECTORY,
+# else ${XDG_CONFIG_HOME:-~/.config}/GIMP/2.10 for GIMP 2.10.
 set -eu
-build=$(cd "${1:?usage: install-user.sh BUILD_DIR}" && pwd)
+build=$(cd "${1:?usage: install-user.sh BUILD_DIR [3.0|2.10]}" && pwd)
 src=$(cd "$(dirname "$0")/.." && pwd)
-profile=${GIMP2_DIRECTORY:-${XDG_CONFIG_HOME:-$HOME/.config}/GIMP/2.10}
-plugin=$build/plug-in/gimp2/corolization
+gimp=${2:-}
+if [ -z "$gimp" ]; then
+    if [ -x "$build/plug-in/gimp3/corolization" ]; then gimp=3.0; else gimp=2.10; fi
+fi
+case $gimp in
+3.0) profile=${GIMP3_DIRECTORY:-${XDG_CONFIG_HOME:-$HOME/.config}/GIMP/3.0}
+     plugin=$build/plug-in/gimp3/corolization dev=libgimp-3.0-dev ;;
+2.10) profile=${GIMP2_DIRECTORY:-${XDG_CONFIG_HOME:-$HOME/.config}/GIMP/2.10}
+     plugin=$build/plug-in/gimp2/corolization dev=libgimp2.0-dev ;;
+*) echo "install-user.sh: GIMP $gimp? say 3.0 or 2.10" >&2; exit 2 ;;
+esac
 
 if [ ! -x "$plugin" ]; then
-    echo "install-user.sh: $plugin is missing: was libgimp2.0-dev installed when $build was configured?" >&2
+    echo "install-user.sh: $plugin is missing: was $dev installed when $build was configured?" >&2
     exit 1
 fi
 

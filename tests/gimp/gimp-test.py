@@ -253,17 +253,36 @@ def quantisation_dL(path):
         im = np.stack([im] * 3, -1)
     scale = 65535.0 if im.dtype == np.uint16 else 255.0
     rgb = im[..., :3].astype(np.float64) / scale
-    L0 = color.rgb2lab(rgb)[..., 0]
+    L0 = rgb_to_lab_d50(rgb)[..., 0]
     q = np.zeros(L0.shape)
     for corner in np.ndindex(2, 2, 2):
         d = (np.array(corner) - 0.5) / scale
-        q = np.maximum(q, np.abs(color.rgb2lab(np.clip(rgb + d, 0, 1))[..., 0] - L0))
+        q = np.maximum(q, np.abs(rgb_to_lab_d50(np.clip(rgb + d, 0, 1))[..., 0] - L0))
     return q
+
+
+# The plug-in keeps L in babl's CIE Lab: D50, from sRGB through the ICC
+# (Bradford-adapted) matrix. skimage's rgb2lab is D65, whose Y weights differ
+# (0.2126 red against 0.2225), so on saturated pixels its L differs from the
+# plug-in's by tenths: measure in the plug-in's own Lab.
+SRGB_TO_XYZ_D50 = np.array([[0.4360747, 0.3850649, 0.1430804],
+                            [0.2225045, 0.7168786, 0.0606169],
+                            [0.0139322, 0.0971045, 0.7141733]])
+WHITE_D50 = np.array([0.9642, 1.0, 0.8249])
+
+
+def rgb_to_lab_d50(rgb):
+    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    t = (lin @ SRGB_TO_XYZ_D50.T) / WHITE_D50
+    e = 216 / 24389
+    f = np.where(t > e, np.cbrt(t), (24389 / 27 * t + 16) / 116)
+    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]),
+                     200 * (f[..., 1] - f[..., 2])], -1)
 
 
 def lab(path):
     rgb, alpha = read(path)
-    return color.rgb2lab(rgb), alpha
+    return rgb_to_lab_d50(rgb), alpha
 
 
 for name, _, expect, kw in cases:

@@ -1,8 +1,9 @@
 #!/bin/sh
 # gimp3-root.sh: runs the plug-in tests on GIMP 3.0 inside a Debian 13 root.
 #   gimp3-root.sh [--undo [--no-undo]] SOURCE_DIR WORK_DIR MODELS_DIR [MIN_CHROMA [ROOT]]
-# Builds the root with debootstrap when it is absent (about 5 minutes, see
-# ../../../shared/GIMP.md), installs into it whichever of the packages the
+#   gimp3-root.sh --demo SOURCE_DIR WORK_DIR
+# Builds the root with debootstrap when it is absent (about 5 minutes),
+# installs into it whichever of the packages the
 # test needs are missing (so an older cached root gets them too), and gives
 # it a de_DE.UTF-8 locale (Debian 13's glibc ignores LANGUAGE in C.UTF-8),
 # mounts /dev, /proc and /dev/shm for the run and always unmounts them,
@@ -13,12 +14,18 @@
 # --undo runs the user-interface test gimp-undo-test.py instead (GIMP 3 on
 # Xvfb in the root, driven by xdotool; it adds xvfb and xdotool to the
 # root); --no-undo is passed on to it (its negative control).
+# --demo is a Debian 13 newcomer instead: git-clones SOURCE_DIR's commit
+# inside the root, runs its ./bootstrap.sh demo there (which installs what
+# it misses with apt, builds, installs the GIMP 3.0 plug-in for root's
+# profile in the root and colorizes the astronaut), and copies the photo it
+# wrote to WORK_DIR/colorized.png.
 set -eu
 mode=headless
 undo_args=
 while [ $# -gt 0 ]; do
     case $1 in
         --undo) mode=undo ;;
+        --demo) mode=demo ;;
         --no-undo) mode=undo; undo_args=--no-undo ;;
         *) break ;;
     esac
@@ -26,12 +33,18 @@ while [ $# -gt 0 ]; do
 done
 src=$(cd "$1" && pwd)
 work=$2
-models=$(cd "$3" && pwd)
-min_chroma=${4:-2}
-root=${5:-/var/cache/corolization/trixie-gimp3}
+if [ $mode = demo ]; then
+    models= min_chroma= root=/var/cache/corolization/trixie-gimp3
+else
+    models=$(cd "$3" && pwd)
+    min_chroma=${4:-2}
+    root=${5:-/var/cache/corolization/trixie-gimp3}
+fi
 pkgs="gimp libgimp-3.0-dev libopenblas-dev libjson-glib-dev libcairo2-dev meson ninja-build gcc pkg-config gettext python3-skimage locales"
 gui_pkgs="xvfb xdotool python3-pil"
 [ $mode = undo ] && pkgs="$pkgs $gui_pkgs"
+# A newcomer brings git and ca-certificates; bootstrap.sh brings the rest.
+[ $mode = demo ] && pkgs="git ca-certificates"
 
 if [ "$(id -u)" != 0 ]; then
     echo "gimp3-root.sh: FAILED: needs root for chroot and mount (run the suite as root, as the README says)" >&2; exit 1
@@ -71,6 +84,23 @@ mount -t tmpfs tmpfs "$root/dev/shm"
 mkdir -p "$mnt"
 mount --bind "$src" "$mnt"
 mount -o remount,bind,ro "$mnt"
+
+if [ $mode = demo ]; then
+    rm -rf "$root/tmp/corolization-newcomer" "$work/colorized.png"
+    status=0
+    chroot "$root" sh -ec '
+        n=/tmp/corolization-newcomer
+        git clone -q /mnt/corolization-src $n/corolization
+        mkdir -p $n/home $n/run
+        [ ! -e $n/shared ]
+        cd $n/run
+        HOME=$n/home ../corolization/bootstrap.sh demo
+    ' || status=$?
+    mkdir -p "$work"
+    cp "$root/tmp/corolization-newcomer/run/colorized.png" "$work/" 2>/dev/null || true
+    exit $status
+fi
+
 rm -rf "$root/tmp/corolization-models"
 cp -r "$models" "$root/tmp/corolization-models"
 

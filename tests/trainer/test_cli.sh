@@ -1,9 +1,9 @@
 #!/bin/sh
 # test_cli.sh: corolization-train end to end on a dozen real photos.
-#   usage: test_cli.sh CRAYON   (the corolization-train binary)
-# Photos come from $COROLIZATION_TRAIN_PHOTOS (default /work/shared/data/train,
-# one subfolder per scene class); they are copied to a temporary folder and
-# never into the repository. Checks: --help and exit codes; prepare skips a
+#   usage: test_cli.sh CZ_TRAIN_BINARY PHOTO_ROOT
+# PHOTO_ROOT is the repository's tests/data/photos (one subfolder per scene
+# class); the photos are copied to a temporary folder, so the tree stays as
+# it is. Checks: --help and exit codes; prepare skips a
 # truncated JPEG with a warning naming it; the loss of every architecture
 # falls over a short run and its model loads; a run killed with SIGKILL
 # resumes from its last checkpoint to the same final step; --init-from
@@ -14,7 +14,7 @@
 # its range; colorize keeps the input's stem.
 set -u
 BIN=$1
-PHOTOS=${COROLIZATION_TRAIN_PHOTOS:-/work/shared/data/train}
+PHOTOS=$2
 T=$(mktemp -d /tmp/cz-test-cli-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 pass=0
@@ -24,11 +24,11 @@ bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
 check() { desc=$1; shift; if "$@"; then ok; else bad "$desc"; fi; }
 # meta FILE KEY VALUE: the safetensors header holds "KEY": "VALUE"
 meta() { head -c 65536 "$1" | grep -aqE "\"$2\": ?\"$3\""; }
-# evaluates FILE: the model loads and measures the 3 clothing photos
-evaluates() { "$BIN" eval --model "$1" --images "$T/photos/clothing" --json 2> /dev/null | grep -q '"images": 3'; }
+# evaluates FILE: the model loads and measures the 3 still-life photos
+evaluates() { "$BIN" eval --model "$1" --images "$T/photos/still-life" --json 2> /dev/null | grep -q '"images": 3'; }
 
 if [ ! -d "$PHOTOS" ]; then
-    echo "FAIL: no photos at $PHOTOS (set COROLIZATION_TRAIN_PHOTOS)"
+    echo "FAIL: no photos at $PHOTOS"
     exit 1
 fi
 
@@ -47,14 +47,14 @@ check "missing dataset exits 1" [ $? -eq 1 ]
 
 # A dozen photos in four classes, and a truncated JPEG.
 n=0
-for c in bathroom kitchen clothing outdoor-mixed; do
+for c in landscape interior still-life forest; do
     mkdir -p "$T/photos/$c"
     for f in $(ls "$PHOTOS/$c" | head -3); do cp "$PHOTOS/$c/$f" "$T/photos/$c/"; n=$((n + 1)); done
 done
 check "12 photos copied" [ $n -eq 12 ]
-first=$(ls "$T/photos/kitchen" | head -1)
-size=$(wc -c < "$T/photos/kitchen/$first")
-head -c $((size / 2)) "$T/photos/kitchen/$first" > "$T/photos/kitchen/zz-truncated.jpg"
+first=$(ls "$T/photos/interior" | head -1)
+size=$(wc -c < "$T/photos/interior/$first")
+head -c $((size / 2)) "$T/photos/interior/$first" > "$T/photos/interior/zz-truncated.jpg"
 
 "$BIN" prepare "$T/photos" -o "$T/data" --size 48 > "$T/prep.out" 2> "$T/prep.err"
 check "prepare exits 0 despite the bad photo" [ $? -eq 0 ]
@@ -81,11 +81,11 @@ done
 
 # colorize keeps the stem, writes PNG
 "$BIN" colorize --model "$T/colorful.safetensors" --temperature 0.3 --saturation 1.2 \
-    "$T/photos/kitchen/$first" -o "$T/out" > /dev/null 2>&1
+    "$T/photos/interior/$first" -o "$T/out" > /dev/null 2>&1
 check "colorize exits 0" [ $? -eq 0 ]
 stem=${first%.*}
 check "colorize writes <stem>.png" sh -c "head -c 8 '$T/out/$stem.png' | grep -q PNG"
-"$BIN" colorize --model "$T/colorful.safetensors" "$T/photos/kitchen/zz-truncated.jpg" -o "$T/out" > /dev/null 2>&1
+"$BIN" colorize --model "$T/colorful.safetensors" "$T/photos/interior/zz-truncated.jpg" -o "$T/out" > /dev/null 2>&1
 check "colorize of a damaged photo exits 1" [ $? -eq 1 ]
 
 # SIGKILL during training, then --resume.

@@ -1,24 +1,25 @@
 #!/bin/sh
 # test_models.sh: every shipped model (models/*.safetensors) loads in the
 # trainer's eval, which colorizes through the plug-in's pixel path, and gives
-# a real answer on 12 validation photos: PSNR above 15 dB and colour
+# a real answer on 12 photos: PSNR above 15 dB and colour
 # (Hasler-Suesstrunk colourfulness above 5; the gray answer has 0). Each has
 # its model card (models/NAME.md) with a sample grid and lr-find plot.
-#   usage: test_models.sh CZ_TRAIN_BINARY MODELS_DIR
-# Photos come from $COROLIZATION_VAL_PHOTOS (default /work/shared/data/val).
+#   usage: test_models.sh CZ_TRAIN_BINARY MODELS_DIR PHOTO_ROOT
+# PHOTO_ROOT is the repository's tests/data/photos: the first 2 photos of
+# each of its 6 folders (none of them is in the models' training data).
 set -u
 BIN=$1
 MODELS=$2
-VAL=${COROLIZATION_VAL_PHOTOS:-/work/shared/data/val}
+VAL=$3
 T=$(mktemp -d /tmp/cz-test-models-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 fail=0
 if [ ! -d "$VAL" ]; then
-    echo "FAIL: no photos at $VAL (set COROLIZATION_VAL_PHOTOS)"
+    echo "FAIL: no photos at $VAL"
     exit 1
 fi
 for d in "$VAL"/*/; do
-    ls "$d" | sort | head -n 3 | while read -r f; do cp "$d$f" "$T/$(basename "$d")-$f"; done
+    ls "$d" | sort | head -n 2 | while read -r f; do cp "$d$f" "$T/$(basename "$d")-$f"; done
 done
 n=0
 for m in "$MODELS"/*.safetensors; do
