@@ -179,13 +179,15 @@ double ct_lab_image_mean_chroma(const ct_lab_image *img)
     return np ? s / (double)np : 0;
 }
 
-/* Box-filter weights: output pixel i covers source [off + i*scale, off + (i+1)*scale). */
+/* Box-filter weights: output pixel i covers source [off + i*scale, off + (i+1)*scale),
+ * within the source's sn samples (rounding can push the last cell's end past them). */
 static void resample_1d(float *dst, int dn, int dstride, const float *src, int sstride,
-                        double off, double scale)
+                        int sn, double off, double scale)
 {
     for (int i = 0; i < dn; i++) {
         double x0 = off + i * scale, x1 = x0 + scale, acc = 0, wsum = 0;
-        for (int s = (int)floor(x0); s < (int)ceil(x1); s++) {
+        int hi = (int)ceil(x1) < sn ? (int)ceil(x1) : sn;
+        for (int s = (int)floor(x0); s < hi; s++) {
             double w = fmin(x1, s + 1.0) - fmax(x0, (double)s);
             if (w <= 0) continue;
             acc += w * src[(size_t)s * sstride];
@@ -205,11 +207,11 @@ void ct_lab_image_square(float *L, float *a, float *b, const ct_lab_image *img, 
     for (int y = 0; y < img->h; y++)
         for (int c = 0; c < 3; c++)
             resample_1d(tmp + ((size_t)y * n) * 3 + c, n, 3,
-                        img->lab + (size_t)y * img->w * 3 + c, 3, offx, scale);
+                        img->lab + (size_t)y * img->w * 3 + c, 3, img->w, offx, scale);
     float *planes[3] = {L, a, b};
     for (int x = 0; x < n; x++)
         for (int c = 0; c < 3; c++)
-            resample_1d(planes[c] + x, n, n, tmp + (size_t)x * 3 + c, n * 3, offy, scale);
+            resample_1d(planes[c] + x, n, n, tmp + (size_t)x * 3 + c, n * 3, img->h, offy, scale);
     free(tmp);
 }
 

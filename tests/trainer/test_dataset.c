@@ -162,6 +162,14 @@ int main(void)
     CHECK(&st, flat, "checkerboard 40/60 centre averages to 50: %f", sl[0]);
     CHECK(&st, fabsf(sa[0] - 4.5f) < 1e-4 && fabsf(sa[3] - 10.5f) < 1e-4, "a ramp means %f %f", sa[0], sa[3]);
     free(wide.lab);
+    /* 7 px to 6: the last cell's end rounds to 7.000000000000001, one sample
+     * past the photo (the ASan build reads out of bounds without the clamp). */
+    ct_lab_image seven = {7, 7, malloc(7 * 7 * 3 * sizeof(float))};
+    for (int i = 0; i < 7 * 7 * 3; i++) seven.lab[i] = i % 3 ? 0.0f : 50.0f;
+    float s6l[36], s6a[36], s6b[36];
+    ct_lab_image_square(s6l, s6a, s6b, &seven, 6);
+    CHECK(&st, fabsf(s6l[35] - 50) < 1e-4, "7 px squared to 6: last pixel %f", s6l[35]);
+    free(seven.lab);
 
     /* 4. Hostile dataset files. */
     size_t n;
