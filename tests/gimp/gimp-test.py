@@ -393,4 +393,56 @@ else:
           label == 'Colori_ze…' and tr.gettext(label) == '_Einfärben…',
           f'{label!r} -> {tr.gettext(label) if label else None!r}')
 
+# ---- batch: README's "Colorize a folder" scripts, run as printed ------------
+# The README's four code blocks of that section (3.0 script and command,
+# 2.10 script and command), with only the folder names swapped, run on a
+# folder of gray JPEGs and PNGs with extensions in several cases; the
+# profile's gimprc (where the printed command reads it) stages the plug-in.
+readme = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'README.md'),
+              encoding='utf-8').read()
+sec = readme.split('### Colorize a folder (batch)', 1)[1].split('\n### ', 1)[0]
+blocks = [re.sub(r'^    ', '', b, flags=re.M).rstrip('\n')
+          for b in re.findall(r'(?:^    .*\n)+', sec, re.M)]  # runs of indented lines
+check('batch: README has the 3.0 and 2.10 scripts and commands', len(blocks) == 4,
+      f'{len(blocks)} code blocks')
+if len(blocks) == 4:
+    script, command = blocks[0:2] if V3 else blocks[2:4]
+    bdir = f'{work}/batch'
+    os.makedirs(f'{bdir}/in')
+    os.makedirs(f'{bdir}/out')
+    names = ['a.jpg', 'B.JPG', 'c.jpeg', 'd.png', 'E.PNG']
+    for i, n in enumerate(names):
+        photo = data.chelsea() if i % 2 else data.astronaut()[::2, ::2]
+        gray = util.img_as_ubyte(color.rgb2gray(photo))
+        io.imsave(f'{bdir}/in/{n}', gray, check_contrast=False,
+                  **({'quality': 90} if n.lower().endswith(('jpg', 'jpeg')) else {}))
+    with open(f'{bdir}/colorize-folder.scm', 'w') as f:
+        f.write(script + '\n')
+    bhome = f'{bdir}/home'
+    profile = f'{bhome}/.config/GIMP/{"3.0" if V3 else "2.10"}'
+    os.makedirs(profile)
+    shutil.copy(f'{home}/gimprc', f'{profile}/gimprc')
+    # The printed call takes the default model: the test model alone here.
+    os.makedirs(f'{bdir}/models')
+    shutil.copy(f'{args.models}/{MODEL}.safetensors', f'{bdir}/models/')
+    command = command.replace('/photos/in', f'{bdir}/in').replace('/photos/out', f'{bdir}/out')
+    p = subprocess.run(['sh', '-c', command], cwd=bdir, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=900,
+                       env=dict(env, HOME=bhome, XDG_CONFIG_HOME=f'{bhome}/.config',
+                                COROLIZATION_MODELS=f'{bdir}/models'))
+    with open(f'{bdir}/gimp.log', 'w') as f:
+        f.write(p.stdout)
+    written = sorted(os.listdir(f'{bdir}/out'))
+    check('batch: one output per photo, same names', written == sorted(names),
+          f'{written}' + ('' if written else ': ' + p.stdout[-1500:]))
+    for n in names:
+        if n not in written:
+            continue
+        src, res = io.imread(f'{bdir}/in/{n}'), io.imread(f'{bdir}/out/{n}')
+        lab_res = rgb_to_lab_d50(res[..., :3] / 255.0) if res.ndim == 3 else None
+        chroma = np.hypot(lab_res[..., 1], lab_res[..., 2]).mean() if lab_res is not None else 0.0
+        check(f'batch: {n} has the source size and colour',
+              res.shape[:2] == src.shape[:2] and chroma > args.min_chroma,
+              f'{res.shape[1]}x{res.shape[0]}, mean chroma {chroma:.2f}')
+
 finish()
