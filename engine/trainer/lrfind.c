@@ -15,6 +15,7 @@
 #include "file.h"
 #include "lab.h"
 #include "lrfind.h"
+#include "paths.h"
 #include "plot.h"
 #include "step.h"
 #include "train_opts.h"
@@ -67,6 +68,9 @@ int ct_cmd_lr_find(int argc, char **argv)
     char *png = mallocCheck(plen), *csv = mallocCheck(plen), why[256];
     snprintf(png, plen, "%s.png", o.output);
     snprintf(csv, plen, "%s.csv", o.output);
+    const ct_path_use uses[] = {{"--data", o.data, false, NULL}, {"the plot", png, true, NULL},
+                                {"the CSV", csv, true, NULL}};
+    ct_paths_check("lr-find", uses, sizeof uses / sizeof uses[0]);
     ct_gegl_init();
     cz_lab_init();
     cz_error err = {0};

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "dataset.h"
 #include "image.h"
+#include "paths.h"
 #include "util.h"
 
 typedef struct {
@@ -179,6 +180,11 @@ int ct_cmd_prepare(int argc, char **argv)
     }
     free(top);
     if (fl.n == 0) ct_die(__FILE__, __LINE__, "PHOTO_DIR holds no files", "no photos under '%s'", root);
+    ct_path_use *uses = mallocCheck(ct_size3(fl.n + 1, sizeof *uses, 1));
+    uses[0] = (ct_path_use){"-o", out, true, NULL};
+    for (size_t i = 0; i < fl.n; i++) uses[i + 1] = (ct_path_use){"the photo", fl.paths[i], false, NULL};
+    ct_paths_check("prepare", uses, fl.n + 1);
+    free(uses);
 
     ct_dataset_writer w;
     cz_error err = {0};

@@ -23,6 +23,7 @@
 #include "file.h"
 #include "lab.h"
 #include "optim.h"
+#include "paths.h"
 #include "plot.h"
 #include "progress.h"
 #include "safetensors.h"
@@ -271,6 +272,14 @@ int ct_cmd_train(int argc, char **argv)
 {
     train_opts o;
     ct_train_opts_parse(&o, argc, argv);
+    ct_path_use uses[8] = {
+        {"-o", o.output, true, NULL}, {"--checkpoint", o.checkpoint, true, NULL},
+        {"the sample grid", o.samples_path, true, NULL}, {"the loss curve", o.curve_path, true, NULL},
+        {"the loss log", o.log_path, true, NULL}, {"--data", o.data, false, NULL}};
+    size_t nuses = 6;
+    if (o.val) uses[nuses++] = (ct_path_use){"--val", o.val, false, NULL};
+    if (o.init_from) uses[nuses++] = (ct_path_use){"--init-from", o.init_from, false, NULL};
+    ct_paths_check("train", uses, nuses);
     ct_gegl_init();
     cz_lab_init();
     cz_error err = {0};
