@@ -176,6 +176,7 @@ int ct_cmd_eval(int argc, char **argv)
     double s_edp = 0, s_edt = 0;
     size_t n, count = 0, skipped = 0;
     char **files = ct_photos_list(dir, &n);
+    if (!files) ct_die(__FILE__, __LINE__, "the folder must exist and be readable", "cannot read folder '%s'", dir);
     ct_path_use *uses = mallocCheck(ct_size3(n + 2, sizeof *uses, 1));
     size_t nuses = 0;
     if (grid_path) uses[nuses++] = (ct_path_use){"--grid", grid_path, true, NULL};
