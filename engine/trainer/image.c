@@ -283,7 +283,8 @@ static bool encode(png_structp png, png_infop info, GeglBuffer *buf, const Babl 
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_BASE, PNG_FILTER_TYPE_DEFAULT);
     if (type == PNG_COLOR_TYPE_RGB || type == PNG_COLOR_TYPE_RGB_ALPHA) {
         int icc_len = 0;
-        const char *icc = space && space != babl_space("sRGB") ? babl_space_get_icc(space, &icc_len) : NULL;
+        const bool own = space && space != babl_space("sRGB") && !babl_space_is_cmyk(space);
+        const char *icc = own ? babl_space_get_icc(space, &icc_len) : NULL; /* not a CMYK profile on RGB */
         if (icc) png_set_iCCP(png, info, "ICC profile", 0, (png_const_bytep)icc, (png_uint_32)icc_len);
         else png_set_sRGB_gAMA_and_cHRM(png, info, PNG_sRGB_INTENT_RELATIVE);
     }
