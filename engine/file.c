@@ -187,8 +187,8 @@ static cz_status sync_dir(const char *path, cz_error *err)
 
 /* Gives the O_TMPFILE behind w->fd the name path. linkat cannot replace a
  * file, so over an existing one it links a temporary name and renames that:
- * only a kill between the two calls leaves a name behind. Returns 0 or the
- * errno, and what failed. */
+ * only a kill between the two calls leaves a name behind, which the next
+ * replacement of path removes. Returns 0 or the errno, and what failed. */
 static int link_tmpfile(cz_file_writer *w, const char **what)
 {
     char proc[64];
@@ -196,6 +196,7 @@ static int link_tmpfile(cz_file_writer *w, const char **what)
     *what = "naming the file";
     if (linkat(AT_FDCWD, proc, AT_FDCWD, w->path, AT_SYMLINK_FOLLOW) == 0) return 0;
     if (errno != EEXIST) return errno;
+    remove_stale(w->path);
     for (unsigned i = 0; i < 100; i++) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -12,8 +12,9 @@
  * target, so the old file stays whole until the new one is complete. The
  * temporary is an O_TMPFILE (Linux): it has no name until commit, so a
  * process killed mid-write leaves nothing behind. Where the file system
- * refuses O_TMPFILE it is a named "PATH.tmp.PID.XXXXXX", and the next write
- * of PATH removes those whose process is gone. */
+ * refuses O_TMPFILE it is a named "PATH.tmp.PID.XXXXXX" (also, for an
+ * instant, an O_TMPFILE replacing a file: linkat cannot replace), and the
+ * next write of PATH removes those whose process is gone. */
 #ifndef CZ_FILE_H
 #define CZ_FILE_H
 

@@ -2,7 +2,8 @@
  * the old content kept until commit, abort, writes at offsets, a write past
  * the file size limit (as a full disk) failing the whole file, a writer
  * killed mid-write leaving nothing (O_TMPFILE), and the named fallback,
- * whose next write of the same file removes a killed writer's temporary. */
+ * whose next write of the same file removes a killed writer's temporary
+ * (as does the next replacement by an O_TMPFILE). */
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -149,6 +150,20 @@ static void test_killed(void)
     CHECK(&S, live && cz_file_writer_write(live, "fifth", 5, &err) == CZ_STATUS_OK &&
               cz_file_writer_commit(live, &err) == CZ_STATUS_OK, "named commit: %s", err.msg);
     CHECK(&S, strcmp(slurp(p), "fifth") == 0 && entries() == 1, "named writer: '%s', %d entries", slurp(p),
+          entries());
+
+    /* What a writer killed between linkat and rename leaves: the next
+     * replacement removes it too. */
+    pid_t dead = fork();
+    if (dead == 0) _exit(0);
+    waitpid(dead, NULL, 0);
+    char q[192];
+    snprintf(q, sizeof q, "%s.tmp.%ld.abcdef", p, (long)dead);
+    FILE *f = fopen(q, "w");
+    if (f) fclose(f);
+    CHECK(&S, entries() == 2, "the dead writer's name: %d entries", entries());
+    CHECK(&S, cz_file_write(p, "sixth", 5, &err) == CZ_STATUS_OK, "write: %s", err.msg);
+    CHECK(&S, strcmp(slurp(p), "sixth") == 0 && entries() == 1, "after replacing: '%s', %d entries", slurp(p),
           entries());
 }
 
