@@ -60,9 +60,10 @@ static cz_status writer_fail(cz_file_writer *w, cz_error *err, const char *what,
     return w->first.status;
 }
 
-/* Temporaries are "PATH.tmp.PID.XXXXXX". Removes those of path whose process
- * is gone: what a writer killed mid-write left on a file system without
- * O_TMPFILE. A live process's temporary (another writer) stays. */
+/* Named temporaries are "PATH.tmp.PID.XXXXXX". Removes those of path whose
+ * process is gone: what a writer killed mid-write left on a file system
+ * without O_TMPFILE, or killed between linkat and rename. A live process's
+ * temporary (another writer's) stays. */
 static void remove_stale(const char *path)
 {
     char *dir = g_path_get_dirname(path), *base = g_path_get_basename(path);
