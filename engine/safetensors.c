@@ -498,23 +498,8 @@ cz_status cz_st_tensor_read_f32(const cz_st_tensor *t, float *out, size_t count,
 
 /* ---- writing ---- */
 
-static bool write_all(int fd, const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    while (n) {
-        ssize_t w = write(fd, b, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return false;
-        }
-        b += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 /* Converts and writes one tensor's float32 data in chunks. */
-static bool write_tensor(int fd, const cz_st_entry *e, size_t count)
+static cz_status write_tensor(cz_file_writer *w, const cz_st_entry *e, size_t count, cz_error *err)
 {
     enum { CHUNK = 8192 };
     uint8_t tmp[CHUNK * 4];
@@ -530,9 +515,10 @@ static bool write_tensor(int fd, const cz_st_entry *e, size_t count)
                 memcpy(tmp + 2 * j, &h, 2);
             }
         }
-        if (!write_all(fd, tmp, k * es)) return false;
+        cz_status s = cz_file_writer_write(w, tmp, k * es, err);
+        if (s) return s;
     }
-    return true;
+    return CZ_STATUS_OK;
 }
 
 /* Validates what the caller asks to write; counts [n] gets element counts. */
@@ -633,20 +619,6 @@ static char *build_header(const cz_st_entry *entries, size_t n, const char *cons
     return out;
 }
 
-/* Makes a rename in path's directory durable. */
-static cz_status sync_dir(const char *path, cz_error *err)
-{
-    char *dir = g_path_get_dirname(path);
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    cz_status s = CZ_STATUS_OK;
-    if (dfd < 0 || (fsync(dfd) != 0 && errno != EINVAL)) /* EINVAL: no dir fsync here */
-        s = cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: written, but syncing directory %s failed: %s",
-                         path, dir, strerror(errno));
-    if (dfd >= 0) close(dfd);
-    g_free(dir);
-    return s;
-}
-
 cz_status cz_safetensors_write(const char *path, const cz_st_entry *entries, size_t n,
                                const char *const *meta, cz_error *err)
 {
@@ -654,39 +626,17 @@ cz_status cz_safetensors_write(const char *path, const cz_st_entry *entries, siz
         return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "NULL path or entries");
     size_t *counts = calloc(n + 1, sizeof *counts), hdr_len = 0;
     if (!counts) return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
-    char *hdr = NULL, *tmp = NULL; /* tmp set: a temporary file to remove */
-    int fd = -1;
+    char *hdr = NULL;
+    cz_file_writer *w = NULL;
     cz_status s = check_entries(entries, n, meta, counts, err);
     if (!s && !(hdr = build_header(entries, n, meta, counts, &hdr_len)))
         s = cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory for the header");
+    if (!s && !(w = cz_file_writer_new(path, err))) s = err ? err->status : CZ_STATUS_IO_ERROR;
     if (!s) {
-        tmp = g_strdup_printf("%s.tmp.XXXXXX", path);
-        if ((fd = mkstemp(tmp)) < 0) {
-            s = cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: cannot create a temporary file: %s", path,
-                             strerror(errno));
-            g_free(tmp);
-            tmp = NULL;
-        }
-    }
-    if (!s) {
-        bool ok = fchmod(fd, 0644) == 0 && write_all(fd, hdr, hdr_len);
-        for (size_t i = 0; ok && i < n; i++) ok = write_tensor(fd, &entries[i], counts[i]);
-        ok = ok && fsync(fd) == 0;
-        int e = errno;
-        if (close(fd) != 0 && ok) ok = false, e = errno;
-        if (!ok) {
-            s = cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: writing %s: %s", path, tmp, strerror(e));
-        } else if (rename(tmp, path) != 0) {
-            s = cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: rename from %s: %s", path, tmp, strerror(errno));
-        } else {
-            g_free(tmp);
-            tmp = NULL;
-            s = sync_dir(path, err);
-        }
-    }
-    if (tmp) {
-        unlink(tmp);
-        g_free(tmp);
+        s = cz_file_writer_write(w, hdr, hdr_len, err);
+        for (size_t i = 0; !s && i < n; i++) s = write_tensor(w, &entries[i], counts[i], err);
+        if (s) cz_file_writer_abort(w);
+        else s = cz_file_writer_commit(w, err);
     }
     free(hdr);
     free(counts);

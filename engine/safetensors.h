@@ -65,7 +65,7 @@ typedef struct {
     const float *data;
 } cz_st_entry;
 
-/* Writes path atomically: a temporary file beside it, fsync, rename. meta is
+/* Writes path atomically through cz_file_writer (file.h). meta is
  * NULL or a NULL-terminated list of key, value, key, value, ... */
 cz_status cz_safetensors_write(const char *path, const cz_st_entry *entries,
                                size_t n, const char *const *meta, cz_error *err);

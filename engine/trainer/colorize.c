@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "image.h"
 #include "lab.h"
+#include "paths.h"
 #include "photos.h"
 #include "pixel.h"
 #include "step.h"
@@ -30,8 +31,42 @@ static void colorize_help(void)
         "      --threads T        OpenBLAS threads (default 2)\n"
         "  -h, --help             this text\n"
         "\n"
+        "An output that is one of the inputs, or that two inputs share (a.jpg and a.png),\n"
+        "is refused before anything is written.\n"
+        "\n"
         "Exit status: 0 when every input was written, 1 when any failed (the others are\n"
         "still written), 2 bad usage.\n");
+}
+
+/* OUT_DIR/<stem><suffix>.png, caller frees. */
+static char *output_path(const char *out, const char *in, const char *suffix)
+{
+    char stem[1024];
+    ct_path_stem(stem, sizeof stem, in);
+    return g_strdup_printf("%s/%s%s.png", out, stem, suffix);
+}
+
+/* Refuses, before anything is written, an output that is an input (the
+ * photo would be replaced by its colorized copy) or that two inputs share
+ * (a.jpg and a.png both give a.png): a batch user expects one
+ * OUT_DIR/<stem>.png per photo, so a silent suffix would break the naming
+ * scripts rely on; the message names both so that one can be renamed. */
+static void check_outputs(const char *out, const char *model, char **in, int nin, bool conf)
+{
+    size_t n = 0, per = conf ? 2 : 1;
+    ct_path_use *uses = mallocCheck(ct_size3((size_t)nin, per + 1, sizeof *uses) + sizeof *uses);
+    char **outs = callocCheck((size_t)nin * per, sizeof *outs);
+    uses[n++] = (ct_path_use){"--model", model, false, NULL};
+    for (int i = 0; i < nin; i++) uses[n++] = (ct_path_use){"input", in[i], false, NULL};
+    for (int i = 0; i < nin; i++)
+        for (size_t k = 0; k < per; k++) {
+            outs[i * per + k] = output_path(out, in[i], k ? ".confidence" : "");
+            uses[n++] = (ct_path_use){"output", outs[i * per + k], true, in[i]};
+        }
+    ct_paths_check("colorize", uses, n);
+    for (size_t i = 0; i < (size_t)nin * per; i++) g_free(outs[i]);
+    free(outs);
+    free(uses);
 }
 
 int ct_cmd_colorize(int argc, char **argv)
@@ -62,6 +97,7 @@ int ct_cmd_colorize(int argc, char **argv)
     if (!model_path) ct_usage_error("colorize", "--model MODEL_FILE is required");
     if (!out) ct_usage_error("colorize", "-o OUT_DIR is required");
     if (optind >= argc) ct_usage_error("colorize", "no input photos");
+    check_outputs(out, model_path, argv + optind, argc - optind, conf);
     ct_gegl_init();
     cz_lab_init();
     ct_set_threads(threads);
@@ -72,7 +108,7 @@ int ct_cmd_colorize(int argc, char **argv)
     int failed = 0, done = 0;
     double t0 = ct_now();
     for (int i = optind; i < argc; i++) {
-        char why[256], stem[1024], path[4096];
+        char why[256], *path;
         GeglBuffer *src = ct_image_load_buffer(argv[i], why, sizeof why);
         if (!src) {
             ct_warn("%s: skipped: %s", argv[i], why);
@@ -86,12 +122,11 @@ int ct_cmd_colorize(int argc, char **argv)
         GeglBuffer *dst = gegl_buffer_new(r, df);
         GeglBuffer *cb = conf ? gegl_buffer_new(r, babl_format_with_space("Y float", space)) : NULL;
         cz_status st = cz_pixel_colorize(m, src, dst, cb, r, &pp, NULL, NULL, &err);
-        ct_path_stem(stem, sizeof stem, argv[i]);
         if (st != CZ_STATUS_OK) {
             ct_warn("%s: %s", argv[i], err.msg);
             failed++;
         } else {
-            snprintf(path, sizeof path, "%s/%s.png", out, stem);
+            path = output_path(out, argv[i], "");
             if (!ct_png_write_buffer(path, dst, why, sizeof why)) {
                 ct_warn("%s: %s", argv[i], why);
                 failed++;
@@ -99,8 +134,10 @@ int ct_cmd_colorize(int argc, char **argv)
                 done++;
                 printf("%s -> %s\n", argv[i], path);
             }
-            snprintf(path, sizeof path, "%s/%s.confidence.png", out, stem);
+            g_free(path);
+            path = output_path(out, argv[i], ".confidence");
             if (cb && !ct_png_write_buffer(path, cb, why, sizeof why)) ct_warn("%s: %s", argv[i], why);
+            g_free(path);
         }
         g_object_unref(src);
         g_object_unref(dst);

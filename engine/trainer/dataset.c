@@ -159,10 +159,6 @@ cz_status ct_dataset_writer_begin(ct_dataset_writer *w, const char *path, int si
     if (size < 8 || size > 4096 || classes < 0 || classes > CT_DATASET_MAX_CLASSES)
         return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT,
                             "size %d (8..4096) or classes %d (0..64) out of range", size, classes);
-    if (strlen(path) >= sizeof w->path)
-        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "path too long");
-    snprintf(w->path, sizeof w->path, "%s", path);
-    snprintf(w->tmp, sizeof w->tmp, "%s.tmp.%ld", path, (long)getpid());
     w->size = (uint32_t)size;
     w->classes = (uint32_t)classes;
     for (int c = 0; c < classes; c++) {
@@ -174,15 +170,14 @@ cz_status ct_dataset_writer_begin(ct_dataset_writer *w, const char *path, int si
         return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "size %d overflows", size);
     w->hist = calloc((size_t)CT_DATASET_HIST * CT_DATASET_HIST, sizeof(uint64_t));
     w->record = malloc((size_t)3 * size * size * sizeof(uint16_t));
-    w->f = fopen(w->tmp, "wb");
-    if (!w->hist || !w->record || !w->f) {
+    if (!w->hist || !w->record) {
         ct_dataset_writer_abort(w);
-        return cz_error_set(err, CZ_STATUS_IO_ERROR, "cannot start %s", w->tmp);
+        return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "%s: out of memory", path);
     }
-    /* Placeholder header and histogram; finish overwrites them. */
-    if (fseek(w->f, (long)w->images_offset, SEEK_SET) != 0) {
+    /* Records go from images_offset on; finish fills in what is before. */
+    if (!(w->f = cz_file_writer_new(path, err))) {
         ct_dataset_writer_abort(w);
-        return cz_error_set(err, CZ_STATUS_IO_ERROR, "seek in %s failed", w->tmp);
+        return err ? err->status : CZ_STATUS_IO_ERROR;
     }
     return CZ_STATUS_OK;
 }
@@ -215,8 +210,9 @@ cz_status ct_dataset_writer_add(ct_dataset_writer *w, const float *L, const floa
         ib = ib < 0 ? 0 : ib > 255 ? 255 : ib;
         w->hist[ia * CT_DATASET_HIST + ib]++;
     }
-    if (fwrite(w->record, sizeof(uint16_t), 3 * n, w->f) != 3 * n)
-        return cz_error_set(err, CZ_STATUS_IO_ERROR, "write to %s failed: %s", w->tmp, strerror(errno));
+    uint64_t at = w->images_offset + (uint64_t)w->count * 3 * n * sizeof(uint16_t);
+    cz_status st = cz_file_writer_write_at(w->f, at, w->record, 3 * n * sizeof(uint16_t), err);
+    if (st) return st;
     if (w->count == w->labels_cap) {
         size_t cap = w->labels_cap ? 2 * w->labels_cap : 1024;
         uint16_t *nl = realloc(w->labels, cap * sizeof *nl);
@@ -255,38 +251,30 @@ cz_status ct_dataset_writer_finish(ct_dataset_writer *w, cz_error *err)
     wr64(h + 32, img_off);
     wr64(h + 40, lab_off);
     wr64(h + 48, total);
-    bool ok = fwrite(w->labels, sizeof(uint16_t), w->count, w->f) == w->count;
-    ok = ok && fseek(w->f, 0, SEEK_SET) == 0 && fwrite(h, 1, sizeof h, w->f) == sizeof h;
-    for (uint32_t c = 0; ok && c < w->classes; c++)
-        ok = fwrite(w->class_names[c], 1, CT_DATASET_NAME, w->f) == CT_DATASET_NAME;
-    ok = ok && fseek(w->f, (long)hist_off, SEEK_SET) == 0;
-    for (size_t i = 0; ok && i < (size_t)CT_DATASET_HIST * CT_DATASET_HIST; i++) {
-        unsigned char b8[8];
-        wr64(b8, w->hist[i]);
-        ok = fwrite(b8, 1, 8, w->f) == 8;
+    /* Labels after the records, then the header, names and histogram. */
+    cz_status st = cz_file_writer_write_at(w->f, lab_off, w->labels, w->count * sizeof(uint16_t), err);
+    if (!st) st = cz_file_writer_write_at(w->f, 0, h, sizeof h, err);
+    for (uint32_t c = 0; !st && c < w->classes; c++)
+        st = cz_file_writer_write_at(w->f, CT_DATASET_HEADER + (uint64_t)c * CT_DATASET_NAME,
+                                     w->class_names[c], CT_DATASET_NAME, err);
+    const size_t bins = (size_t)CT_DATASET_HIST * CT_DATASET_HIST;
+    unsigned char *hist = st ? NULL : malloc(bins * 8);
+    if (!st && !hist) st = cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
+    for (size_t i = 0; hist && i < bins; i++) wr64(hist + 8 * i, w->hist[i]);
+    if (!st) st = cz_file_writer_write_at(w->f, hist_off, hist, bins * 8, err);
+    free(hist);
+    if (!st) {
+        st = cz_file_writer_commit(w->f, err);
+        w->f = NULL;
     }
-    ok = ok && fflush(w->f) == 0 && fsync(fileno(w->f)) == 0;
-    ok = (fclose(w->f) == 0) && ok;
-    w->f = NULL;
-    if (!ok || rename(w->tmp, w->path) != 0) {
-        int e = errno;
-        ct_dataset_writer_abort(w);
-        return cz_error_set(err, CZ_STATUS_IO_ERROR, "writing %s failed: %s", w->path, strerror(e));
-    }
-    free(w->hist);
-    free(w->labels);
-    free(w->record);
-    w->hist = NULL;
-    w->labels = NULL;
-    w->record = NULL;
-    return CZ_STATUS_OK;
+    ct_dataset_writer_abort(w); /* frees the buffers (and the writer if it failed) */
+    return st;
 }
 
 void ct_dataset_writer_abort(ct_dataset_writer *w)
 {
-    if (w->f) fclose(w->f);
+    cz_file_writer_abort(w->f);
     w->f = NULL;
-    if (w->tmp[0]) unlink(w->tmp);
     free(w->hist);
     free(w->labels);
     free(w->record);

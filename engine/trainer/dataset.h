@@ -33,6 +33,7 @@
 #include <stdio.h>
 
 #include "cz.h"
+#include "file.h"
 
 #define CT_DATASET_MAGIC "CZDS"
 #define CT_DATASET_VERSION 1
@@ -59,11 +60,11 @@ void ct_dataset_close(ct_dataset *ds);
 void ct_dataset_get(const ct_dataset *ds, size_t i, float *L, float *ab);
 int ct_dataset_label(const ct_dataset *ds, size_t i);
 
-/* Writer: photos are appended to a temporary file; finish writes the header,
- * syncs and renames, so a half-written dataset never carries the name. */
+/* Writer: photos are appended to a temporary file (cz_file_writer); finish
+ * writes the header and commits, so a half-written dataset never carries
+ * the name. */
 typedef struct {
-    FILE *f;
-    char path[4096], tmp[4200];
+    cz_file_writer *f;
     uint32_t count, size, classes;
     char class_names[CT_DATASET_MAX_CLASSES][CT_DATASET_NAME];
     uint64_t *hist;          /* [256 * 256] */

@@ -19,6 +19,7 @@
 #include "image.h"
 #include "lab.h"
 #include "metrics.h"
+#include "paths.h"
 #include "photos.h"
 #include "pixel.h"
 #include "plot.h"
@@ -175,6 +176,14 @@ int ct_cmd_eval(int argc, char **argv)
     double s_edp = 0, s_edt = 0;
     size_t n, count = 0, skipped = 0;
     char **files = ct_photos_list(dir, &n);
+    if (!files) ct_die(__FILE__, __LINE__, "the folder must exist and be readable", "cannot read folder '%s'", dir);
+    ct_path_use *uses = mallocCheck(ct_size3(n + 2, sizeof *uses, 1));
+    size_t nuses = 0;
+    if (grid_path) uses[nuses++] = (ct_path_use){"--grid", grid_path, true, NULL};
+    if (model_path) uses[nuses++] = (ct_path_use){"--model", model_path, false, NULL};
+    for (size_t i = 0; i < n; i++) uses[nuses++] = (ct_path_use){"the photo", files[i], false, NULL};
+    ct_paths_check("eval", uses, nuses);
+    free(uses);
     folder_sum *folders = NULL;
     int nfolders = 0;
     GeglRectangle rect = {0, 0, S, S};

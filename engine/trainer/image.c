@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "file.h"
 #include "util.h"
 
 /* GEGL is process-wide; main owns its lifetime through these two. */
@@ -246,23 +248,96 @@ void ct_rgb_float_to_lab(float *lab, const float *rgb, size_t n)
                  rgb, lab, (long)n);
 }
 
+/* libpng's I/O and error callbacks share this; it lives on the heap so that
+ * its contents are defined after libpng's longjmp. */
+typedef struct {
+    cz_file_writer *w;
+    cz_error err;
+} png_sink;
+
+static void sink_write(png_structp png, png_bytep data, size_t len)
+{
+    png_sink *k = png_get_io_ptr(png);
+    if (cz_file_writer_write(k->w, data, len, &k->err)) png_error(png, "write failed");
+}
+
+static void sink_flush(png_structp png) { (void)png; }
+
+static void sink_error(png_structp png, png_const_charp msg)
+{
+    png_sink *k = png_get_error_ptr(png);
+    if (!k->err.status) cz_error_set(&k->err, CZ_STATUS_IO_ERROR, "libpng: %s", msg);
+    png_longjmp(png, 1);
+}
+
+static void sink_warning(png_structp png, png_const_charp msg) { (void)png, (void)msg; }
+
+/* Rows of buf in format through png; false when libpng gave up (k->err
+ * says why). Nothing local changes after setjmp. */
+static bool encode(png_structp png, png_infop info, GeglBuffer *buf, const Babl *format,
+                   int type, unsigned char *row)
+{
+    const GeglRectangle *r = gegl_buffer_get_extent(buf);
+    const Babl *space = babl_format_get_space(format);
+    if (setjmp(png_jmpbuf(png))) return false;
+    png_set_compression_level(png, 3); /* gegl:png-save's default */
+    png_set_IHDR(png, info, (png_uint_32)r->width, (png_uint_32)r->height, 8, type,
+                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_BASE, PNG_FILTER_TYPE_DEFAULT);
+    if (type == PNG_COLOR_TYPE_RGB || type == PNG_COLOR_TYPE_RGB_ALPHA) {
+        int icc_len = 0;
+        const bool own = space && space != babl_space("sRGB") && !babl_space_is_cmyk(space);
+        const char *icc = own ? babl_space_get_icc(space, &icc_len) : NULL; /* not a CMYK profile on RGB */
+        if (icc) png_set_iCCP(png, info, "ICC profile", 0, (png_const_bytep)icc, (png_uint_32)icc_len);
+        else png_set_sRGB_gAMA_and_cHRM(png, info, PNG_sRGB_INTENT_RELATIVE);
+    }
+    png_write_info(png, info);
+    for (int y = 0; y < r->height; y++) {
+        GeglRectangle line = {r->x, r->y + y, r->width, 1};
+        gegl_buffer_get(buf, &line, 1.0, format, row, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+        png_write_row(png, row);
+    }
+    png_write_end(png, info);
+    return true;
+}
+
 bool ct_png_write_buffer(const char *path, GeglBuffer *buf, char *why, size_t n)
 {
-    unlink(path); /* so that a stale file cannot pass for a written one */
-    GeglNode *graph = gegl_node_new();
-    GeglNode *src = gegl_node_new_child(graph, "operation", "gegl:buffer-source",
-                                        "buffer", buf, NULL);
-    GeglNode *save = gegl_node_new_child(graph, "operation", "gegl:png-save",
-                                         "path", path, "bitdepth", 8, NULL);
-    gegl_node_link(src, save);
-    gegl_node_process(save);
-    g_object_unref(graph);
-    struct stat stt;
-    if (stat(path, &stt) != 0 || stt.st_size == 0) {
-        snprintf(why, n, "gegl:png-save did not write '%s'", path);
+    const GeglRectangle *r = gegl_buffer_get_extent(buf);
+    const Babl *bf = gegl_buffer_get_format(buf);
+    const bool alpha = babl_format_has_alpha(bf), gray = babl_format_get_n_components(bf) <= 2;
+    const char *name = gray ? (alpha ? "Y'A u8" : "Y' u8") : (alpha ? "R'G'B'A u8" : "R'G'B' u8");
+    const int type = gray ? (alpha ? PNG_COLOR_TYPE_GRAY_ALPHA : PNG_COLOR_TYPE_GRAY)
+                          : (alpha ? PNG_COLOR_TYPE_RGB_ALPHA : PNG_COLOR_TYPE_RGB);
+    const Babl *format = babl_format_with_space(name, babl_format_get_space(bf));
+    size_t row_bytes = 0;
+    png_sink *k = calloc(1, sizeof *k);
+    unsigned char *row = NULL;
+    png_structp png = NULL;
+    png_infop info = NULL;
+    if (!k || r->width <= 0 || r->height <= 0 ||
+        !cz_size_mul(&row_bytes, (size_t)r->width, (size_t)babl_format_get_bytes_per_pixel(format)) ||
+        !(row = malloc(row_bytes))) {
+        snprintf(why, n, "%s: out of memory or an empty image", path);
+        free(k);
         return false;
     }
-    return true;
+    k->w = cz_file_writer_new(path, &k->err);
+    if (k->w && (png = png_create_write_struct(PNG_LIBPNG_VER_STRING, k, sink_error, sink_warning)))
+        info = png_create_info_struct(png);
+    if (k->w && !info && !k->err.status) cz_error_set(&k->err, CZ_STATUS_OUT_OF_MEMORY, "libpng: out of memory");
+    if (info) {
+        png_set_write_fn(png, k, sink_write, sink_flush);
+        if (!encode(png, info, buf, format, type, row) && !k->err.status)
+            cz_error_set(&k->err, CZ_STATUS_IO_ERROR, "libpng failed");
+    }
+    png_destroy_write_struct(png ? &png : NULL, info ? &info : NULL);
+    if (k->err.status) cz_file_writer_abort(k->w);
+    else cz_file_writer_commit(k->w, &k->err);
+    bool ok = !k->err.status;
+    if (!ok) snprintf(why, n, "%s", k->err.msg);
+    free(row);
+    free(k);
+    return ok;
 }
 
 bool ct_png_write_rgb_u8(const char *path, const unsigned char *rgb, int w, int h,

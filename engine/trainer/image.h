@@ -55,10 +55,16 @@ void ct_lab_planes_to_rgb_float(float *rgb, const float *L, const float *a,
                                 const float *b, size_t n);
 void ct_rgb_float_to_lab(float *lab, const float *rgb, size_t n);
 
-/* Writes interleaved 8-bit sRGB [h, w, 3] as PNG through gegl:png-save. */
+/* PNG writing: libpng encodes straight into a cz_file_writer (file.h), so a
+ * full disk or a file size limit fails the write with its reason and leaves
+ * any old file whole (gegl:png-save ignores write errors). The file is what
+ * gegl:png-save writes at bitdepth 8: RGB or gray, with alpha when the
+ * buffer has it, sRGB chunks for sRGB buffers, the buffer's ICC profile
+ * otherwise. Both return false with why[n] filled on failure. */
+/* Writes interleaved 8-bit sRGB [h, w, 3] as PNG. */
 bool ct_png_write_rgb_u8(const char *path, const unsigned char *rgb, int w, int h,
                          char *why, size_t n);
-/* Writes a buffer as PNG through gegl:png-save (8-bit). */
+/* Writes a buffer (its whole extent) as PNG. */
 bool ct_png_write_buffer(const char *path, GeglBuffer *buf, char *why, size_t n);
 
 #endif

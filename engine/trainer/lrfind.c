@@ -5,14 +5,17 @@
  * the smoothed loss passes 4 x its minimum or is not finite. The suggestion
  * is the rate where the smoothed loss falls fastest per unit of log rate,
  * looked for before the minimum (see ct_lr_suggest). */
+#include <glib.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "commands.h"
+#include "file.h"
 #include "lab.h"
 #include "lrfind.h"
+#include "paths.h"
 #include "plot.h"
 #include "step.h"
 #include "train_opts.h"
@@ -61,6 +64,13 @@ int ct_cmd_lr_find(int argc, char **argv)
 {
     train_opts o;
     ct_lr_find_opts_parse(&o, argc, argv);
+    size_t plen = strlen(o.output) + 8;
+    char *png = mallocCheck(plen), *csv = mallocCheck(plen), why[256];
+    snprintf(png, plen, "%s.png", o.output);
+    snprintf(csv, plen, "%s.csv", o.output);
+    const ct_path_use uses[] = {{"--data", o.data, false, NULL}, {"the plot", png, true, NULL},
+                                {"the CSV", csv, true, NULL}};
+    ct_paths_check("lr-find", uses, sizeof uses / sizeof uses[0]);
     ct_gegl_init();
     cz_lab_init();
     cz_error err = {0};
@@ -101,14 +111,10 @@ int ct_cmd_lr_find(int argc, char **argv)
      * suggestion use the centred mean, which does not lag. */
     ct_lr_smooth(raw, smooth, done, done / 20 > 2 ? done / 20 : 2);
     long s = ct_lr_suggest(lr, smooth, done);
-    size_t plen = strlen(o.output) + 8;
-    char *png = mallocCheck(plen), *csv = mallocCheck(plen), why[256];
-    snprintf(png, plen, "%s.png", o.output);
-    snprintf(csv, plen, "%s.csv", o.output);
-    FILE *f = fopenCheck(csv, "w");
-    fprintf(f, "lr,loss,smoothed\n");
-    for (long i = 0; i < done; i++) fprintf(f, "%.6g,%.6g,%.6g\n", lr[i], raw[i], smooth[i]);
-    if (fclose(f) != 0) ct_die(__FILE__, __LINE__, NULL, "cannot write %s", csv);
+    GString *text = g_string_new("lr,loss,smoothed\n");
+    for (long i = 0; i < done; i++) g_string_append_printf(text, "%.6g,%.6g,%.6g\n", lr[i], raw[i], smooth[i]);
+    statusCheck(cz_file_write(csv, text->str, text->len, &err), &err);
+    g_string_free(text, TRUE);
     ct_series ser[2] = {{lr, raw, (size_t)done, "loss", 0.7, 0.75, 0.9},
                         {lr, smooth, (size_t)done, "smoothed", 0.1, 0.2, 0.7}};
     char title[128];

@@ -1,6 +1,7 @@
 /* main.c: corolization-train's entry point: dispatch to a subcommand.
  * Each subcommand parses its own options (getopt_long), answers --help, and
  * returns 0 on success, 1 on failure, 2 on bad usage. */
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,6 +45,9 @@ int main(int argc, char **argv)
         usage(stdout);
         return CT_EXIT_OK;
     }
+    /* Past a file size limit (ulimit -f) a write then fails with EFBIG and
+     * the command reports it, instead of SIGXFSZ killing it mid-file. */
+    signal(SIGXFSZ, SIG_IGN);
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         if (strcmp(argv[1], cmds[i].name) == 0) {
             /* The subcommand sees argv[0] = its name, as getopt expects. */

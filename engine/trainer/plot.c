@@ -6,24 +6,35 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "file.h"
+
+/* Cairo's PNG encoder writes into a cz_file_writer: every write is checked
+ * and the old file stays until the new one is whole. */
+typedef struct {
+    cz_file_writer *w;
+    cz_error err;
+} png_sink;
+
+static cairo_status_t write_png(void *closure, const unsigned char *data, unsigned int len)
+{
+    png_sink *k = closure;
+    return cz_file_writer_write(k->w, data, len, &k->err) ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
+}
 
 static bool save(cairo_surface_t *s, const char *path, char *why, size_t n)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    cairo_status_t st = cairo_surface_write_to_png(s, tmp);
-    if (st != CAIRO_STATUS_SUCCESS) {
-        snprintf(why, n, "%s: %s", tmp, cairo_status_to_string(st));
-        unlink(tmp);
-        return false;
+    png_sink k = {0};
+    k.w = cz_file_writer_new(path, &k.err);
+    if (k.w) {
+        cairo_status_t st = cairo_surface_write_to_png_stream(s, write_png, &k);
+        if (st != CAIRO_STATUS_SUCCESS && !k.err.status) /* cairo's own failure */
+            cz_error_set(&k.err, CZ_STATUS_IO_ERROR, "%s: %s", path, cairo_status_to_string(st));
+        if (k.err.status) cz_file_writer_abort(k.w);
+        else cz_file_writer_commit(k.w, &k.err);
     }
-    if (rename(tmp, path) != 0) {
-        snprintf(why, n, "cannot rename %s to %s", tmp, path);
-        unlink(tmp);
-        return false;
-    }
-    return true;
+    if (k.err.status) snprintf(why, n, "%s", k.err.msg);
+    return !k.err.status;
 }
 
 /* A round tick spacing close to raw: 1, 2 or 5 times a power of ten. */

@@ -12,6 +12,8 @@
 #include "commands.h"
 #include "dataset.h"
 #include "image.h"
+#include "paths.h"
+#include "photos.h"
 #include "util.h"
 
 typedef struct {
@@ -74,21 +76,17 @@ static void add_file(file_list *fl, char *path, int label)
     fl->labels[fl->n++] = label;
 }
 
-static void collect(file_list *fl, const char *dir, int label, int depth)
+/* Every file below a class folder, at any depth (photos.h's walk). */
+static void collect(file_list *fl, const char *dir, int label)
 {
     size_t n;
-    char **names = list_dir(dir, &n);
-    for (size_t i = 0; i < n; i++) {
-        char *p = join(dir, names[i]);
-        if (is_dir(p)) {
-            if (depth < 16) collect(fl, p, label, depth + 1);
-            free(p);
-        } else {
-            add_file(fl, p, label);
-        }
-        free(names[i]);
+    char **paths = ct_photos_list(dir, &n);
+    if (!paths) {
+        ct_warn("%s: skipped: cannot read the folder", dir);
+        return;
     }
-    free(names);
+    for (size_t i = 0; i < n; i++) add_file(fl, paths[i], label);
+    free(paths); /* the paths now belong to fl */
 }
 
 static void prepare_help(void)
@@ -159,7 +157,7 @@ int ct_cmd_prepare(int argc, char **argv)
             if (strlen(top[i]) >= CT_DATASET_NAME)
                 ct_warn("class name '%s' shortened to %d bytes", top[i], CT_DATASET_NAME - 1);
             snprintf(names[classes], CT_DATASET_NAME, "%s", top[i]);
-            collect(&fl, p, classes++, 1);
+            collect(&fl, p, classes++);
         }
         free(p);
     }
@@ -179,6 +177,11 @@ int ct_cmd_prepare(int argc, char **argv)
     }
     free(top);
     if (fl.n == 0) ct_die(__FILE__, __LINE__, "PHOTO_DIR holds no files", "no photos under '%s'", root);
+    ct_path_use *uses = mallocCheck(ct_size3(fl.n + 1, sizeof *uses, 1));
+    uses[0] = (ct_path_use){"-o", out, true, NULL};
+    for (size_t i = 0; i < fl.n; i++) uses[i + 1] = (ct_path_use){"the photo", fl.paths[i], false, NULL};
+    ct_paths_check("prepare", uses, fl.n + 1);
+    free(uses);
 
     ct_dataset_writer w;
     cz_error err = {0};

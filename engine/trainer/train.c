@@ -11,6 +11,7 @@
  * continues from it. The loss log (PREFIX.log.csv) is cut back to the
  * checkpoint's step on resume. */
 #include <getopt.h>
+#include <glib.h>
 #include <inttypes.h>
 #include <math.h>
 #include <signal.h>
@@ -19,8 +20,10 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "file.h"
 #include "lab.h"
 #include "optim.h"
+#include "paths.h"
 #include "plot.h"
 #include "progress.h"
 #include "safetensors.h"
@@ -58,10 +61,10 @@ static void log_add(loss_log *lg, long step, double loss, double d_loss, double 
 }
 
 /* ",x" for a number, "," for NAN: empty CSV fields, which sscanf skips. */
-static void put_field(FILE *f, double v)
+static void put_field(GString *f, double v)
 {
-    if (isnan(v)) fputc(',', f);
-    else fprintf(f, ",%.6g", v);
+    if (isnan(v)) g_string_append_c(f, ',');
+    else g_string_append_printf(f, ",%.6g", v);
 }
 
 static void log_add_val(loss_log *lg, long step, double v)
@@ -97,19 +100,18 @@ static void log_read(loss_log *lg, const char *path, long upto)
 
 static void log_write(const loss_log *lg, const char *path)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopenCheck(tmp, "w");
-    fprintf(f, lg->gan ? "step,loss,d_loss,g_adv\n" : "step,loss\n");
+    GString *f = g_string_new(lg->gan ? "step,loss,d_loss,g_adv\n" : "step,loss\n");
     for (size_t i = 0; i < lg->n; i++) {
         const log_row *r = &lg->rows[i];
-        fprintf(f, "%ld,%.6g", r->step, r->loss);
+        g_string_append_printf(f, "%ld,%.6g", r->step, r->loss);
         if (lg->gan) put_field(f, r->d_loss), put_field(f, r->g_adv);
-        fputc('\n', f);
+        g_string_append_c(f, '\n');
     }
-    for (size_t i = 0; i < lg->nval; i++) fprintf(f, "val,%ld,%.6g\n", (long)lg->val_step[i], lg->val[i]);
-    if (fclose(f) != 0 || rename(tmp, path) != 0)
-        ct_die(__FILE__, __LINE__, NULL, "cannot write %s", path);
+    for (size_t i = 0; i < lg->nval; i++)
+        g_string_append_printf(f, "val,%ld,%.6g\n", (long)lg->val_step[i], lg->val[i]);
+    cz_error err = {0};
+    statusCheck(cz_file_write(path, f->str, f->len, &err), &err);
+    g_string_free(f, TRUE);
 }
 
 static void log_plot(const loss_log *lg, const char *path, const char *arch)
@@ -270,6 +272,14 @@ int ct_cmd_train(int argc, char **argv)
 {
     train_opts o;
     ct_train_opts_parse(&o, argc, argv);
+    ct_path_use uses[8] = {
+        {"-o", o.output, true, NULL}, {"--checkpoint", o.checkpoint, true, NULL},
+        {"the sample grid", o.samples_path, true, NULL}, {"the loss curve", o.curve_path, true, NULL},
+        {"the loss log", o.log_path, true, NULL}, {"--data", o.data, false, NULL}};
+    size_t nuses = 6;
+    if (o.val) uses[nuses++] = (ct_path_use){"--val", o.val, false, NULL};
+    if (o.init_from) uses[nuses++] = (ct_path_use){"--init-from", o.init_from, false, NULL};
+    ct_paths_check("train", uses, nuses);
     ct_gegl_init();
     cz_lab_init();
     cz_error err = {0};

@@ -42,7 +42,7 @@ fi
 "$cc" -std=gnu11 -g -O1 -fno-omit-frame-pointer \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
     -I"$src/engine" \
-    "$here/fuzz_safetensors.c" "$src/engine/safetensors.c" "$src/engine/error.c" \
+    "$here/fuzz_safetensors.c" "$src/engine/safetensors.c" "$src/engine/file.c" "$src/engine/error.c" \
     $flags -lm -o "$work/fuzz_safetensors"
 
 echo "run.sh: fuzzing for ${seconds}s over $(ls "$work/corpus" | wc -l) seed files"
