@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=${COROLIZATION_BUILD:-"$here/build"}
 
 BUILD_DEPS="gcc meson ninja-build pkg-config gettext libopenblas-dev libjson-glib-dev
-  libgegl-dev libbabl-dev libcairo2-dev gimp libgimp2.0-dev"
+  libgegl-dev libbabl-dev libcairo2-dev libpng-dev libjpeg-dev gimp libgimp2.0-dev"
 TEST_DEPS="python3 python3-torch python3-numpy python3-pil python3-skimage clang
   libclang-rt-14-dev debootstrap valgrind xvfb xdotool"
 
