@@ -101,11 +101,17 @@ static void png_on_error(png_structp png, png_const_charp msg)
     png_longjmp(png, 1);
 }
 
-/* libpng does not promise to clean up after a jump from a warning, so the
- * first one is kept and refuses the photo once the decode is over. */
+/* Warnings and benign errors (extra or missing data, bad CRCs in ancillary
+ * chunks) refuse the photo, once the decode is over: libpng does not promise
+ * to clean up after a jump from a warning. Complaints about colour metadata
+ * are the exception: libpng drops the chunk for gegl:png-load too, and every
+ * pixel is whole (skimage's page.png has such a profile). */
 static void png_on_warning(png_structp png, png_const_charp msg)
 {
     png_source *s = png_get_error_ptr(png);
+    static const char *const colour[] = {"iCCP: ", "sRGB: ", "cHRM: ", "gAMA: "};
+    for (size_t i = 0; i < sizeof colour / sizeof *colour; i++)
+        if (strncmp(msg, colour[i], strlen(colour[i])) == 0) return;
     if (!s->warned) snprintf(s->why, s->n, "corrupt PNG (libpng: %s)", msg);
     s->warned = true;
 }
@@ -128,7 +134,7 @@ static bool png_verify(const unsigned char *d, size_t size, const ct_photo_info 
         png_destroy_read_struct(&png, &pi, NULL);
         return false;
     }
-    png_set_benign_errors(png, 0); /* "benign" ones too, as extra or missing data */
+    png_set_benign_errors(png, 1); /* as warnings, see png_on_warning */
     png_set_option(png, PNG_SKIP_sRGB_CHECK_PROFILE, PNG_OPTION_ON); /* as gegl:png-load */
     png_set_read_fn(png, &src, png_on_read);
     png_read_info(png, pi);

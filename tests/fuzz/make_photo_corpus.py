@@ -32,6 +32,8 @@ def main():
     prog = save(rgb, "JPEG", quality=90, progressive=True)
     tiff = save(rgb, "TIFF")
     sof = jpg.index(b"\xff\xc0")
+    raw = (b"\0" + bytes(range(36))) * 12
+    ihdr = chunk(b"IHDR", struct.pack(">IIBBBBB", 12, 12, 8, 2, 0, 0, 0))
     files = {
         "valid.png": png,
         "valid_gray16.png": save(rgb.convert("L").convert("I"), "PNG"),
@@ -52,6 +54,10 @@ def main():
         + chunk(b"IDAT", zlib.compress(b"\0" * 100)) + chunk(b"IEND", b""),
         "bomb.jpg": jpg[:sof + 5] + struct.pack(">HH", 30000, 30000) + jpg[sof + 9:],
         "wrong_magic.png": b"\x89PNX" + png[4:],
+        "extra_data.png": b"\x89PNG\r\n\x1a\n" + ihdr + chunk(b"IDAT", zlib.compress(raw + bytes(40)))
+        + chunk(b"IEND", b""),
+        "bad_crc.png": b"\x89PNG\r\n\x1a\n" + ihdr + chunk(b"tEXt", b"a\0b")[:-4] + b"\0\0\0\1"
+        + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""),
     }
     for name, data in files.items():
         with open(os.path.join(OUT, name), "wb") as f:

@@ -6,7 +6,8 @@
  *    them with black or gray rows.
  * 3. A FIFO is refused at once (an alarm fails the test instead of a hang).
  * 4. Headers claiming 30000 x 30000 (PNG, JPEG, TIFF, WebP) or 25 MP in a few
- *    bytes are refused before decoding, well under a second.
+ *    bytes are refused before decoding, well under a second; 25 MP pass
+ *    the header from 25e6 / 16 bytes of file on.
  * 5. A progressive JPEG of 190 scans is refused (decoding-time attack). */
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "check.h"
 #include "commands.h"
 #include "image.h"
+#include "photo.h"
 #include "util.h"
 
 #define W 256
@@ -269,6 +271,21 @@ int main(void)
         0x2F, 0xFE, 0xBF, 0xFF, 0x0F, 0, 0, 0, 0, 0}; /* 16383 x 16383 */
     expect_refused(&st, "bomb.webp", webp, sizeof webp, "over the limit", 0.5);
     expect_refused(&st, "text.png", "hello\n", 6, "not a JPEG, PNG", 0.5);
+    /* The bound of the bomb rule: 5000 x 5000 needs 25e6 / 16 bytes. */
+    size_t need = 25000000 / CT_PHOTO_PIXELS_PER_BYTE;
+    unsigned char *big = calloc(need, 1);
+    nh = make_png_header(big, 5000, 5000);
+    memmove(big + need - 12, big + nh - 12, 12); /* IEND last, the IDAT grown */
+    put_be32(big + nh - 32, (uint32_t)(need - 12 - (nh - 32) - 12));
+    ct_photo_info info;
+    CHECK(&st, ct_photo_header_read(big, need, &info, why, sizeof why) && info.w == 5000,
+          "25 MP in %zu bytes refused: %s", need, why);
+    /* one byte less: the IDAT shorter, IEND moved up */
+    memmove(big + need - 13, big + need - 12, 12);
+    put_be32(big + nh - 32, (uint32_t)(need - 13 - (nh - 32) - 12));
+    CHECK(&st, !ct_photo_header_read(big, need - 1, &info, why, sizeof why) && strstr(why, "bomb"),
+          "25 MP in %zu bytes: %s", need - 1, why);
+    free(big);
 
     /* 5. Too many progressive scans. */
     expect_refused(&st, "190-scans.jpg", dmany, nmany, "scans", 2.0);
