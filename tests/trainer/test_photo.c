@@ -187,7 +187,8 @@ static void expect_loaded(check_state *st, const char *name, const void *d, size
 static size_t png_chunk(const unsigned char *d, size_t size, const char *t, int nth)
 {
     for (size_t p = 8; p + 12 <= size;) {
-        uint32_t len = (uint32_t)d[p] << 24 | (uint32_t)d[p + 1] << 16 | (uint32_t)d[p + 2] << 8 | d[p + 3];
+        uint32_t len = (uint32_t)d[p] << 24 | (uint32_t)d[p + 1] << 16 |
+                       (uint32_t)d[p + 2] << 8 | d[p + 3];
         if (memcmp(d + p + 4, t, 4) == 0 && nth-- == 0) return p;
         p += (size_t)len + 12;
     }
@@ -296,9 +297,10 @@ int main(void)
     free(dprog);
     free(dmany);
     free(rgb);
-    static const char *names[] = {"good.png", "good.jpg", "progressive.jpg", "half.png", "idat-cut.png",
-                                  "half.jpg", "half-prog.jpg", "bomb.png", "dense.png", "bomb.jpg",
-                                  "bomb.tiff", "bomb.webp", "text.png", "190-scans.jpg"};
+    static const char *names[] = {"good.png", "good.jpg", "progressive.jpg", "half.png",
+                                  "idat-cut.png", "half.jpg", "half-prog.jpg", "bomb.png",
+                                  "dense.png", "bomb.jpg", "bomb.tiff", "bomb.webp", "text.png",
+                                  "190-scans.jpg"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) unlink(path_in(names[i]));
     rmdir(dir);
     ct_gegl_exit();
