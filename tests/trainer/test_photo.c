@@ -8,7 +8,8 @@
  * 4. Headers claiming 30000 x 30000 (PNG, JPEG, TIFF, WebP) or 25 MP in a few
  *    bytes are refused before decoding, well under a second; 25 MP pass
  *    the header from 25e6 / 16 bytes of file on.
- * 5. A progressive JPEG of 190 scans is refused (decoding-time attack). */
+ * 5. A progressive JPEG of 190 scans is refused (decoding-time attack), and
+ *    a 12-bit JPEG, on which gegl:jpg-load exits the process. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -288,8 +289,16 @@ int main(void)
           "25 MP in %zu bytes: %s", need - 1, why);
     free(big);
 
-    /* 5. Too many progressive scans. */
+    /* 5. Too many progressive scans; a header libjpeg refuses. */
     expect_refused(&st, "190-scans.jpg", dmany, nmany, "scans", 2.0);
+    /* 12-bit samples: libjpeg errors out, and gegl:jpg-load exits the process. */
+    memcpy(buf, djpg, njpg);
+    for (size_t p = 2; p + 9 < njpg; p++)
+        if (buf[p] == 0xFF && buf[p + 1] == 0xC0) {
+            buf[p + 4] = 12;
+            break;
+        }
+    expect_refused(&st, "12-bit.jpg", buf, njpg, "precision", 0.5);
 
     free(buf);
     free(dpng);
@@ -300,7 +309,7 @@ int main(void)
     static const char *names[] = {"good.png", "good.jpg", "progressive.jpg", "half.png",
                                   "idat-cut.png", "half.jpg", "half-prog.jpg", "bomb.png",
                                   "dense.png", "bomb.jpg", "bomb.tiff", "bomb.webp", "text.png",
-                                  "190-scans.jpg"};
+                                  "190-scans.jpg", "12-bit.jpg"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) unlink(path_in(names[i]));
     rmdir(dir);
     ct_gegl_exit();
