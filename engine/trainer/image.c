@@ -46,6 +46,12 @@ static bool read_whole(const char *path, unsigned char **data, size_t *size,
         snprintf(why, n, "%s", named ? err.msg + k + 2 : err.msg);
         return false;
     }
+    if (stt.st_size > (off_t)CT_PHOTO_MAX_BYTES) {
+        snprintf(why, n, "%lld bytes: larger than any photo read (%u MiB)",
+                 (long long)stt.st_size, CT_PHOTO_MAX_BYTES >> 20);
+        close(fd);
+        return false;
+    }
     *size = (size_t)stt.st_size;
     *data = malloc(*size ? *size : 1);
     if (!*data) { snprintf(why, n, "out of memory"); close(fd); return false; }

@@ -37,6 +37,9 @@
  * a few seconds. */
 #define CT_PHOTO_DENSE_PIXELS 16000000u
 #define CT_PHOTO_PIXELS_PER_BYTE 16u
+/* The largest file read at all: 1 GiB (a 50 MP photo as uncompressed 16-bit
+ * RGBA is 400 MB); a bigger, or sparse, file would only cost memory and time. */
+#define CT_PHOTO_MAX_BYTES (1u << 30)
 /* More scans than this in a progressive JPEG is an attack on decoding time
  * (libjpeg's own scripts use about ten). */
 #define CT_PHOTO_MAX_SCANS 100

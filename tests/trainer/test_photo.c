@@ -4,7 +4,8 @@
  * 2. A PNG or JPEG cut in half with its end marker (IEND, FFD9) re-appended,
  *    and a PNG cut between two IDAT chunks, are refused: GEGL alone decodes
  *    them with black or gray rows.
- * 3. A FIFO is refused at once (an alarm fails the test instead of a hang).
+ * 3. A FIFO is refused at once (an alarm fails the test instead of a hang),
+ *    and a sparse 4 GiB file without being read.
  * 4. Headers claiming 30000 x 30000 (PNG, JPEG, TIFF, WebP) or 25 MP in a few
  *    bytes are refused before decoding, well under a second; 25 MP pass
  *    the header from 25e6 / 16 bytes of file on.
@@ -246,6 +247,17 @@ int main(void)
     CHECK(&st, !ct_image_sniff(fifo, NULL, why, sizeof why), "fifo sniffed as a photo");
     alarm(0);
     unlink(fifo);
+
+    /* A sparse file of 4 GiB is refused by its size, not read. */
+    const char *huge = path_in("huge.jpg");
+    FILE *f = fopen(huge, "wb");
+    CHECK(&st, f && fwrite(djpg, 1, 16, f) == 16 && ftruncate(fileno(f), 1ll << 32) == 0 &&
+               fclose(f) == 0, "cannot make %s", huge);
+    double t0 = ct_now();
+    CHECK(&st, !ct_image_sniff(huge, NULL, why, sizeof why) && strstr(why, "larger than"),
+          "huge: %s", why);
+    CHECK(&st, ct_now() - t0 < 0.5, "huge: %.3f s to refuse", ct_now() - t0);
+    unlink(huge);
 
     /* 4. Decompression bombs, refused from the header. */
     unsigned char hdr[65];
