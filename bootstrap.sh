@@ -20,7 +20,7 @@ if [ -r /etc/os-release ]; then
     release=$(. /etc/os-release && echo "${ID:-}-${VERSION_ID:-}")
 fi
 COMMON_DEPS="gcc meson ninja-build pkg-config gettext libopenblas-dev libjson-glib-dev
-  libgegl-dev libbabl-dev libcairo2-dev gimp python3-skimage"
+  libgegl-dev libbabl-dev libcairo2-dev libpng-dev libjpeg-dev gimp python3-skimage"
 COMMON_TEST_DEPS="python3 python3-torch python3-numpy python3-pil clang valgrind xvfb xdotool git"
 case $release in
 debian-12)

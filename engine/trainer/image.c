@@ -1,5 +1,5 @@
 /* image.c: photo loading (sniff, then GEGL), Lab through babl, square
- * resampling, PNG writing. See image.h for why files are sniffed. */
+ * resampling, PNG writing. See photo.h for why files are sniffed. */
 #include "image.h"
 
 #include <errno.h>
@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "file.h"
+#include "photo.h"
 #include "util.h"
 
 /* GEGL is process-wide; main owns its lifetime through these two. */
@@ -31,110 +32,85 @@ void ct_gegl_exit(void)
     gegl_started = false;
 }
 
+/* The whole file, opened through cz_file_open_regular (a FIFO or a device
+ * is refused without blocking). */
 static bool read_whole(const char *path, unsigned char **data, size_t *size,
                        char *why, size_t n)
 {
     struct stat stt;
-    FILE *f = fopen(path, "rb");
-    if (!f) { snprintf(why, n, "cannot open: %s", strerror(errno)); return false; }
-    if (fstat(fileno(f), &stt) != 0 || !S_ISREG(stt.st_mode)) {
-        snprintf(why, n, "not a regular file");
-        fclose(f);
+    cz_error err = {0};
+    int fd = cz_file_open_regular(path, &stt, &err);
+    if (fd < 0) {
+        /* err names path; our callers name the photo themselves */
+        size_t k = strlen(path);
+        bool named = strncmp(err.msg, path, k) == 0 && strncmp(err.msg + k, ": ", 2) == 0;
+        snprintf(why, n, "%s", named ? err.msg + k + 2 : err.msg);
+        return false;
+    }
+    if (stt.st_size > (off_t)CT_PHOTO_MAX_BYTES) {
+        snprintf(why, n, "%lld bytes: larger than any photo read (%u MiB)",
+                 (long long)stt.st_size, CT_PHOTO_MAX_BYTES >> 20);
+        close(fd);
         return false;
     }
     *size = (size_t)stt.st_size;
     *data = malloc(*size ? *size : 1);
-    if (!*data) { snprintf(why, n, "out of memory"); fclose(f); return false; }
-    if (fread(*data, 1, *size, f) != *size) {
-        snprintf(why, n, "read error");
+    if (!*data) { snprintf(why, n, "out of memory"); close(fd); return false; }
+    size_t got = 0;
+    ssize_t r = 1;
+    while (got < *size && r != 0) {
+        r = read(fd, *data + got, *size - got);
+        if (r < 0 && errno != EINTR) break;
+        if (r > 0) got += (size_t)r;
+    }
+    if (got != *size) {
+        snprintf(why, n, "read error: %s", r < 0 ? strerror(errno) : "the file shrank");
         free(*data);
-        fclose(f);
+        close(fd);
         return false;
     }
-    fclose(f);
+    close(fd);
     return true;
 }
 
-/* Walks JPEG marker segments from SOI to the first SOS; requires an SOF and
- * an EOI at the end (trailing zero padding allowed). */
-static bool jpeg_check(const unsigned char *d, size_t size, char *why, size_t n)
-{
-    size_t p = 2;
-    bool sof = false;
-    for (;;) {
-        if (p + 4 > size) { snprintf(why, n, "truncated JPEG (headers end early)"); return false; }
-        if (d[p] != 0xFF) { snprintf(why, n, "corrupt JPEG (bad marker at byte %zu)", p); return false; }
-        while (p < size && d[p] == 0xFF) p++;
-        if (p + 3 > size) { snprintf(why, n, "truncated JPEG"); return false; }
-        unsigned m = d[p++];
-        if (m == 0xD8 || m == 0xD9 || (m >= 0xD0 && m <= 0xD7) || m == 0x01) {
-            snprintf(why, n, "corrupt JPEG (marker 0x%02X before the scan)", m);
-            return false;
-        }
-        size_t len = ((size_t)d[p] << 8) | d[p + 1];
-        if (len < 2 || p + len > size) { snprintf(why, n, "truncated JPEG (segment 0x%02X)", m); return false; }
-        if ((m >= 0xC0 && m <= 0xCF) && m != 0xC4 && m != 0xC8 && m != 0xCC) sof = true;
-        if (m == 0xDA) break;
-        p += len;
-    }
-    if (!sof) { snprintf(why, n, "corrupt JPEG (no frame header)"); return false; }
-    size_t e = size;
-    while (e > 2 && d[e - 1] == 0) e--;
-    if (e < 2 || d[e - 2] != 0xFF || d[e - 1] != 0xD9) {
-        snprintf(why, n, "truncated JPEG (no end-of-image marker)");
-        return false;
-    }
-    return true;
-}
-
-bool ct_image_sniff(const char *path, const char **op, char *why, size_t n)
+/* Sniffs into *info (the format and the header's size). */
+static bool sniff(const char *path, ct_photo_info *info, char *why, size_t n)
 {
     unsigned char *d;
     size_t size;
     if (!read_whole(path, &d, &size, why, n)) return false;
-    bool ok = false;
-    const char *loader = NULL;
-    static const unsigned char png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-    static const unsigned char iend[8] = {'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
-    if (size >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF) {
-        loader = "gegl:jpg-load";
-        ok = jpeg_check(d, size, why, n);
-    } else if (size >= 8 && memcmp(d, png_sig, 8) == 0) {
-        loader = "gegl:png-load";
-        ok = size >= 8 + 12 + 12 && memcmp(d + size - 8, iend, 8) == 0;
-        if (!ok) snprintf(why, n, "truncated PNG (no IEND chunk at the end)");
-    } else if (size >= 8 && (memcmp(d, "II*\0", 4) == 0 || memcmp(d, "MM\0*", 4) == 0)) {
-        loader = "gegl:tiff-load";
-        ok = true; /* libtiff reports its own errors without exiting */
-    } else if (size >= 12 && memcmp(d, "RIFF", 4) == 0 && memcmp(d + 8, "WEBP", 4) == 0) {
-        loader = "gegl:webp-load";
-        size_t riff = (size_t)d[4] | (size_t)d[5] << 8 | (size_t)d[6] << 16 | (size_t)d[7] << 24;
-        ok = riff + 8 <= size;
-        if (!ok) snprintf(why, n, "truncated WebP (%zu of %zu bytes)", size, riff + 8);
-    } else {
-        snprintf(why, n, "not a JPEG, PNG, TIFF or WebP file");
-    }
+    bool ok = ct_photo_header_read(d, size, info, why, n) && ct_photo_verify(d, size, info, why, n);
     free(d);
-    if (ok && op) *op = loader;
     return ok;
+}
+
+bool ct_image_sniff(const char *path, const char **op, char *why, size_t n)
+{
+    ct_photo_info info;
+    if (!sniff(path, &info, why, n)) return false;
+    if (op) *op = ct_photo_loader(info.format);
+    return true;
 }
 
 GeglBuffer *ct_image_load_buffer(const char *path, char *why, size_t n)
 {
-    const char *op;
-    if (!ct_image_sniff(path, &op, why, n)) return NULL;
+    ct_photo_info info;
+    if (!sniff(path, &info, why, n)) return NULL;
     GeglBuffer *buf = NULL;
     GeglNode *graph = gegl_node_new();
-    GeglNode *load = gegl_node_new_child(graph, "operation", op, "path", path, NULL);
+    GeglNode *load = gegl_node_new_child(graph, "operation", ct_photo_loader(info.format),
+                                         "path", path, NULL);
     GeglNode *sink = gegl_node_new_child(graph, "operation", "gegl:buffer-sink",
                                          "buffer", &buf, NULL);
     gegl_node_link(load, sink);
     gegl_node_process(sink);
     g_object_unref(graph);
     if (!buf) { snprintf(why, n, "GEGL could not decode it"); return NULL; }
+    /* A loader that read another size than the header says (or none, when
+     * its decoder failed) is not to be believed. */
     const GeglRectangle *r = gegl_buffer_get_extent(buf);
-    if (r->width <= 0 || r->height <= 0 || r->width > 65536 || r->height > 65536) {
-        snprintf(why, n, "unusable size %dx%d", r->width, r->height);
+    if (r->width != info.w || r->height != info.h) {
+        snprintf(why, n, "GEGL decoded %dx%d of a %dx%d photo", r->width, r->height, info.w, info.h);
         g_object_unref(buf);
         return NULL;
     }

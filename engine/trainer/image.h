@@ -1,13 +1,9 @@
 /* image.h: photos in and out of corolization-train through GEGL and babl.
  *
- * Loading sniffs the file first, because GEGL's loaders cannot be trusted
- * with damaged files: gegl:load draws an error image for missing files, a
- * truncated JPEG decodes silently with gray fill, and libjpeg's default error
- * handler exits the process on a broken header. So: a file must start with a
- * JPEG, PNG, TIFF or WebP signature; a JPEG's marker segments must be well
- * formed up to its scan and it must end with EOI; a PNG must end with IEND;
- * a RIFF/WebP must be as long as its header says. Then the matching GEGL
- * loader decodes it.
+ * Loading checks the file's bytes first (photo.h: the header's size against
+ * the pixel limits, the structure, a strict decode of JPEG and PNG), because
+ * GEGL's loaders cannot be trusted with damaged files; then the matching GEGL
+ * loader decodes it, and must agree with the header on the size.
  *
  * Lab is babl's "CIE Lab float" in the buffer's own space
  * (babl_format_with_space), the path the plug-in reads L by.
@@ -24,9 +20,10 @@ typedef struct {
     float *lab; /* [h, w, 3] */
 } ct_lab_image;
 
-/* Checks a file's signature and integrity (see above). Returns true when a
- * GEGL loader may be given it; otherwise writes why into why[n] and, when
- * op is not NULL, leaves it alone. *op receives the GEGL loader's name. */
+/* Checks a file (see photo.h), opened through cz_file_open_regular. Returns
+ * true when a GEGL loader may be given it; otherwise writes why into why[n]
+ * and, when op is not NULL, leaves it alone. *op receives the GEGL loader's
+ * name. */
 bool ct_image_sniff(const char *path, const char **op, char *why, size_t n);
 
 /* Loads a photo into a new GeglBuffer (its own format and space); NULL with

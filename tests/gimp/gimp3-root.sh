@@ -40,7 +40,7 @@ else
     min_chroma=${4:-2}
     root=${5:-/var/cache/corolization/trixie-gimp3}
 fi
-pkgs="gimp libgimp-3.0-dev libopenblas-dev libjson-glib-dev libcairo2-dev meson ninja-build gcc pkg-config gettext python3-skimage locales"
+pkgs="gimp libgimp-3.0-dev libopenblas-dev libjson-glib-dev libcairo2-dev libpng-dev libjpeg-dev meson ninja-build gcc pkg-config gettext python3-skimage locales"
 gui_pkgs="xvfb xdotool python3-pil"
 [ $mode = undo ] && pkgs="$pkgs $gui_pkgs"
 # A newcomer brings git and ca-certificates; bootstrap.sh brings the rest.

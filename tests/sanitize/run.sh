@@ -13,7 +13,7 @@ fi
 # Only what the engine and parity suites and the trainer's unit tests run:
 # the rest of the tree (the trainer's test model for the GIMP suite) is not
 # needed here.
-trainer_units="metrics dataset loader step"
+trainer_units="metrics dataset loader step photo"
 targets=$(cd "$build" && meson introspect --tests | /usr/bin/python3 -c '
 import json, sys
 units = set(sys.argv[1].split())
