@@ -9,7 +9,8 @@
  * keys, so duplicates are caught through its "object-member" signal; it also
  * accepts comments, single quotes and several top-level values, and recurses
  * per nesting level, so a pre-scan rejects those and bounds the depth first.
- * Integers above INT64_MAX come back negative from it and are rejected.
+ * Integers above INT64_MAX come back negative (json-glib 1.6) or as INT64_MAX
+ * (1.10): the first is refused for its sign, the second as beyond the data.
  * Unlike the reference, gaps between tensor ranges are accepted (overlaps
  * are not). */
 #include "safetensors.h"

@@ -375,7 +375,9 @@ static void test_hostile(void)
         "shape product overflows");
     BAD(T1("\"dtype\":\"F32\",\"shape\":[4611686018427387904],\"data_offsets\":[0,4]"), 4, "byte size overflows");
     BAD(T1("\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0]"), 4, "not an array of two integers");
-    BAD(T1("\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,18446744073709551615]"), 4, "not non-negative");
+    /* json-glib 1.6 (Debian 12) wraps 2^64-1 to -1, 1.10 (Debian 13) saturates it
+     * to INT64_MAX: refused either way, for its sign or for its end. */
+    BAD(T1("\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,18446744073709551615]"), 4, "data_offsets");
     BAD(T1("\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,4]"), 8, "begin after end");
     BAD(T1("\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]"), 8, "span 4 bytes, shape and dtype F32 need 8");
     BAD("{\"model1.0.weight\":{\"dtype\":\"F32\",\"shape\":[100],\"data_offsets\":[0,400]}}", 320,
