@@ -88,18 +88,19 @@ def main():
           {"__metadata__": {"arch": "pix2pix", "width": "4", "size": "4096"}}, b"")
     write(os.path.join(OUT, "header_colorful_4096.safetensors"),
           {"__metadata__": {"arch": "colorful", "width": "0.25", "size": "4096"}}, b"")
-    variant("bad_negative_var.safetensors", "colorful",
-            lambda h, b: poke(h, b, "model1.4.running_var", 0, struct.pack("<f", -0.5)))
-    variant("bad_nan_weight.safetensors", "colorful",
-            lambda h, b: poke(h, b, "model1.0.weight", 0, struct.pack("<H", 0x7E00)))
+    # colorful inputs are slow to fuzz (see run.sh), so most bad ones are not
+    variant("bad_negative_var.safetensors", "residual",
+            lambda h, b: poke(h, b, "enc2.1.bn.running_var", 0, struct.pack("<f", -0.5)))
+    variant("bad_nan_weight.safetensors", "pix2pix",
+            lambda h, b: poke(h, b, "up2.deconv.weight", 0, struct.pack("<H", 0x7E00)))
     variant("bad_inf_mean.safetensors", "fusion",
             lambda h, b: poke(h, b, "low.0.bn.running_mean", 0, struct.pack("<f", float("inf"))))
     variant("bad_missing.safetensors", "residual", lambda h, b: h.pop("out.conv.bias") and None)
 
     def reshape(h, b):
-        s = h["model3.0.weight"]["shape"]
+        s = h["mid.1.conv.weight"]["shape"]
         s[0], s[1] = s[1], s[0]
-    variant("bad_shape.safetensors", "colorful", reshape)
+    variant("bad_shape.safetensors", "fusion", reshape)
 
     def size(value):
         return lambda h, b: h["__metadata__"].update(size=value)
