@@ -161,7 +161,7 @@ static void check_values_and_sizes(void)
     cz_model *back;
 
     /* colorful's weights fit any size: at 4096 px the file loads, and
-     * loading allocates no activations for that size (1.5 GB here) */
+     * loading allocates no activations for that size (it took 2 GB) */
     const char *big[] = {"arch", "colorful", "width", "0.02", "size", "4096", NULL};
     cz_safetensors_write(bad, t.e, t.n, big, &err);
     load_in_child(bad, true, NULL, "valid colorful, width 0.02, size 4096");
