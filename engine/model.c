@@ -6,6 +6,7 @@
 #include "model.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,31 +79,83 @@ static cz_status check_config(const cz_model_config *cfg, cz_error *err)
 
 static int model_q(const cz_model *m) { return m->quant ? m->quant->q : 2; }
 
-/* Builds the architecture into a fresh net for an h x w input, ready for
- * inference at batch 1 (the trainer sets its own batch later). */
-static cz_net *build_net(const cz_model *m, cz_arch_nodes *nodes, int h, int w, cz_error *err)
+/* Puts "<printf>: " before the message already in err; returns s. */
+static cz_status error_prefix(cz_status s, cz_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static cz_status error_prefix(cz_status s, cz_error *err, const char *fmt, ...)
+{
+    if (!err) return s;
+    char what[sizeof err->msg], reason[sizeof err->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    memcpy(reason, err->msg, sizeof reason);
+    return cz_error_set(err, s, "%s: %s", what, reason);
+}
+
+/* Builds the architecture for an h x w input into a fresh net whose
+ * parameters are named and sized but not allocated (cz_net_defer_params). */
+static cz_net *plan_net(const cz_model *m, cz_arch_nodes *nodes, int h, int w, cz_error *err)
 {
     cz_net *net = cz_net_new();
     if (!net) {
         cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
         return NULL;
     }
-    if (m->arch->build(net, nodes, &m->cfg, model_q(m), h, w, err) || cz_net_set_batch(net, 1, false, err)) {
+    cz_net_defer_params(net);
+    if (m->arch->build(net, nodes, &m->cfg, model_q(m), h, w, err)) {
         cz_net_free(net);
         return NULL;
     }
     return net;
 }
 
-/* Builds pix2pix's PatchGAN for m's size into a fresh net (weights not set). */
-static cz_net *build_disc(const cz_model *m, int *in, int *out, cz_error *err)
+/* Allocates a planned net's parameters, and its activations at batch 1
+ * when asked, once the estimate of both says they fit in memory. */
+static cz_status commit_net(const cz_model *m, cz_net *net, int h, int w, bool activations, cz_error *err)
+{
+    cz_status s = cz_net_check_memory(net, 1, false, err);
+    if (s) return error_prefix(s, err, "a %s model at %dx%d px", m->cfg.arch, w, h);
+    s = cz_net_alloc_params(net, err);
+    if (!s && activations) s = cz_net_set_batch(net, 1, false, err);
+    return s;
+}
+
+/* Builds the architecture into a fresh net for an h x w input, ready for
+ * inference at batch 1 (the trainer sets its own batch later). */
+static cz_net *build_net(const cz_model *m, cz_arch_nodes *nodes, int h, int w, cz_error *err)
+{
+    cz_net *net = plan_net(m, nodes, h, w, err);
+    if (net && commit_net(m, net, h, w, true, err)) {
+        cz_net_free(net);
+        return NULL;
+    }
+    return net;
+}
+
+/* Builds pix2pix's PatchGAN for m's size into a fresh net, parameters
+ * planned but not allocated (see plan_net). */
+static cz_net *plan_disc(const cz_model *m, int *in, int *out, cz_error *err)
 {
     cz_net *net = cz_net_new();
     if (!net) {
         cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
         return NULL;
     }
+    cz_net_defer_params(net);
     if (cz_arch_patchgan_build(net, in, out, &m->cfg, err)) {
+        cz_net_free(net);
+        return NULL;
+    }
+    return net;
+}
+
+/* The same, parameters allocated (weights not set). */
+static cz_net *build_disc(const cz_model *m, int *in, int *out, cz_error *err)
+{
+    cz_net *net = plan_disc(m, in, out, err);
+    if (net && commit_net(m, net, m->cfg.size, m->cfg.size, false, err)) {
         cz_net_free(net);
         return NULL;
     }
@@ -160,7 +213,9 @@ cz_status cz_model_add_discriminator(cz_model *m, uint64_t seed, cz_error *err)
     return s;
 }
 
-cz_model *cz_model_new(const cz_model_config *cfg, uint64_t seed, cz_error *err)
+/* A model without networks: the config and, for classifiers, the
+ * quantisation with a uniform prior and unit class weights. */
+static cz_model *model_alloc(const cz_model_config *cfg, cz_error *err)
 {
     if (check_config(cfg, err)) return NULL;
     cz_model *m = calloc(1, sizeof *m);
@@ -179,6 +234,18 @@ cz_model *cz_model_new(const cz_model_config *cfg, uint64_t seed, cz_error *err)
         if (!m->prior || !m->weights) goto oom;
         for (int i = 0; i < m->quant->q; i++) m->prior[i] = 1.0f / m->quant->q, m->weights[i] = 1.0f;
     }
+    return m;
+oom:
+    cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
+fail:
+    cz_model_free(m);
+    return NULL;
+}
+
+cz_model *cz_model_new(const cz_model_config *cfg, uint64_t seed, cz_error *err)
+{
+    cz_model *m = model_alloc(cfg, err);
+    if (!m) return NULL;
     m->net = build_net(m, &m->nodes, cfg->size, cfg->size, err);
     if (!m->net) goto fail;
     uint64_t rng = seed;
@@ -186,8 +253,6 @@ cz_model *cz_model_new(const cz_model_config *cfg, uint64_t seed, cz_error *err)
     if ((cfg->adversarial || m->arch->adversarial) && add_disc(m, &rng, err)) goto fail;
     cz_net_set_seed(m->net, rng);
     return m;
-oom:
-    cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
 fail:
     cz_model_free(m);
     return NULL;
@@ -280,9 +345,9 @@ static cz_status parse_config(cz_model_config *cfg, const cz_safetensors *st, cz
     return check_config(cfg, err);
 }
 
-/* Copies tensor `name` into dst after checking it has exactly `shape`. */
-static cz_status load_tensor(float *dst, const cz_safetensors *st, const char *name, int ndim,
-                             const int *shape, size_t count, cz_error *err)
+/* Checks that tensor `name` is in the file with exactly `shape`. */
+static cz_status check_tensor(const cz_safetensors *st, const char *name, int ndim, const int *shape,
+                              cz_error *err)
 {
     const cz_st_tensor *t = cz_safetensors_find(st, name);
     if (!t) return cz_error_set(err, CZ_STATUS_SHAPE_MISMATCH, "tensor \"%s\" is missing from the model file", name);
@@ -297,21 +362,15 @@ static cz_status load_tensor(float *dst, const cz_safetensors *st, const char *n
         return cz_error_set(err, CZ_STATUS_SHAPE_MISMATCH,
                             "tensor \"%s\" has shape [%s] where the architecture needs [%s]", name, got, want);
     }
-    return cz_st_tensor_read_f32(t, dst, count, err);
+    return CZ_STATUS_OK;
 }
 
-static cz_status load_params(cz_net *net, const cz_safetensors *st, cz_error *err)
+/* Copies tensor `name` into dst after checking it has exactly `shape`. */
+static cz_status load_tensor(float *dst, const cz_safetensors *st, const char *name, int ndim,
+                             const int *shape, size_t count, cz_error *err)
 {
-    for (int i = 0; i < cz_net_param_count(net); i++) {
-        cz_param *p = cz_net_param(net, i);
-        cz_status s = load_tensor(p->data, st, p->name, p->ndim, p->shape, p->count, err);
-        if (s) return s;
-        for (size_t k = 0; k < p->count; k++)
-            if (!isfinite(p->data[k]))
-                return cz_error_set(err, CZ_STATUS_FORMAT_ERROR,
-                                    "tensor \"%s\" holds a value that is not finite (element %zu)", p->name, k);
-    }
-    return CZ_STATUS_OK;
+    cz_status s = check_tensor(st, name, ndim, shape, err);
+    return s ? s : cz_st_tensor_read_f32(cz_safetensors_find(st, name), dst, count, err);
 }
 
 static bool has_prefix(const char *s, const char *prefix) { return !strncmp(s, prefix, strlen(prefix)); }
@@ -322,21 +381,62 @@ static bool ends_with(const char *s, const char *suffix)
     return a >= b && !strcmp(s + a - b, suffix);
 }
 
-cz_model *cz_model_load(const char *path, cz_error *err)
+/* Every parameter of a planned net, present with its shape, before any
+ * memory is given to them. */
+static cz_status check_params(cz_net *net, const cz_safetensors *st, cz_error *err)
 {
-    cz_safetensors *st = cz_safetensors_open(path, err);
-    if (!st) return NULL;
+    for (int i = 0; i < cz_net_param_count(net); i++) {
+        const cz_param *p = cz_net_param(net, i);
+        cz_status s = check_tensor(st, p->name, p->ndim, p->shape, err);
+        if (s) return s;
+    }
+    return CZ_STATUS_OK;
+}
+
+/* Reads every parameter and rejects values no trained network holds: NaN
+ * or infinity anywhere, and a negative batch-norm variance (eval divides by
+ * sqrt(var + eps), which would weaken or flip the colour without a word). */
+static cz_status load_params(cz_net *net, const cz_safetensors *st, cz_error *err)
+{
+    for (int i = 0; i < cz_net_param_count(net); i++) {
+        cz_param *p = cz_net_param(net, i);
+        cz_status s = load_tensor(p->data, st, p->name, p->ndim, p->shape, p->count, err);
+        if (s) return s;
+        const bool var = ends_with(p->name, ".running_var");
+        for (size_t k = 0; k < p->count; k++) {
+            if (!isfinite(p->data[k]))
+                return cz_error_set(err, CZ_STATUS_FORMAT_ERROR,
+                                    "tensor \"%s\" holds a value that is not finite (element %zu)", p->name, k);
+            if (var && p->data[k] < 0)
+                return cz_error_set(err, CZ_STATUS_FORMAT_ERROR,
+                                    "tensor \"%s\" holds a negative variance (%g, element %zu)", p->name,
+                                    p->data[k], k);
+        }
+    }
+    return CZ_STATUS_OK;
+}
+
+/* Builds the model a parsed file describes, taking ownership of st: the
+ * networks are planned, the file's tensors checked against them and the
+ * memory estimated before anything large is allocated, and the weights are
+ * read, not initialised (except a discriminator the file does not hold). */
+static cz_model *model_from_file(cz_safetensors *st, cz_error *err)
+{
     cz_model_config cfg;
     if (parse_config(&cfg, st, err)) {
         cz_safetensors_close(st);
         return NULL;
     }
-    cz_model *m = cz_model_new(&cfg, 0, err);
+    cz_model *m = model_alloc(&cfg, err);
     if (!m) {
         cz_safetensors_close(st);
         return NULL;
     }
     m->file = st;
+    m->net = plan_net(m, &m->nodes, cfg.size, cfg.size, err);
+    if (!m->net) goto fail;
+    if ((cfg.adversarial || m->arch->adversarial) && !(m->disc = plan_disc(m, &m->disc_in, &m->disc_out, err)))
+        goto fail;
     bool has_disc = false;
     for (size_t i = 0; i < cz_safetensors_count(st); i++) {
         const char *name = cz_safetensors_get(st, i)->name;
@@ -350,10 +450,23 @@ cz_model *cz_model_load(const char *path, cz_error *err)
             goto fail;
         }
     }
+    int q = model_q(m);
+    if (check_params(m->net, st, err) || (m->disc && has_disc && check_params(m->disc, st, err)) ||
+        (m->quant && (check_tensor(st, "quant.prior", 1, &q, err) || check_tensor(st, "quant.weights", 1, &q, err))))
+        goto fail;
+    /* The net at its own size gets activations only when used (prediction
+     * builds its own copy, the trainer sets its batch), but a model that
+     * could not run at its own size is refused now. */
+    if (commit_net(m, m->net, cfg.size, cfg.size, false, err) ||
+        (m->disc && commit_net(m, m->disc, cfg.size, cfg.size, false, err)))
+        goto fail;
     if (load_params(m->net, st, err)) goto fail;
     if (m->disc && has_disc && load_params(m->disc, st, err)) goto fail;
+    if (m->disc && !has_disc) {
+        uint64_t rng = 0;
+        cz_net_init_weights(m->disc, CZ_INIT_XAVIER, &rng);
+    }
     if (m->quant) {
-        int q = m->quant->q;
         if (load_tensor(m->prior, st, "quant.prior", 1, &q, (size_t)q, err) ||
             load_tensor(m->weights, st, "quant.weights", 1, &q, (size_t)q, err))
             goto fail;
@@ -367,6 +480,21 @@ cz_model *cz_model_load(const char *path, cz_error *err)
 fail:
     cz_model_free(m);
     return NULL;
+}
+
+cz_model *cz_model_load(const char *path, cz_error *err)
+{
+    cz_safetensors *st = cz_safetensors_open(path, err); /* its errors name path */
+    if (!st) return NULL;
+    cz_model *m = model_from_file(st, err);
+    if (!m && err) error_prefix(err->status, err, "%s", path);
+    return m;
+}
+
+cz_model *cz_model_load_memory(const void *data, size_t size, cz_error *err)
+{
+    cz_safetensors *st = cz_safetensors_open_memory(data, size, err);
+    return st ? model_from_file(st, err) : NULL;
 }
 
 const cz_model_config *cz_model_get_config(const cz_model *m) { return &m->cfg; }
@@ -586,5 +714,5 @@ cz_status cz_model_load_optim(cz_model *m, const char *path, cz_error *err)
         }
     }
     cz_safetensors_close(st);
-    return s;
+    return s ? error_prefix(s, err, "%s", path) : s;
 }

@@ -35,10 +35,17 @@ typedef struct cz_model cz_model; /* opaque */
 
 /* A fresh model with initialised weights (Xavier), for training. */
 cz_model *cz_model_new(const cz_model_config *cfg, uint64_t seed, cz_error *err);
-/* Loads and validates a model file: every tensor the architecture needs must
- * be present with its exact shape; extra tensors other than checkpoint state
- * and num_batches_tracked are an error. */
+/* Loads and validates a model file, which is untrusted: every tensor the
+ * architecture needs must be present with its exact shape (checked in the
+ * header, before anything is allocated), extra tensors other than
+ * checkpoint state and num_batches_tracked are an error, so are NaN or
+ * infinite values and negative batch-norm variances, and so is a model
+ * that would need more memory at its own size than cz_net_check_memory
+ * allows. Weights are read, never initialised. The network has parameters
+ * but no activations until cz_net_set_batch. Error messages name path. */
 cz_model *cz_model_load(const char *path, cz_error *err);
+/* The same from a buffer that must outlive the model (fuzzing). */
+cz_model *cz_model_load_memory(const void *data, size_t size, cz_error *err);
 void cz_model_free(cz_model *m);
 
 const cz_model_config *cz_model_get_config(const cz_model *m);
@@ -49,7 +56,8 @@ const char *cz_model_get_metadata(const cz_model *m, const char *key);
  * h and w multiples of cz_model_get_multiple(). Writes ab [2, h * w] (a
  * plane, b plane) at the same resolution, and, when not NULL, confidence
  * [h * w] in 0..1. temperature is the annealed-mean T for classifier models
- * (ignored by regression models). */
+ * (ignored by regression models). A size whose network would not fit in
+ * memory (cz_net_check_memory) is refused before L is read. */
 cz_status cz_model_predict(cz_model *m, float *ab, float *confidence,
                            const float *L, int h, int w, float temperature,
                            cz_error *err);
@@ -57,7 +65,8 @@ cz_status cz_model_predict(cz_model *m, float *ab, float *confidence,
 int cz_model_get_multiple(const cz_model *m);
 
 /* ---- For the trainer ------------------------------------------------------
- * The network is built for cfg.size x cfg.size at batch 1. The trainer calls
+ * The network is built for cfg.size x cfg.size at batch 1 (a loaded
+ * model's has no activations until its batch is set). The trainer calls
  * cz_net_set_batch(net, B, true) on it (and on the discriminator), writes
  * inputs with cz_model_encode_input, runs the net, computes the loss on the
  * output node and seeds its gradient, then steps the optimiser. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "activation.h"
 #include "batchnorm.h"
@@ -27,6 +28,13 @@
 
 #define BN_MOMENTUM 0.1f /* PyTorch's defaults, so running stats agree */
 #define BN_EPS 1e-5f
+
+/* A network may take at most this share of physical memory. Beyond it the
+ * machine swaps or the OOM killer ends the process (GIMP, with the user's
+ * unsaved images, or a training run), so a model or an input size that
+ * needs more is refused with the figure before anything is allocated. Half
+ * leaves room for the image, the data loader and the rest of the system. */
+#define CZ_NET_MEMORY_SHARE 0.5
 
 typedef struct {
     cz_op op;
@@ -53,6 +61,7 @@ struct cz_net {
     float *col;
     int batch;
     bool training, finalized, input_grad, no_dropout;
+    bool defer_params; /* finalize sizes parameters, cz_net_alloc_params allocates */
     uint64_t rng;
     cz_error err;
     bool failed;
@@ -295,10 +304,12 @@ int cz_net_fusion(cz_net *net, int a, int v)
     return add_node(net, CZ_OP_FUSION, "fusion", a, v, na->c + nv->c, na->h, na->w);
 }
 
-cz_status cz_net_finalize(cz_net *net, cz_error *err)
+void cz_net_defer_params(cz_net *net) { net->defer_params = true; }
+
+cz_status cz_net_alloc_params(cz_net *net, cz_error *err)
 {
-    if (net->failed) return cz_error_set(err, net->err.status, "%s", net->err.msg);
-    if (net->nnodes == 0) return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "empty network");
+    if (!net->finalized) return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "network not finalized");
+    if (net->param_arena.base) return CZ_STATUS_OK;
     size_t total = 0;
     for (int i = 0; i < net->nparams; i++)
         if (!cz_size_add(&total, total, cz_arena_round(net->params[i].count)))
@@ -317,6 +328,13 @@ cz_status cz_net_finalize(cz_net *net, cz_error *err)
         cz_init_constant(net->params[nd->param[0]].data, (size_t)nd->c, 1.0f);
         cz_init_constant(net->params[nd->param[3]].data, (size_t)nd->c, 1.0f);
     }
+    return CZ_STATUS_OK;
+}
+
+cz_status cz_net_finalize(cz_net *net, cz_error *err)
+{
+    if (net->failed) return cz_error_set(err, net->err.status, "%s", net->err.msg);
+    if (net->nnodes == 0) return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "empty network");
     /* Element-wise activations run in place when nothing else reads their
      * input and the input's own backward does not need its output. */
     for (int i = 0; i < net->nnodes; i++) {
@@ -329,7 +347,7 @@ cz_status cz_net_finalize(cz_net *net, cz_error *err)
         nd->inplace = in->consumers == 1 && !needs_out;
     }
     net->finalized = true;
-    return CZ_STATUS_OK;
+    return net->defer_params ? CZ_STATUS_OK : cz_net_alloc_params(net, err);
 }
 
 void cz_net_init_weights(cz_net *net, cz_init_kind kind, uint64_t *rng)
@@ -367,31 +385,78 @@ static size_t save_floats(const cz_node *nd, int batch, bool training)
     return 0;
 }
 
-cz_status cz_net_set_batch(cz_net *net, int batch, bool training, cz_error *err)
+/* Floats of the activation arena for batch samples (*col of them the
+ * im2col buffer), or false on overflow. */
+static bool act_floats(const cz_net *net, int batch, bool training, size_t *out, size_t *col_out)
 {
-    if (!net->finalized) return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "network not finalized");
-    if (batch <= 0) return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "batch must be positive");
     size_t total = 0, col = 0, x;
     for (int i = 0; i < net->nnodes; i++) {
         const cz_node *nd = &net->nodes[i];
         size_t n;
-        if (!cz_size_mul(&n, node_count(nd), (size_t)batch))
-            return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "batch %d is too large", batch);
+        if (!cz_size_mul(&n, node_count(nd), (size_t)batch)) return false;
         x = nd->inplace ? 0 : cz_arena_round(n);
         if (training) x += cz_arena_round(n);
         x += cz_arena_round(save_floats(nd, batch, training));
-        if (!cz_size_add(&total, total, x))
-            return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "batch %d is too large", batch);
+        if (!cz_size_add(&total, total, x)) return false;
         if (nd->in[0] >= 0) {
             size_t c = col_floats(nd, &net->nodes[nd->in[0]]);
             if (c > col) col = c;
         }
     }
-    if (!cz_size_add(&total, total, cz_arena_round(col)))
-        return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "batch %d is too large", batch);
+    *col_out = col;
+    return cz_size_add(out, total, cz_arena_round(col));
+}
+
+/* Floats of parameters and, when training, of their gradients and moments. */
+static size_t param_floats(const cz_net *net, bool training)
+{
+    size_t t = 0;
+    for (int i = 0; i < net->nparams; i++) {
+        size_t n = cz_arena_round(net->params[i].count);
+        t += n + (training && net->params[i].trainable ? 3 * n : 0);
+    }
+    return t;
+}
+
+size_t cz_net_memory(const cz_net *net, int batch, bool training)
+{
+    size_t act, col, all, bytes;
+    if (batch <= 0 || !act_floats(net, batch, training, &act, &col) ||
+        !cz_size_add(&all, act, param_floats(net, training)) || !cz_size_mul(&bytes, all, sizeof(float)))
+        return SIZE_MAX;
+    return bytes;
+}
+
+cz_status cz_net_check_memory(const cz_net *net, int batch, bool training, cz_error *err)
+{
+    const double gb = 1024.0 * 1024 * 1024;
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    const double phys = pages > 0 && page > 0 ? (double)pages * page : 0; /* 0: unknown, no limit */
+    const size_t need = cz_net_memory(net, batch, training);
+    if (need == SIZE_MAX)
+        return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "the network at batch %d is too large to count", batch);
+    if (phys > 0 && (double)need > CZ_NET_MEMORY_SHARE * phys)
+        return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY,
+                            "the network needs %.1f GB at batch %d (%.1f GB of parameters), more than %.0f%% "
+                            "of this machine's %.1f GB of memory",
+                            need / gb, batch, param_floats(net, training) * sizeof(float) / gb,
+                            CZ_NET_MEMORY_SHARE * 100, phys / gb);
+    return CZ_STATUS_OK;
+}
+
+cz_status cz_net_set_batch(cz_net *net, int batch, bool training, cz_error *err)
+{
+    if (!net->finalized) return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "network not finalized");
+    if (!net->param_arena.base)
+        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "network parameters not allocated");
+    if (batch <= 0) return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "batch must be positive");
+    cz_status st = cz_net_check_memory(net, batch, training, err);
+    if (st) return st;
+    size_t total, col;
+    act_floats(net, batch, training, &total, &col); /* cannot overflow: checked above */
 
     cz_arena_free(&net->act_arena);
-    cz_status st = cz_arena_init(&net->act_arena, total, err);
+    st = cz_arena_init(&net->act_arena, total, err);
     if (st) return st;
     for (int i = 0; i < net->nnodes; i++) {
         cz_node *nd = &net->nodes[i];

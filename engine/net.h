@@ -72,16 +72,30 @@ int cz_net_linear(cz_net *net, const char *name, int x, int cout, bool bias);
 int cz_net_fusion(cz_net *net, int a, int v);
 int cz_net_softmax(cz_net *net, int x);
 
-/* Allocates parameters: weights 0, biases 0, batch-norm weight 1 and
- * running_var 1. Reports the first build error. */
+/* Allocates parameters (unless deferred, below): weights 0, biases 0,
+ * batch-norm weight 1 and running_var 1. Reports the first build error. */
 cz_status cz_net_finalize(cz_net *net, cz_error *err);
+/* Called before building: cz_net_finalize then names and sizes the
+ * parameters without allocating them, so a caller can compare them with a
+ * file, and cz_net_memory with a budget, before committing memory;
+ * cz_net_alloc_params allocates them (initialised as above). */
+void cz_net_defer_params(cz_net *net);
+cz_status cz_net_alloc_params(cz_net *net, cz_error *err);
+/* Bytes of parameters plus activations for batch samples (plus gradients
+ * and optimiser moments when training): what cz_net_alloc_params and
+ * cz_net_set_batch allocate. SIZE_MAX when that overflows. */
+size_t cz_net_memory(const cz_net *net, int batch, bool training);
+/* CZ_STATUS_OUT_OF_MEMORY, with the figure, when cz_net_memory exceeds a
+ * share of physical memory (see net.c); cz_net_set_batch checks it. */
+cz_status cz_net_check_memory(const cz_net *net, int batch, bool training, cz_error *err);
 
 typedef enum { CZ_INIT_XAVIER, CZ_INIT_KAIMING } cz_init_kind;
 /* Initialises every conv/deconv/linear weight (biases stay 0). */
 void cz_net_init_weights(cz_net *net, cz_init_kind kind, uint64_t *rng);
 
 /* (Re)allocates activations for batch samples; training adds gradient
- * buffers, batch statistics and dropout. */
+ * buffers, batch statistics and dropout. Refuses (cz_net_check_memory) a
+ * batch that would not fit. */
 cz_status cz_net_set_batch(cz_net *net, int batch, bool training, cz_error *err);
 int cz_net_get_batch(const cz_net *net);
 void cz_net_set_seed(cz_net *net, uint64_t seed); /* dropout RNG */

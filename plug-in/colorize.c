@@ -12,6 +12,8 @@
 #include "colorize.h"
 
 #define MODEL_SUFFIX ".safetensors"
+/* Names a message lists before "and N more". */
+#define MESSAGE_MAX_NAMES 20
 
 typedef struct
 {
@@ -56,11 +58,15 @@ colorize_model_dirs (void)
   return (gchar **) g_ptr_array_free (dirs, FALSE);
 }
 
+/* Only regular files (or links to them) are models: a FIFO, a folder or a
+ * broken link would be listed and then refused. The hash table keeps
+ * listing linear in the number of files. */
 gchar **
 colorize_model_list (void)
 {
   gchar     **dirs  = colorize_model_dirs ();
   GPtrArray  *names = g_ptr_array_new ();
+  GHashTable *seen  = g_hash_table_new (g_str_hash, g_str_equal);
   gint        i;
 
   for (i = 0; dirs[i]; i++)
@@ -74,32 +80,71 @@ colorize_model_list (void)
       while ((entry = g_dir_read_name (dir)))
         {
           gchar    *name;
-          guint     j;
-          gboolean  seen = FALSE;
+          gchar    *path;
+          gboolean  regular;
 
           if (! g_str_has_suffix (entry, MODEL_SUFFIX) || entry[0] == '.')
             continue;
 
           name = g_strndup (entry, strlen (entry) - strlen (MODEL_SUFFIX));
 
-          for (j = 0; j < names->len; j++)
-            if (! strcmp (g_ptr_array_index (names, j), name))
-              seen = TRUE;
+          if (g_hash_table_contains (seen, name))
+            {
+              g_free (name);
+              continue;
+            }
 
-          if (seen)
-            g_free (name);
+          /* g_file_test follows links, as loading does */
+          path    = g_build_filename (dirs[i], entry, NULL);
+          regular = g_file_test (path, G_FILE_TEST_IS_REGULAR);
+          g_free (path);
+
+          if (regular)
+            {
+              g_hash_table_add (seen, name);
+              g_ptr_array_add (names, name);
+            }
           else
-            g_ptr_array_add (names, name);
+            {
+              g_free (name);
+            }
         }
 
       g_dir_close (dir);
     }
 
+  g_hash_table_destroy (seen); /* the names belong to the array */
   g_ptr_array_sort (names, compare_names);
   g_ptr_array_add (names, NULL);
   g_strfreev (dirs);
 
   return (gchar **) g_ptr_array_free (names, FALSE);
+}
+
+/* The first MESSAGE_MAX_NAMES of names joined by ", ", and how many more:
+ * a folder of thousands of files must not make a message of megabytes. */
+static gchar *
+join_names (gchar **names)
+{
+  guint  n = g_strv_length (names);
+  gchar *head;
+  gchar *joined;
+  gchar *saved;
+
+  if (n <= MESSAGE_MAX_NAMES)
+    return g_strjoinv (", ", names);
+
+  saved = names[MESSAGE_MAX_NAMES];
+  names[MESSAGE_MAX_NAMES] = NULL;
+  head = g_strjoinv (", ", names);
+  names[MESSAGE_MAX_NAMES] = saved;
+
+  joined = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s and %u more",
+                                         "%s and %u more", n - MESSAGE_MAX_NAMES),
+                            head, n - MESSAGE_MAX_NAMES);
+  g_free (head);
+
+  return joined;
 }
 
 gchar *
@@ -150,7 +195,7 @@ colorize_model_find (const gchar  *name,
   if (! path)
     {
       gchar **all      = colorize_model_list ();
-      gchar  *known    = g_strjoinv (", ", all);
+      gchar  *known    = join_names (all);
       gchar  *searched = g_strjoinv (G_SEARCHPATH_SEPARATOR_S, dirs);
 
       if (all[0])
@@ -332,10 +377,10 @@ colorize_run (GeglBuffer           *src,
   model = cz_model_load (path, &cz_err);
   if (! model)
     {
+      /* cz_model_load's message names the file */
       g_set_error (error, COLORIZE_ERROR, 0,
-                   _("The colorization model “%s” could not be read "
-                     "(%s): %s"),
-                   result->model_name, path, cz_err.msg);
+                   _("The colorization model “%s” could not be read: %s"),
+                   result->model_name, cz_err.msg);
       g_free (path);
       colorize_result_clear (result);
       return FALSE;

@@ -103,7 +103,7 @@ int ct_cmd_colorize(int argc, char **argv)
     ct_set_threads(threads);
     cz_error err = {0};
     cz_model *m = cz_model_load(model_path, &err);
-    if (!m) ct_die(__FILE__, __LINE__, NULL, "%s: %s", model_path, err.msg);
+    if (!m) ct_die(__FILE__, __LINE__, NULL, "%s", err.msg); /* the message names the file */
     ct_mkdir_p(out);
     int failed = 0, done = 0;
     double t0 = ct_now();

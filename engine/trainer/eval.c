@@ -143,7 +143,7 @@ int ct_cmd_eval(int argc, char **argv)
     cz_model *m = NULL;
     if (!oracle) {
         m = cz_model_load(model_path, &err);
-        if (!m) ct_die(__FILE__, __LINE__, NULL, "%s: %s", model_path, err.msg);
+        if (!m) ct_die(__FILE__, __LINE__, NULL, "%s", err.msg); /* the message names the file */
     }
     char *grid_path = NULL;
     if (!no_grid && (grid || model_path)) {

@@ -299,7 +299,7 @@ int ct_cmd_train(int argc, char **argv)
     long sched_base = 0; /* the schedule runs from here to --steps */
     if (from) {
         m = cz_model_load(from, &err);
-        if (!m) ct_die(__FILE__, __LINE__, NULL, "%s: %s", from, err.msg);
+        if (!m) ct_die(__FILE__, __LINE__, NULL, "%s", err.msg); /* the message names the file */
         const cz_model_config *cfg = cz_model_get_config(m);
         if (o.arch && strcmp(o.arch, cfg->arch))
             ct_usage_error("train", "--arch %s, but %s holds a %s model", o.arch, from, cfg->arch);

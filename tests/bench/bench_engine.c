@@ -297,7 +297,7 @@ int main(int argc, char **argv)
     if (access(argv[3], R_OK) == 0) {
         cz_model *m = cz_model_load(argv[3], &err);
         if (!m) {
-            fprintf(stderr, "%s: %s\n", argv[3], err.msg);
+            fprintf(stderr, "%s\n", err.msg); /* names the file */
             return 1;
         }
         shipped = *cz_model_get_config(m);
