@@ -15,13 +15,8 @@
 set -u
 BIN=$1
 PHOTOS=$2
-T=$(mktemp -d /tmp/cz-test-cli-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-check() { desc=$1; shift; if "$@"; then ok; else bad "$desc"; fi; }
+TEST=cli
+. "$(dirname "$0")/check.sh"
 # meta FILE KEY VALUE: the safetensors header holds "KEY": "VALUE"
 meta() { head -c 65536 "$1" | grep -aqE "\"$2\": ?\"$3\""; }
 # evaluates FILE: the model loads and measures the 3 still-life photos
@@ -224,5 +219,4 @@ rate=$(sed -n 's/^suggested learning rate: \([0-9.e+-]*\)$/\1/p' "$T/lr.out")
 echo "  lr-find suggests ${rate:-nothing}"
 check "suggested rate inside [1e-5, 1]" awk -v r="${rate:-x}" 'BEGIN { exit !(r + 0 >= 1e-5 && r + 0 <= 1 && r != "x") }'
 
-echo "trainer cli: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish "trainer cli"

@@ -13,13 +13,8 @@
 # unreadable subfolder with a warning.
 set -u
 BIN=$1
-T=$(mktemp -d /tmp/cz-test-files-XXXXXX)
-trap 'chmod -R u+rwx "$T" 2> /dev/null; rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-check() { desc=$1; shift; if "$@"; then ok; else bad "$desc"; fi; }
+TEST=files
+. "$(dirname "$0")/check.sh"
 sum() { cksum < "$1"; }
 # n_photos DIR: the number eval measures under DIR (one line of JSON)
 n_photos() { timeout 120 "$BIN" eval --oracle --images "$1" --json 2> "$T/np.err" | sed -n 's/^{"images": \([0-9]*\),.*/\1/p'; }
@@ -163,5 +158,4 @@ check "an unreadable subfolder is skipped: the 3 other photos measured (got '$n'
 check "... with a warning naming it" grep -q "w/locked: skipped: cannot read the folder" "$T/np.err"
 chmod 755 "$T/w/locked"
 
-echo "trainer files: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish "trainer files"

@@ -12,11 +12,8 @@ set -u
 BIN=$1
 MODEL=$2
 PY=$3
-T=$(mktemp -d /tmp/cz-test-photos-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-check() { desc=$1; shift; if "$@"; then pass=$((pass + 1)); else echo "FAIL: $desc"; fail=$((fail + 1)); fi; }
+TEST=photos
+. "$(dirname "$0")/check.sh"
 
 mkdir -p "$T/in"
 if ! "$PY" - "$T/in" <<'EOF'; then
@@ -80,5 +77,4 @@ for f in $bad; do
 done
 check "eval measures the 2 good photos" grep -q '"images": 2' "$T/eval.out"
 
-echo "photos: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish photos
