@@ -59,13 +59,15 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing
 }
 
+# configure [TARGET...]: sets up the build folder and builds the targets
+# (default: everything, the tests' prerequisites included).
 configure() {
     if [ -f "$build/build.ninja" ]; then
         meson setup --reconfigure "$build" "$here" >/dev/null
     else
-        meson setup "$build" "$here" "$@"
+        meson setup "$build" "$here"
     fi
-    ninja -C "$build"
+    ninja -C "$build" "$@"
 }
 
 case "${1:-}" in
@@ -76,7 +78,8 @@ test)
     ;;
 demo)
     apt_install $BUILD_DEPS
-    configure
+    # The plug-in and its catalogues; the test suite's own models are not needed.
+    configure "plug-in/gimp${gimp%%.*}/corolization" corolization-gmo
     photo=${2:-/usr/lib/python3/dist-packages/skimage/data/astronaut.png}
     out=${3:-"$PWD/colorized.png"}
     # Installs the plug-in and the models into this user's GIMP profile.
