@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "ema.h"
 #include "file.h"
 #include "lab.h"
 #include "optim.h"
@@ -208,10 +209,14 @@ static void write_samples(cz_model *m, const ct_dataset *ds, const char *path, l
     free(cL);
 }
 
+/* The average goes first: a kill between the two files leaves an average
+ * of another step, which --resume then restarts rather than trusts. */
 static void save_checkpoint(cz_model *m, const train_opts *o, long step, long adam_base,
-                            long sched_base, const char *command)
+                            long sched_base, const char *command, const ct_ema *avg)
 {
-    char s_sched[32], s_base[32], s_step[32], s_seed[32], s_net[32], s_batch[32], s_total[32], s_lr[32], s_lambda[32], s_crop[32];
+    cz_error err = {0};
+    if (avg) statusCheck(ct_ema_save(avg, cz_model_get_net(m), o->ema_path, step, &err), &err);
+    char s_sched[32], s_base[32], s_step[32], s_seed[32], s_net[32], s_batch[32], s_total[32], s_lr[32], s_lambda[32], s_crop[32], s_ema[32];
     snprintf(s_step, sizeof s_step, "%ld", step);
     snprintf(s_base, sizeof s_base, "%ld", adam_base);
     snprintf(s_sched, sizeof s_sched, "%ld", sched_base);
@@ -222,31 +227,38 @@ static void save_checkpoint(cz_model *m, const train_opts *o, long step, long ad
     snprintf(s_lr, sizeof s_lr, "%g", o->lr);
     snprintf(s_lambda, sizeof s_lambda, "%g", o->lambda);
     snprintf(s_crop, sizeof s_crop, "%g", o->crop_scale);
+    snprintf(s_ema, sizeof s_ema, "%g", o->ema);
     const char *meta[] = {"step", s_step, "adam_base", s_base, "seed", s_seed, "net_seed", s_net,
                           "batch", s_batch,
                           "total_steps", s_total, "lr", s_lr, "schedule", o->schedule_name,
                           "schedule_from", s_sched,
                           "lambda", s_lambda, "crop_scale", s_crop, "command", command, "trainer", "corolization-train",
-                          NULL};
-    cz_error err = {0};
+                          avg ? "ema_decay" : NULL, s_ema, NULL};
     statusCheck(cz_model_save(m, o->checkpoint, CZ_DTYPE_F32, true, meta, &err), &err);
 }
 
+/* With --ema the file holds the average, and says so. */
 static void save_model(cz_model *m, const train_opts *o, long step, const char *command,
-                       const char *lineage, const ct_dataset *ds)
+                       const char *lineage, const ct_dataset *ds, ct_ema *avg)
 {
-    char s_step[32], s_seed[32], s_images[32], desc[256];
+    char s_step[32], s_seed[32], s_images[32], desc[256], s_ema[64];
     snprintf(s_step, sizeof s_step, "%ld", step);
     snprintf(s_seed, sizeof s_seed, "%" PRIu64, o->seed);
     snprintf(s_images, sizeof s_images, "%u", ds->count);
     snprintf(desc, sizeof desc, "%s trained %ld steps of batch %d at %d px by corolization-train",
              cz_model_get_config(m)->arch, step, o->batch, cz_model_get_config(m)->size);
-    const char *meta[] = {"step", s_step, "seed", s_seed, "command", command,
-                          "training_images", s_images, "description", desc,
-                          "trainer", "corolization-train",
-                          lineage ? "previous_command" : NULL, lineage, NULL};
+    if (avg) snprintf(s_ema, sizeof s_ema, "%g over %ld steps", o->ema, ct_ema_updates(avg));
+    const char *meta[16] = {"step", s_step, "seed", s_seed, "command", command,
+                            "training_images", s_images, "description", desc,
+                            "trainer", "corolization-train"};
+    int k = 12;
+    if (avg) meta[k++] = "weights_average", meta[k++] = s_ema;
+    if (lineage) meta[k++] = "previous_command", meta[k++] = lineage;
     cz_error err = {0};
-    statusCheck(cz_model_save(m, o->output, o->dtype, false, meta, &err), &err);
+    if (avg) ct_ema_swap(avg, cz_model_get_net(m));
+    cz_status st = cz_model_save(m, o->output, o->dtype, false, meta, &err);
+    if (avg) ct_ema_swap(avg, cz_model_get_net(m));
+    statusCheck(st, &err);
 }
 
 /* A setting the checkpoint recorded belongs to the run: --resume takes it
@@ -272,11 +284,12 @@ int ct_cmd_train(int argc, char **argv)
 {
     train_opts o;
     ct_train_opts_parse(&o, argc, argv);
-    ct_path_use uses[8] = {
+    ct_path_use uses[9] = {
         {"-o", o.output, true, NULL}, {"--checkpoint", o.checkpoint, true, NULL},
         {"the sample grid", o.samples_path, true, NULL}, {"the loss curve", o.curve_path, true, NULL},
-        {"the loss log", o.log_path, true, NULL}, {"--data", o.data, false, NULL}};
-    size_t nuses = 6;
+        {"the loss log", o.log_path, true, NULL}, {"--data", o.data, false, NULL},
+        {"the weights' average", o.ema_path, true, NULL}};
+    size_t nuses = 7;
     if (o.val) uses[nuses++] = (ct_path_use){"--val", o.val, false, NULL};
     if (o.init_from) uses[nuses++] = (ct_path_use){"--init-from", o.init_from, false, NULL};
     ct_paths_check("train", uses, nuses);
@@ -319,6 +332,7 @@ int ct_cmd_train(int argc, char **argv)
                 ct_die(__FILE__, __LINE__, NULL, "%s: schedule_from %ld is outside 0..%ld", from, sched_base, start);
             resume_setting(m, from, "lambda", "--lambda", &o.lambda, o.lambda_set);
             resume_setting(m, from, "crop_scale", "--crop-scale", &o.crop_scale, o.crop_scale_set);
+            resume_setting(m, from, "ema_decay", "--ema", &o.ema, o.ema_set);
         } else {
             if (o.restart_schedule) sched_base = start;
             /* --init-from: the same batches as the run that made the file
@@ -373,6 +387,13 @@ int ct_cmd_train(int argc, char **argv)
             adam_base = ab ? strtol(ab, NULL, 10) : 0;
         }
     }
+    ct_ema *avg = NULL;
+    if (o.ema > 0) {
+        avg = ct_ema_new(tr.net, o.ema);
+        if (!avg) ct_die(__FILE__, __LINE__, NULL, "out of memory");
+        if (from == o.checkpoint && ct_ema_load(avg, tr.net, o.ema_path, start, &err) != CZ_STATUS_OK)
+            fprintf(stderr, "train: the weights' average starts again from the checkpoint: %s\n", err.msg);
+    }
     printf("train: %s width %g size %d, %zu parameters, %.2f GFLOP/image, batch %d, "
            "%u photos, seed %" PRIu64 ", threads %d\n", cfg->arch, cfg->width, cfg->size,
            cz_net_param_total(tr.net), cz_net_flops(tr.net) / 1e9, o.batch, ds.count, o.seed, o.threads);
@@ -394,6 +415,7 @@ int ct_cmd_train(int argc, char **argv)
         float lr = cz_schedule_lr(&sch, step - sched_base);
         double t0 = ct_now();
         ct_losses ls = ct_trainer_step(&tr, b, lr, step + 1 - adam_base);
+        if (avg) ct_ema_update(avg, tr.net);
         double dt = ct_now() - t0;
         t_train += dt;
         step++;
@@ -411,7 +433,7 @@ int ct_cmd_train(int argc, char **argv)
         bool timeout = o.time_limit > 0 && ct_now() - t_start >= o.time_limit;
         if (stop_signal || timeout) early = step < o.steps;
         if (step % o.checkpoint_every == 0 || early) {
-            save_checkpoint(m, &o, step, adam_base, sched_base, command);
+            save_checkpoint(m, &o, step, adam_base, sched_base, command, avg);
             log_write(&lg, o.log_path);
             saved = step;
         }
@@ -430,10 +452,10 @@ int ct_cmd_train(int argc, char **argv)
     ct_progress_break(&pg);
     ct_loader_free(ld);
     if (saved != step) {
-        save_checkpoint(m, &o, step, adam_base, sched_base, command);
+        save_checkpoint(m, &o, step, adam_base, sched_base, command, avg);
         log_write(&lg, o.log_path);
     }
-    save_model(m, &o, step, command, lineage, &ds);
+    save_model(m, &o, step, command, lineage, &ds, avg);
     write_samples(m, o.val ? &val : &ds, o.samples_path, step);
     log_plot(&lg, o.curve_path, cfg->arch);
     double wall = ct_now() - t_start;
@@ -444,6 +466,7 @@ int ct_cmd_train(int argc, char **argv)
            t_train > 0 ? done * o.batch / t_train : 0.0, wall);
     if (early) printf("train: stopped by %s; continue with --resume\n",
                       stop_signal ? "a signal" : "--time-limit");
+    ct_ema_free(avg);
     ct_trainer_free(&tr);
     cz_model_free(m);
     free(command);

@@ -62,6 +62,10 @@ static void train_help(void)
         "      --val FILE            validation dataset: ab error every --val-every steps\n"
         "      --val-every N         (default 500)\n"
         "      --val-count N         photos used for validation (default 64)\n"
+        "      --ema DECAY           the model file is an exponential moving average of the\n"
+        "                            weights (e.g. 0.999: about the last 1,000 steps), kept\n"
+        "                            in CHECKPOINT.ema; the checkpoint keeps the raw weights\n"
+        "                            (default 0: the model is the last weights)\n"
         "      --dtype f16|f32       weights of the final file (default f32)\n"
         "      --time-limit SECONDS  stop cleanly, saving checkpoint and model\n"
         "      --log-every N         plain progress line every N steps when not on a terminal (default 10)\n"
@@ -106,7 +110,7 @@ static void parse(train_opts *o, int argc, char **argv, bool lr_find)
     const char *cmd = lr_find ? "lr-find" : "train";
     enum { O_LR = 256, O_SCHEDULE, O_WD, O_SIZE, O_WIDTH, O_LAMBDA, O_SEED, O_THREADS, O_CKPT,
            O_CKPT_EVERY, O_RESUME, O_RESTART, O_INIT, O_SAMPLE_EVERY, O_SAMPLES, O_VAL, O_VAL_EVERY,
-           O_VAL_COUNT, O_DTYPE, O_TIME, O_LOG_EVERY, O_MIN, O_MAX, O_ADV, O_CROP };
+           O_VAL_COUNT, O_DTYPE, O_TIME, O_LOG_EVERY, O_MIN, O_MAX, O_ADV, O_CROP, O_EMA };
     static const struct option opts[] = {
         {"arch", required_argument, 0, 'a'}, {"data", required_argument, 0, 'd'},
         {"output", required_argument, 0, 'o'}, {"steps", required_argument, 0, 'n'},
@@ -123,6 +127,7 @@ static void parse(train_opts *o, int argc, char **argv, bool lr_find)
         {"dtype", required_argument, 0, O_DTYPE}, {"time-limit", required_argument, 0, O_TIME},
         {"log-every", required_argument, 0, O_LOG_EVERY}, {"min", required_argument, 0, O_MIN},
         {"max", required_argument, 0, O_MAX}, {"adversarial", no_argument, 0, O_ADV},
+        {"ema", required_argument, 0, O_EMA},
         {"crop-scale", required_argument, 0, O_CROP},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
@@ -164,6 +169,10 @@ static void parse(train_opts *o, int argc, char **argv, bool lr_find)
         case O_CROP:
             o->crop_scale = (float)ct_parse_double(cmd, "--crop-scale", optarg, 0.05, 1);
             o->crop_scale_set = true;
+            break;
+        case O_EMA:
+            o->ema = (float)ct_parse_double(cmd, "--ema", optarg, 0, 0.99999);
+            o->ema_set = true;
             break;
         case O_LAMBDA:
             o->lambda = (float)ct_parse_double(cmd, "--lambda", optarg, 0, 1);
@@ -215,6 +224,7 @@ static void parse(train_opts *o, int argc, char **argv, bool lr_find)
     if (o->lr < 0) o->lr = o->arch && !strcmp(o->arch, "pix2pix") ? 2e-4f : 3e-4f;
     /* Derived paths. */
     o->checkpoint = ckpt ? strdup(ckpt) : with_suffix(o->output, ".ckpt");
+    o->ema_path = with_suffix(o->checkpoint, ".ema");
     char *base = strdup(samples ? samples : o->output);
     size_t bl = strlen(base);
     if (!samples && bl > 12 && !strcmp(base + bl - 12, ".safetensors")) base[bl - 12] = 0;
@@ -230,6 +240,7 @@ void ct_lr_find_opts_parse(train_opts *o, int argc, char **argv) { parse(o, argc
 void ct_train_opts_free(train_opts *o)
 {
     free(o->checkpoint);
+    free(o->ema_path);
     free(o->samples_path);
     free(o->curve_path);
     free(o->log_path);

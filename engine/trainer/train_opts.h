@@ -8,15 +8,17 @@
 typedef struct {
     const char *arch, *data, *output, *val, *init_from;
     char *checkpoint, *samples_path, *curve_path, *log_path; /* owned */
+    char *ema_path; /* owned: CHECKPOINT.ema, the weights' moving average */
     long steps;
     int batch, size, threads, dtype;
     float width, lr, weight_decay, lambda;
     float crop_scale; /* --crop-scale, 0 = crops at the photo's scale */
+    float ema;        /* --ema decay, 0 = the model is the last weights */
     int schedule;
     const char *schedule_name;
     uint64_t seed;
     bool seed_set; /* --seed given */
-    bool lambda_set, crop_scale_set; /* --lambda, --crop-scale given */
+    bool lambda_set, crop_scale_set, ema_set; /* --lambda, --crop-scale, --ema given */
     bool resume;
     bool restart_schedule; /* --restart-schedule */
     bool adversarial; /* --adversarial */
