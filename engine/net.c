@@ -493,6 +493,9 @@ uint64_t cz_net_get_seed(const cz_net *net) { return net->rng; }
 void cz_net_set_input_grad(cz_net *net, bool enabled) { net->input_grad = enabled; }
 void cz_net_set_dropout(cz_net *net, bool enabled) { net->no_dropout = !enabled; }
 
+int cz_net_node_count(const cz_net *net) { return net->nnodes; }
+cz_op cz_net_node_op(const cz_net *net, int node) { return net->nodes[node].op; }
+
 void cz_net_node_shape(const cz_net *net, int node, int *c, int *h, int *w)
 {
     const cz_node *nd = &net->nodes[node];

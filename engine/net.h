@@ -107,6 +107,10 @@ void cz_net_set_input_grad(cz_net *net, bool enabled);
 void cz_net_set_dropout(cz_net *net, bool enabled);
 uint64_t cz_net_get_seed(const cz_net *net);
 
+/* Nodes are numbered 0 .. cz_net_node_count - 1 in the order they were
+ * added, which is the order a forward pass runs them. */
+int cz_net_node_count(const cz_net *net);
+cz_op cz_net_node_op(const cz_net *net, int node);
 /* Shape of a node's output, per sample. */
 void cz_net_node_shape(const cz_net *net, int node, int *c, int *h, int *w);
 /* A node's activation buffer [batch, c, h, w] (write inputs here). */

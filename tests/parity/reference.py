@@ -48,17 +48,27 @@ def ch(width, base):
     return max(c, 1)
 
 
-# ReLU kinks: where an activation's input lies within float32 rounding of
-# zero, the engine and the float64 reference may take different sides and
-# a gradient then differs by a whole term (seen: 1% on a bias gradient from
-# one input at 1.3e-6). make() redraws its random data until every kink
-# input in the training pass is clear of zero by KINK_MARGIN of its tensor's
-# RMS; _kinks records the smallest ratio.
+# ReLU kinks: where an activation's input lies within float32 error of
+# zero, a float32 pass and the float64 reference may take different sides
+# and a gradient then differs by a whole term (seen: 1% on a bias gradient
+# from one input at 1.3e-6, 0.5% from one at 4.3e-5 of its RMS where the
+# engine's forward error was 1.9e-4). make() redraws its random data until
+# every kink input in the training pass is clear of zero by KINK_MARGIN of
+# its tensor's RMS, which keeps torch's own float32 figure meaningful; no
+# margin a draw can pass keeps the engine's deep layers clear (their error
+# reaches 1e-4 of the RMS over thousands of inputs), so the reference also
+# writes every kink input of the training pass ("kink.K", in call order)
+# and test_parity.c puts the engine on the reference's side of any input
+# within the engine's own measured error of zero. _kinks records the
+# smallest ratio; _taps, when a list, collects the inputs.
 KINK_MARGIN = 5e-6
 _kinks = []
+_taps = None
 
 
 def _record(x):
+    if _taps is not None:
+        _taps.append(x.detach().clone())
     if _kinks and x.numel():
         d = x.detach()
         ratio = float(d.abs().min() / d.pow(2).mean().sqrt().clamp_min(1e-30))
@@ -411,7 +421,9 @@ def set_train(model):
 
 
 def run(model, x, grads_out, float64):
-    """Eval and train passes and the backward of sum(out * R)."""
+    """Eval and train passes and the backward of sum(out * R); also the
+    inputs of every ReLU in the training pass, in call order."""
+    global _taps
     m = copy.deepcopy(model)
     if float64:
         m = m.double()
@@ -423,12 +435,17 @@ def run(model, x, grads_out, float64):
         ev = as_tuple(m(x))
     set_train(m)
     m.zero_grad()
-    tr = as_tuple(m(x))
+    _taps = []
+    try:
+        tr = as_tuple(m(x))
+        kinks = _taps
+    finally:
+        _taps = None
     loss = sum((o * g).sum() for o, g in zip(tr, grads_out))
     loss.backward()
     grads = {k: p.grad.detach().clone() for k, p in m.named_parameters()}
     bufs = {k: b.detach().clone() for k, b in m.named_buffers() if not k.endswith("num_batches_tracked")}
-    return ev, tuple(t.detach() for t in tr), grads, bufs
+    return ev, tuple(t.detach() for t in tr), grads, bufs, kinks
 
 
 def annealed_mean(logits, bins, T, hw):
@@ -486,8 +503,8 @@ def make(arch, width, size, batch, classes, bins, out_dir, seed):
     outs = outs if isinstance(outs, tuple) else (outs,)
     R = [torch.randn(o.shape, generator=gen) for o in outs]
 
-    ev, tr, grads, bufs = run(model, x, R, True)
-    ev32, tr32, grads32, _ = run(model, x, R, False)
+    ev, tr, grads, bufs, kinks_in = run(model, x, R, True)
+    ev32, tr32, grads32, _, _ = run(model, x, R, False)
     torch_err = max([rel(a, b) for a, b in zip(ev32 + tr32, ev + tr)] +
                     grad_rel(grads32, grads))
 
@@ -503,6 +520,7 @@ def make(arch, width, size, batch, classes, bins, out_dir, seed):
         ref.update({"eval.classes": ev[1], "train.classes": tr[1], "grad.classes": R[1]})
     ref.update({"grad." + k: v for k, v in grads.items()})
     ref.update({"running." + k: v for k, v in bufs.items()})
+    ref.update({"kink.%d" % i: t for i, t in enumerate(kinks_in)})
 
     # What cz_model_predict returns for sample 0 (eval mode, file weights).
     e0 = ev[0][0:1]
@@ -546,14 +564,15 @@ def make(arch, width, size, batch, classes, bins, out_dir, seed):
             sys.exit("reference: no discriminator draw in 200 keeps ReLU inputs clear of zero")
         with torch.no_grad():
             dR = torch.randn(disc(dx).shape, generator=gen)
-        dev, dtr, dgrads, dbufs = run(disc, dx, [dR], True)
-        dev32, dtr32, dgrads32, _ = run(disc, dx, [dR], False)
+        dev, dtr, dgrads, dbufs, dkinks = run(disc, dx, [dR], True)
+        dev32, dtr32, dgrads32, _, _ = run(disc, dx, [dR], False)
         torch_err = max([torch_err, rel(dev32[0], dev[0]), rel(dtr32[0], dtr[0])] +
                         grad_rel(dgrads32, dgrads))
         weights.update({k: v for k, v in disc.state_dict().items() if not k.endswith("num_batches_tracked")})
         ref.update({"disc.input": dx, "disc.eval.out": dev[0], "disc.train.out": dtr[0], "disc.grad.out": dR})
         ref.update({"grad." + k: v for k, v in dgrads.items()})
         ref.update({"running." + k: v for k, v in dbufs.items()})
+        ref.update({"disc.kink.%d" % i: t for i, t in enumerate(dkinks)})
 
     write_safetensors(os.path.join(out_dir, arch + ".model.safetensors"), weights, meta)
     write_safetensors(os.path.join(out_dir, arch + ".ref.safetensors"), ref,

@@ -12,6 +12,8 @@
  *     updated running statistics, and every weight gradient of
  *     sum(out * R) after one backward pass;
  *   - the same for pix2pix's PatchGAN discriminator.
+ * Before the backward, ReLU inputs within the engine's float32 error of zero
+ * are put on the reference's side (align_kinks).
  * The references are computed in float64 (from float32 weights and inputs).
  * Error measure: max |engine - torch| / max |torch| per tensor; a bias is
  * measured at the scale of its layer's weight gradient when that is larger
@@ -118,6 +120,51 @@ static void compare_running(ctx *c, cz_net *net)
     }
 }
 
+/* ReLU kinks. Where a ReLU input lies within float32 error of zero, the
+ * engine may take the other side than the float64 reference, and every
+ * gradient behind it then differs by a whole term (either side's gradient
+ * is right at a kink). The reference writes each ReLU input of its training
+ * pass, "kink.K" in call order, which is the engine's node order. An input
+ * on the other side passes when it is within the engine's measured error on
+ * that tensor (the largest |out - x| where both are positive); the engine's
+ * output there is then set to x, or 0 below zero, a change within that
+ * error, so the backward takes the reference's side. Further from zero, the
+ * forward is wrong: a failure. */
+static void align_kinks(ctx *c, cz_net *net, int batch, const char *pfx)
+{
+    char name[128];
+    int k = 0;
+    for (int i = 0; i < cz_net_node_count(net); i++) {
+        const cz_op op = cz_net_node_op(net, i);
+        if (op != CZ_OP_RELU && op != CZ_OP_LEAKY_RELU) continue;
+        snprintf(name, sizeof name, "%skink.%d", pfx, k++);
+        const size_t n = node_size(net, i, batch);
+        float *x = ref_read(c, name, n);
+        if (!x) continue;
+        float *out = cz_net_data(net, i);
+        double ss = 0, err = 0;
+        for (size_t j = 0; j < n; j++) {
+            ss += (double)x[j] * x[j];
+            if (x[j] > 0 && out[j] > 0 && fabs((double)out[j] - x[j]) > err) err = fabs((double)out[j] - x[j]);
+        }
+        const double rms = sqrt(ss / (double)n);
+        for (size_t j = 0; j < n; j++) {
+            if ((out[j] > 0) == (x[j] > 0)) continue;
+            printf("  %-8s %s element %zu: engine on the other side of 0 at %.2e of the RMS, its error on the "
+                   "tensor %.2e: backward on the reference's side\n",
+                   c->arch, name, j, fabs(x[j]) / rms, err / rms);
+            CHECK(c->cs, fabs(x[j]) <= err, "%s: %s element %zu is %.3g of the RMS from 0, beyond the engine's "
+                  "forward error %.3g, yet the engine takes the other side", c->arch, name, j, fabs(x[j]) / rms,
+                  err / rms);
+            out[j] = x[j] > 0 ? x[j] : 0.0f;
+        }
+        free(x);
+    }
+    snprintf(name, sizeof name, "%skink.%d", pfx, k);
+    CHECK(c->cs, cz_safetensors_find(c->ref, name) == NULL, "%s: the reference has more ReLUs than the engine's %d",
+          c->arch, k);
+}
+
 /* Weight gradients; the first third of the trainable parameters (nearest
  * the input, deepest in backprop) get TOL_DEEP. */
 static void compare_grads(ctx *c, cz_net *net)
@@ -171,6 +218,7 @@ static void run_net(ctx *c, cz_net *net, int batch, int out, int cls, const char
     compare(c, name, cz_net_data(net, out), node_size(net, out, batch), 0, TOL, false);
     if (cls >= 0) compare(c, "train.classes", cz_net_data(net, cls), node_size(net, cls, batch), 0, TOL, false);
     compare_running(c, net);
+    align_kinks(c, net, batch, pfx);
 
     cz_net_zero_grad(net);
     snprintf(name, sizeof name, "%sgrad.out", pfx);
