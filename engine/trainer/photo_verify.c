@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <jpeglib.h>
+#include <jerror.h>
 #include <png.h>
 
 typedef struct {
@@ -18,8 +19,8 @@ typedef struct {
     size_t n;
 } jpeg_guard;
 
-/* Errors, and warnings (corrupt data that libjpeg would fill with gray),
- * end the decode; the pools are freed by jpeg_destroy_decompress. */
+/* Errors, and the warnings of lost data (which libjpeg would fill with
+ * gray), end the decode; the pools are freed by jpeg_destroy_decompress. */
 static void jpeg_refuse(j_common_ptr c)
 {
     jpeg_guard *g = (jpeg_guard *)c->err;
@@ -29,9 +30,26 @@ static void jpeg_refuse(j_common_ptr c)
     longjmp(g->jump, 1);
 }
 
+/* A warning (level -1; 0 and up are traces) refuses the photo when it means
+ * lost pixels. Others leave every pixel whole and are common in cameras' and
+ * editors' files: stray bytes before a marker, an unknown JFIF revision or
+ * Adobe transform, a bad ICC marker; GIMP opens those, and so do we. */
 static void jpeg_on_message(j_common_ptr c, int level)
 {
-    if (level < 0) jpeg_refuse(c); /* -1: a warning; 0 and up are traces */
+    if (level >= 0) return;
+    switch (c->err->msg_code) {
+    case JWRN_JPEG_EOF:          /* premature end of file */
+    case JWRN_HIT_MARKER:        /* premature end of a data segment */
+    case JWRN_MUST_RESYNC:       /* a restart marker lost */
+    case JWRN_HUFF_BAD_CODE:
+    case JWRN_ARITH_BAD_CODE:
+    case JWRN_NOT_SEQUENTIAL:
+    case JWRN_BOGUS_PROGRESSION: /* progressive scans that leave coefficients unset */
+        jpeg_refuse(c);
+        break;
+    default:
+        break;
+    }
 }
 
 static void jpeg_on_progress(j_common_ptr c)

@@ -215,6 +215,12 @@ int main(void)
     expect_loaded(&st, "good.png", dpng, npng);
     expect_loaded(&st, "good.jpg", djpg, njpg);
     expect_loaded(&st, "progressive.jpg", dprog, nprog);
+    /* Two stray bytes before the end marker: libjpeg warns, no pixel is lost. */
+    unsigned char *stray = malloc(njpg + 2);
+    memcpy(stray, djpg, njpg - 2);
+    memcpy(stray + njpg - 2, "\0\0\xFF\xD9", 4);
+    expect_loaded(&st, "stray-bytes.jpg", stray, njpg + 2);
+    free(stray);
 
     /* 2. Cut in half, end marker re-appended; a PNG cut after its first IDAT. */
     unsigned char *buf = malloc(npng + njpg);
