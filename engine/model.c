@@ -711,6 +711,13 @@ cz_status cz_model_load_optim(cz_model *m, const char *path, cz_error *err)
             if (s) break;
             snprintf(name, sizeof name, "optim.v.%s", p->name);
             s = load_tensor(p->v, st, name, p->ndim, p->shape, p->count, err);
+            /* Adam divides by sqrt(v): a NaN or a negative v would turn the
+             * weights to NaN at the first step, with no word why. */
+            for (size_t k = 0; !s && k < p->count; k++)
+                if (!isfinite(p->m[k]) || !isfinite(p->v[k]) || p->v[k] < 0)
+                    s = cz_error_set(err, CZ_STATUS_FORMAT_ERROR,
+                                     "optimiser state of \"%s\" holds %s (element %zu)", p->name,
+                                     p->v[k] < 0 ? "a negative second moment" : "a value that is not finite", k);
         }
     }
     cz_safetensors_close(st);

@@ -127,16 +127,18 @@ int ct_cmd_colorize(int argc, char **argv)
             failed++;
         } else {
             path = output_path(out, argv[i], "");
-            if (!ct_png_write_buffer(path, dst, why, sizeof why)) {
+            /* A photo is written when all that was asked for is. */
+            bool ok = ct_png_write_buffer(path, dst, why, sizeof why);
+            gchar *cpath = output_path(out, argv[i], ".confidence");
+            if (ok && cb) ok = ct_png_write_buffer(cpath, cb, why, sizeof why);
+            if (!ok) {
                 ct_warn("%s: %s", argv[i], why);
                 failed++;
             } else {
                 done++;
                 printf("%s -> %s\n", argv[i], path);
             }
-            g_free(path);
-            path = output_path(out, argv[i], ".confidence");
-            if (cb && !ct_png_write_buffer(path, cb, why, sizeof why)) ct_warn("%s: %s", argv[i], why);
+            g_free(cpath);
             g_free(path);
         }
         g_object_unref(src);

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
+
 static uint32_t rd32(const unsigned char *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -58,13 +60,9 @@ static bool layout(uint32_t count, uint32_t size, uint32_t classes, uint64_t *hi
 cz_status ct_dataset_open(ct_dataset *ds, const char *path, cz_error *err)
 {
     memset(ds, 0, sizeof *ds);
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) return cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0) {
-        close(fd);
-        return cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: %s", path, strerror(errno));
-    }
+    int fd = cz_file_open_regular(path, &st, err); /* a FIFO would block the open */
+    if (fd < 0) return err ? err->status : CZ_STATUS_IO_ERROR;
     size_t fsize = (size_t)st.st_size;
     if (fsize < CT_DATASET_HEADER) {
         close(fd);

@@ -146,6 +146,7 @@ int ct_cmd_eval(int argc, char **argv)
         if (!m) ct_die(__FILE__, __LINE__, NULL, "%s", err.msg); /* the message names the file */
     }
     char *grid_path = NULL;
+    bool grid_failed = false;
     if (!no_grid && (grid || model_path)) {
         if (grid) {
             grid_path = strdup(grid);
@@ -255,10 +256,14 @@ int ct_cmd_eval(int argc, char **argv)
         const unsigned char *cp[3 * EVAL_GRID];
         for (int r = 0; r < 3; r++)
             for (int i = 0; i < k; i++) cp[r * k + i] = cellp[r * EVAL_GRID + i];
-        if (!ct_plot_grid(grid_path, cp, 3, k, S, labels, caption, why, sizeof why))
+        if (!ct_plot_grid(grid_path, cp, 3, k, S, labels, caption, why, sizeof why)) {
             ct_warn("sample grid: %s", why);
+            grid_failed = true;
+        }
     }
-    int rc = count ? CT_EXIT_OK : CT_EXIT_FAILURE;
+    /* The figures are printed either way; a grid asked for and not written
+     * is still a failure. */
+    int rc = count && !grid_failed ? CT_EXIT_OK : CT_EXIT_FAILURE;
     double N = count ? (double)count : NAN;
     double cfp = s_cfp / N, cft = s_cft / N, cfg = s_cfg / N;
     double auc = ct_auc(hist_p, total_px), auc_g = ct_auc(hist_g, total_px);

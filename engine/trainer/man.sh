@@ -18,11 +18,16 @@ corolization-train \\- train and evaluate corolization's colorization networks
 .SH DESCRIPTION
 .nf
 EOF2
-"$bin" --help | text
+# help [COMMAND]: its --help as troff; set -e stops the page if it fails.
+help() {
+    h=$("$bin" "$@" --help)
+    printf '%s\n' "$h" | text
+}
+help
 echo ".fi"
 for c in prepare train lr-find eval colorize; do
     printf '.SH "%s"\n.nf\n' "$(echo "$c" | tr a-z A-Z)"
-    "$bin" "$c" --help | text
+    help "$c"
     echo ".fi"
 done
 cat <<EOF2

@@ -64,6 +64,7 @@ static bool walk(listing *l, const char *dir, int depth)
         char *p = names.v[i];
         if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
             if (depth < 16) walk(l, p, depth + 1);
+            else ct_warn("%s: skipped: more than 16 folders deep", p);
             g_free(p);
         } else {
             add(l, p);

@@ -32,7 +32,8 @@ else
     git clone -q "$src" "$tmp/corolization"
     mkdir "$tmp/home" "$tmp/run"
     [ ! -e "$tmp/shared" ] || { echo "newcomer.sh: $tmp/shared exists"; exit 1; }
-    (cd "$tmp/run" && HOME="$tmp/home" XDG_CONFIG_HOME= ../corolization/bootstrap.sh demo)
+    (cd "$tmp/run" && unset GIMP2_DIRECTORY GIMP3_DIRECTORY XDG_CONFIG_HOME &&
+        HOME="$tmp/home" ../corolization/bootstrap.sh demo)
     cp "$tmp/run/colorized.png" "$work/"
     where="this machine ($(. /etc/os-release && echo "$PRETTY_NAME"))"
 fi

@@ -4,7 +4,8 @@
 # run stopped and resumed gives the same average, to the bit, as an unbroken
 # one; resuming with another --ema is bad usage; a missing average restarts
 # from the checkpoint with a warning; without --ema the model is the
-# checkpoint's weights.
+# checkpoint's weights; a checkpoint whose optimiser state is damaged is
+# refused.
 #   usage: test_ema.sh CZ_TRAIN_BINARY PHOTO_ROOT PYTHON
 set -u
 BIN=$1
@@ -66,5 +67,20 @@ train -o "$T/c.safetensors" --steps 8
 check "without --ema the model is the checkpoint's weights" \
     [ "$(tensors "$T/c.safetensors" "$T/c.safetensors.ckpt")" = same ]
 check "without --ema no average is written" [ ! -e "$T/c.safetensors.ckpt.ema" ]
+
+# A damaged checkpoint: a negative Adam second moment would turn the weights
+# to NaN at the first step; --resume refuses it instead, saying why.
+"$PY" - "$T/c.safetensors.ckpt" <<'PYEOF'
+import json, struct, sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+n = struct.unpack('<Q', b[:8])[0]
+h = json.loads(b[8:8 + n])
+name = next(k for k in h if k.startswith('optim.v.'))
+struct.pack_into('<f', b, 8 + n + h[name]['data_offsets'][0], -1.0)
+open(sys.argv[1], 'wb').write(b)
+PYEOF
+train -o "$T/c.safetensors" --steps 10 --resume
+check "a checkpoint with a negative Adam moment: refused (exit 1)" [ $? -eq 1 ]
+check "... saying so" grep -q "negative second moment" "$T/err"
 
 finish "trainer ema"

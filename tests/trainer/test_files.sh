@@ -85,6 +85,7 @@ check "... and the old checkpoint is whole" [ "$(sum "$T/m.safetensors.ckpt")" =
 before=$(sum "$T/grid.png")
 (ulimit -f 8; "$BIN" eval --model "$T/m.safetensors" --images "$T/photos" --grid "$T/grid.png") \
     > /dev/null 2> "$T/f4.err"
+check "eval's grid past ulimit -f: exit 1" [ $? -eq 1 ]
 check "eval's grid past ulimit -f: a warning saying why" grep -q "sample grid: .*File too large" "$T/f4.err"
 check "... and the old grid is whole" [ "$(sum "$T/grid.png")" = "$before" ]
 check "no temporary files left by the failed writes" [ $(tmps) -eq 0 ]
@@ -157,5 +158,14 @@ n=$($asuser timeout 120 "$BIN" eval --oracle --images "$T/w" --json 2> "$T/np.er
 check "an unreadable subfolder is skipped: the 3 other photos measured (got '$n')" [ "$n" = 3 ]
 check "... with a warning naming it" grep -q "w/locked: skipped: cannot read the folder" "$T/np.err"
 chmod 755 "$T/w/locked"
+
+# A FIFO as the dataset: open() would wait for a writer forever.
+mkfifo "$T/fifo.data"
+timeout 10 "$BIN" train --arch colorful --data "$T/fifo.data" -o "$T/fifo.safetensors" --steps 1 \
+    > /dev/null 2> "$T/fifo.err"
+check "train --data FIFO: refused (exit 1), no hang" [ $? -eq 1 ]
+check "... saying it is not a regular file" grep -q "not a regular file" "$T/fifo.err"
+timeout 10 "$BIN" lr-find --arch colorful --data "$T/fifo.data" -o "$T/fifo-lr" --steps 10 > /dev/null 2>&1
+check "lr-find --data FIFO: refused (exit 1), no hang" [ $? -eq 1 ]
 
 finish "trainer files"
