@@ -1,5 +1,6 @@
 /* image.c: photo loading (sniff, then GEGL), Lab through babl, square
  * resampling, PNG writing. See photo.h for why files are sniffed. */
+#define _GNU_SOURCE /* memfd_create */
 #include "image.h"
 
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -73,21 +75,46 @@ static bool read_whole(const char *path, unsigned char **data, size_t *size,
     return true;
 }
 
-/* Sniffs into *info (the format and the header's size). */
-static bool sniff(const char *path, ct_photo_info *info, char *why, size_t n)
+/* Reads path whole and checks it into *info (the format and the header's
+ * size); the checked bytes stay in *data (free them) when data is not NULL. */
+static bool sniff(const char *path, ct_photo_info *info, unsigned char **data, size_t *size,
+                  char *why, size_t n)
 {
     unsigned char *d;
-    size_t size;
-    if (!read_whole(path, &d, &size, why, n)) return false;
-    bool ok = ct_photo_header_read(d, size, info, why, n) && ct_photo_verify(d, size, info, why, n);
-    free(d);
+    size_t sz;
+    if (!read_whole(path, &d, &sz, why, n)) return false;
+    bool ok = ct_photo_header_read(d, sz, info, why, n) && ct_photo_verify(d, sz, info, why, n);
+    if (ok && data) {
+        *data = d;
+        *size = sz;
+    } else {
+        free(d);
+    }
     return ok;
+}
+
+/* The checked bytes as an anonymous file, so that GEGL decodes exactly what
+ * was checked and not whatever the path holds by then (a photo replaced in
+ * between would reach a loader that exits the process on some errors).
+ * Returns its descriptor, or -1 (then GEGL reads the path). */
+static int checked_copy(const unsigned char *d, size_t size)
+{
+    int fd = memfd_create("corolization-photo", MFD_CLOEXEC);
+    if (fd < 0) return -1;
+    size_t put = 0;
+    while (put < size) {
+        ssize_t w = write(fd, d + put, size - put);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) { close(fd); return -1; }
+        put += (size_t)w;
+    }
+    return fd;
 }
 
 bool ct_image_sniff(const char *path, const char **op, char *why, size_t n)
 {
     ct_photo_info info;
-    if (!sniff(path, &info, why, n)) return false;
+    if (!sniff(path, &info, NULL, NULL, why, n)) return false;
     if (op) *op = ct_photo_loader(info.format);
     return true;
 }
@@ -95,16 +122,23 @@ bool ct_image_sniff(const char *path, const char **op, char *why, size_t n)
 GeglBuffer *ct_image_load_buffer(const char *path, char *why, size_t n)
 {
     ct_photo_info info;
-    if (!sniff(path, &info, why, n)) return NULL;
+    unsigned char *d;
+    size_t size;
+    if (!sniff(path, &info, &d, &size, why, n)) return NULL;
+    int fd = checked_copy(d, size);
+    free(d);
+    char fdpath[64];
+    snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
     GeglBuffer *buf = NULL;
     GeglNode *graph = gegl_node_new();
     GeglNode *load = gegl_node_new_child(graph, "operation", ct_photo_loader(info.format),
-                                         "path", path, NULL);
+                                         "path", fd >= 0 && access(fdpath, R_OK) == 0 ? fdpath : path, NULL);
     GeglNode *sink = gegl_node_new_child(graph, "operation", "gegl:buffer-sink",
                                          "buffer", &buf, NULL);
     gegl_node_link(load, sink);
     gegl_node_process(sink);
     g_object_unref(graph);
+    if (fd >= 0) close(fd);
     if (!buf) { snprintf(why, n, "GEGL could not decode it"); return NULL; }
     /* A loader that read another size than the header says (or none, when
      * its decoder failed) is not to be believed. */
