@@ -33,7 +33,10 @@ typedef struct cz_file_writer cz_file_writer;
 
 /* Starts replacing path (mode 0666 less the umask). Returns a writer that
  * cz_file_writer_commit or cz_file_writer_abort frees, or NULL with a
- * message when no temporary file can be made in path's folder. */
+ * message when no temporary file can be made in path's folder. Like any
+ * write-then-rename, the commit replaces path itself: a symlink there
+ * becomes a file (its target is left as it was), and an old file's mode,
+ * owner and hard links are not carried over. */
 cz_file_writer *cz_file_writer_new(const char *path, cz_error *err);
 /* Appends n bytes. A failure sticks: later writes and the commit fail
  * with the first error, so callers may check only the commit. */
