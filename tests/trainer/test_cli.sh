@@ -19,8 +19,8 @@ TEST=cli
 . "$(dirname "$0")/check.sh"
 # meta FILE KEY VALUE: the safetensors header holds "KEY": "VALUE"
 meta() { head -c 65536 "$1" | grep -aqE "\"$2\": ?\"$3\""; }
-# evaluates FILE: the model loads and measures the 3 still-life photos
-evaluates() { "$BIN" eval --model "$1" --images "$T/photos/still-life" --json 2> /dev/null | grep -q '"images": 3'; }
+# evaluates FILE: the model loads and measures the 3 food photos
+evaluates() { "$BIN" eval --model "$1" --images "$T/photos/food" --json 2> /dev/null | grep -q '"images": 3'; }
 
 if [ ! -d "$PHOTOS" ]; then
     echo "FAIL: no photos at $PHOTOS"
@@ -42,14 +42,14 @@ check "missing dataset exits 1" [ $? -eq 1 ]
 
 # A dozen photos in four classes, and a truncated JPEG.
 n=0
-for c in landscape interior still-life forest; do
+for c in animals people food night; do
     mkdir -p "$T/photos/$c"
     for f in $(ls "$PHOTOS/$c" | head -3); do cp "$PHOTOS/$c/$f" "$T/photos/$c/"; n=$((n + 1)); done
 done
 check "12 photos copied" [ $n -eq 12 ]
-first=$(ls "$T/photos/interior" | head -1)
-size=$(wc -c < "$T/photos/interior/$first")
-head -c $((size / 2)) "$T/photos/interior/$first" > "$T/photos/interior/zz-truncated.jpg"
+first=$(ls "$T/photos/night" | head -1)
+size=$(wc -c < "$T/photos/night/$first")
+head -c $((size / 2)) "$T/photos/night/$first" > "$T/photos/night/zz-truncated.jpg"
 
 "$BIN" prepare "$T/photos" -o "$T/data" --size 48 > "$T/prep.out" 2> "$T/prep.err"
 check "prepare exits 0 despite the bad photo" [ $? -eq 0 ]
@@ -76,11 +76,11 @@ done
 
 # colorize keeps the stem, writes PNG
 "$BIN" colorize --model "$T/colorful.safetensors" --temperature 0.3 --saturation 1.2 \
-    "$T/photos/interior/$first" -o "$T/out" > /dev/null 2>&1
+    "$T/photos/night/$first" -o "$T/out" > /dev/null 2>&1
 check "colorize exits 0" [ $? -eq 0 ]
 stem=${first%.*}
 check "colorize writes <stem>.png" sh -c "head -c 8 '$T/out/$stem.png' | grep -q PNG"
-"$BIN" colorize --model "$T/colorful.safetensors" "$T/photos/interior/zz-truncated.jpg" -o "$T/out" > /dev/null 2>&1
+"$BIN" colorize --model "$T/colorful.safetensors" "$T/photos/night/zz-truncated.jpg" -o "$T/out" > /dev/null 2>&1
 check "colorize of a damaged photo exits 1" [ $? -eq 1 ]
 
 # SIGKILL during training, then --resume.
