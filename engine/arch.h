@@ -1,11 +1,29 @@
-/* arch.h: the architectures a model file can name. Each arch_*.c builds its
- * network into a cz_net from the config and an input size; model.c does the
- * rest (weights, files, decoding) the same way for all of them. */
+/* arch.h: the architectures a model file can name, their config, and the
+ * blocks they share (arch.c). Each arch_*.c builds its network into a cz_net
+ * from the config and an input size; model.c does the rest (weights, files,
+ * decoding) the same way for all of them. */
 #ifndef CZ_ARCH_H
 #define CZ_ARCH_H
 
-#include "model.h"
 #include "net.h"
+
+#define CZ_MODEL_MAX_CLASSES 64
+
+/* What a model file's metadata says about its network. */
+typedef struct {
+    char arch[32];
+    float width;  /* channel multiplier, (0, 4] */
+    int size;     /* training input side, pixels */
+    int classes;  /* scene classes (fusion), 0 otherwise */
+    bool adversarial; /* has a PatchGAN (always for pix2pix; regression
+                         models trained with one, optional) */
+    char class_names[CZ_MODEL_MAX_CLASSES][48];
+} cz_model_config;
+
+typedef enum {
+    CZ_OUTPUT_LOGITS, /* Q logits at h/4 x w/4 (colorful): soft-CE training */
+    CZ_OUTPUT_AB,     /* 2 channels at h x w, ab scaled by cz_model_ab_to_target */
+} cz_output_kind;
 
 typedef struct {
     int input;        /* L, encoded */
@@ -39,7 +57,11 @@ extern const cz_arch cz_arch_pix2pix;
 extern const cz_arch cz_arch_fusion;
 extern const cz_arch cz_arch_residual;
 
+/* The architecture called name, or NULL. */
 const cz_arch *cz_arch_find(const char *name);
+/* A config the architectures can build: a known arch, width in (0, 4], size
+ * 8..4096, classes 0..CZ_MODEL_MAX_CLASSES, adversarial only for ab. */
+cz_status cz_arch_check_config(const cz_model_config *cfg, cz_error *err);
 
 /* The PatchGAN discriminator (arch_patchgan.c) for cfg.size inputs of 3
  * channels: encoded L, then the ab target encoding. */

@@ -2,7 +2,11 @@
  * architecture: the file's metadata names the architecture and its
  * hyper-parameters, arch_*.c builds the network, and each parameter is then
  * looked up by name and checked against the shape the architecture expects
- * before a byte of it is read. */
+ * before a byte of it is read.
+ *
+ * The model owns its weights (one cz_weights); every network is a plan for
+ * one input size and batch built on them: the trainer's at cfg.size, the
+ * inference net at the size last predicted, each training lane's. */
 #include "model.h"
 
 #include <math.h>
@@ -11,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch.h"
 #include "rng.h"
 #include "safetensors.h"
 #include "upsample.h"
@@ -19,36 +22,19 @@
 struct cz_model {
     cz_model_config cfg;
     const cz_arch *arch;
+    cz_weights *weights;      /* the colorizer's parameters */
+    cz_weights *disc_weights; /* the PatchGAN's, only when training */
     cz_net *net; /* at cfg.size, the one the trainer drives */
     cz_arch_nodes nodes;
     cz_net *disc;
     int disc_in, disc_out;
-    cz_net *infer; /* inference copy at the last predicted size */
+    cz_net *infer; /* on the same weights, at the last predicted size */
     cz_arch_nodes infer_nodes;
     int infer_h, infer_w;
     cz_quant *quant;
-    float *prior, *weights; /* [q] */
+    float *prior, *class_weights; /* [q] */
     cz_safetensors *file;   /* kept open for metadata */
 };
-
-const cz_arch *cz_arch_find(const char *name)
-{
-    static const cz_arch *const all[] = {&cz_arch_colorful, &cz_arch_pix2pix, &cz_arch_fusion,
-                                         &cz_arch_residual};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        if (name && !strcmp(all[i]->name, name)) return all[i];
-    return NULL;
-}
-
-int cz_arch_conv_bn_relu(cz_net *net, const char *prefix, int i, int x, int cout, int stride)
-{
-    char name[48];
-    snprintf(name, sizeof name, "%s.%d.conv", prefix, i);
-    x = cz_net_conv2d(net, name, x, cout, 3, stride, 1, 1, true);
-    snprintf(name, sizeof name, "%s.%d.bn", prefix, i);
-    x = cz_net_batchnorm(net, name, x);
-    return cz_net_relu(net, x);
-}
 
 /* Only a model whose output is ab can be shown to a discriminator. */
 static cz_status check_adversarial(const cz_arch *a, cz_error *err)
@@ -60,21 +46,7 @@ static cz_status check_adversarial(const cz_arch *a, cz_error *err)
 
 static cz_status check_config(const cz_model_config *cfg, cz_error *err)
 {
-    if (!cz_arch_find(cfg->arch))
-        return cz_error_set(err, CZ_STATUS_UNSUPPORTED,
-                            "unknown architecture \"%s\" (known: colorful, pix2pix, fusion, residual)", cfg->arch);
-    if (!(cfg->width > 0 && cfg->width <= 4))
-        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "width %g is outside (0, 4]", cfg->width);
-    if (cfg->size < 8 || cfg->size > 4096)
-        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "size %d is outside 8..4096", cfg->size);
-    if (cfg->adversarial) {
-        cz_status s = check_adversarial(cz_arch_find(cfg->arch), err);
-        if (s) return s;
-    }
-    if (cfg->classes < 0 || cfg->classes > CZ_MODEL_MAX_CLASSES)
-        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "%d scene classes (at most %d)", cfg->classes,
-                            CZ_MODEL_MAX_CLASSES);
-    return CZ_STATUS_OK;
+    return cz_arch_check_config(cfg, err);
 }
 
 static int model_q(const cz_model *m) { return m->quant ? m->quant->q : 2; }
@@ -94,11 +66,12 @@ static cz_status error_prefix(cz_status s, cz_error *err, const char *fmt, ...)
     return cz_error_set(err, s, "%s: %s", what, reason);
 }
 
-/* Builds the architecture for an h x w input into a fresh net whose
- * parameters are named and sized but not allocated (cz_net_defer_params). */
+/* Builds the architecture for an h x w input into a fresh net on the
+ * model's weights: a first plan names and sizes them (allocated later, see
+ * commit_net), a later one must find every parameter there. */
 static cz_net *plan_net(const cz_model *m, cz_arch_nodes *nodes, int h, int w, cz_error *err)
 {
-    cz_net *net = cz_net_new();
+    cz_net *net = cz_net_new_on(m->weights);
     if (!net) {
         cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
         return NULL;
@@ -111,8 +84,9 @@ static cz_net *plan_net(const cz_model *m, cz_arch_nodes *nodes, int h, int w, c
     return net;
 }
 
-/* Allocates a planned net's parameters, and its activations at batch 1
- * when asked, once the estimate of both says they fit in memory. */
+/* Allocates a planned net's weights (a no-op when they already are), and
+ * its activations at batch 1 when asked, once the estimate of both says
+ * they fit in memory. */
 static cz_status commit_net(const cz_model *m, cz_net *net, int h, int w, bool activations, cz_error *err)
 {
     cz_status s = cz_net_check_memory(net, 1, false, err);
@@ -134,11 +108,11 @@ static cz_net *build_net(const cz_model *m, cz_arch_nodes *nodes, int h, int w, 
     return net;
 }
 
-/* Builds pix2pix's PatchGAN for m's size into a fresh net, parameters
- * planned but not allocated (see plan_net). */
+/* Builds pix2pix's PatchGAN for m's size into a fresh net on the
+ * discriminator's weights, as plan_net. */
 static cz_net *plan_disc(const cz_model *m, int *in, int *out, cz_error *err)
 {
-    cz_net *net = cz_net_new();
+    cz_net *net = cz_net_new_on(m->disc_weights);
     if (!net) {
         cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
         return NULL;
@@ -162,37 +136,25 @@ static cz_net *build_disc(const cz_model *m, int *in, int *out, cz_error *err)
     return net;
 }
 
-/* Copies every parameter of src into dst by name; they must match exactly. */
-static cz_status carry_params(cz_net *dst, cz_net *src, const char *arch, int size, cz_error *err)
-{
-    if (cz_net_param_count(dst) != cz_net_param_count(src))
-        return cz_error_set(err, CZ_STATUS_SHAPE_MISMATCH, "a %s network has other parameters at %d px", arch, size);
-    for (int i = 0; i < cz_net_param_count(dst); i++) {
-        cz_param *d = cz_net_param(dst, i);
-        const cz_param *s = cz_net_param_find(src, d->name);
-        if (!s || s->ndim != d->ndim || memcmp(s->shape, d->shape, sizeof d->shape))
-            return cz_error_set(err, CZ_STATUS_SHAPE_MISMATCH, "%s at %d px: parameter \"%s\" changes shape", arch,
-                                size, d->name);
-        memcpy(d->data, s->data, d->count * sizeof(float));
-    }
-    return CZ_STATUS_OK;
-}
-
 void cz_model_free(cz_model *m)
 {
     if (!m) return;
     cz_net_free(m->net);
     cz_net_free(m->disc);
     cz_net_free(m->infer);
+    cz_weights_free(m->weights);
+    cz_weights_free(m->disc_weights);
     free(m->quant);
     free(m->prior);
-    free(m->weights);
+    free(m->class_weights);
     if (m->file) cz_safetensors_close(m->file);
     free(m);
 }
 
 static cz_status add_disc(cz_model *m, uint64_t *rng, cz_error *err)
 {
+    if (!m->disc_weights && !(m->disc_weights = cz_weights_new()))
+        return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
     m->disc = build_disc(m, &m->disc_in, &m->disc_out, err);
     if (!m->disc) return err ? err->status : CZ_STATUS_INVALID_ARGUMENT;
     cz_net_init_weights(m->disc, CZ_INIT_XAVIER, rng);
@@ -208,7 +170,8 @@ cz_status cz_model_add_discriminator(cz_model *m, uint64_t seed, cz_error *err)
     if (!s) s = add_disc(m, &rng, err);
     if (s) {
         cz_net_free(m->disc);
-        m->disc = NULL;
+        cz_weights_free(m->disc_weights);
+        m->disc = NULL, m->disc_weights = NULL;
     }
     return s;
 }
@@ -225,14 +188,15 @@ static cz_model *model_alloc(const cz_model_config *cfg, cz_error *err)
     }
     m->cfg = *cfg;
     m->arch = cz_arch_find(cfg->arch);
+    if (!(m->weights = cz_weights_new())) goto oom;
     if (m->arch->output == CZ_OUTPUT_LOGITS) {
         m->quant = malloc(sizeof *m->quant);
         if (!m->quant) goto oom;
         if (cz_quant_init(m->quant, err)) goto fail;
         m->prior = malloc((size_t)m->quant->q * sizeof(float));
-        m->weights = malloc((size_t)m->quant->q * sizeof(float));
-        if (!m->prior || !m->weights) goto oom;
-        for (int i = 0; i < m->quant->q; i++) m->prior[i] = 1.0f / m->quant->q, m->weights[i] = 1.0f;
+        m->class_weights = malloc((size_t)m->quant->q * sizeof(float));
+        if (!m->prior || !m->class_weights) goto oom;
+        for (int i = 0; i < m->quant->q; i++) m->prior[i] = 1.0f / m->quant->q, m->class_weights[i] = 1.0f;
     }
     return m;
 oom:
@@ -267,23 +231,21 @@ cz_status cz_model_set_size(cz_model *m, int size, cz_error *err)
     int disc_in = -1, disc_out = -1;
     cz_status s = CZ_STATUS_OK;
     m->cfg.size = size; /* the builders read it (fusion's global path, U-Net depth, PatchGAN) */
-    if (check_config(&m->cfg, err)) {
-        s = err ? err->status : CZ_STATUS_INVALID_ARGUMENT;
-        goto fail;
-    }
+    if ((s = check_config(&m->cfg, err))) goto fail;
+    /* The new plans are built on the same weights, which are closed: a
+     * parameter that depends on the size fails the build. */
     net = build_net(m, &nodes, size, size, err);
     if (!net) {
-        s = err ? err->status : CZ_STATUS_INVALID_ARGUMENT;
+        s = error_prefix(err ? err->status : CZ_STATUS_INVALID_ARGUMENT, err, "a %s network at %d px", m->cfg.arch,
+                         size);
         goto fail;
     }
-    if ((s = carry_params(net, m->net, m->cfg.arch, size, err))) goto fail;
     if (m->disc) {
         disc = build_disc(m, &disc_in, &disc_out, err);
         if (!disc) {
-            s = err ? err->status : CZ_STATUS_INVALID_ARGUMENT;
+            s = error_prefix(err ? err->status : CZ_STATUS_INVALID_ARGUMENT, err, "PatchGAN at %d px", size);
             goto fail;
         }
-        if ((s = carry_params(disc, m->disc, "PatchGAN", size, err))) goto fail;
     }
     cz_net_set_seed(net, cz_net_get_seed(m->net));
     cz_net_free(m->net);
@@ -311,9 +273,21 @@ static cz_status parse_config(cz_model_config *cfg, const cz_safetensors *st, cz
     const char *classes = cz_safetensors_metadata(st, "classes");
     const char *names = cz_safetensors_metadata(st, "class_names");
     const char *adv = cz_safetensors_metadata(st, "adversarial");
+    const char *version = cz_safetensors_metadata(st, "format_version");
+    const char *white = cz_safetensors_metadata(st, "lab_white");
     if (!arch || !width || !size)
         return cz_error_set(err, CZ_STATUS_FORMAT_ERROR,
                             "not a corolization model: its metadata lacks \"arch\", \"width\" or \"size\"");
+    /* A later format may mean something else by the same tensors: refuse it
+     * rather than colour with it wrongly. Files without the keys are 1, D50. */
+    if (version && strcmp(version, CZ_MODEL_FORMAT_VERSION))
+        return cz_error_set(err, CZ_STATUS_UNSUPPORTED,
+                            "model format version \"%.16s\" is not one this corolization reads (%s); a newer "
+                            "corolization may", version, CZ_MODEL_FORMAT_VERSION);
+    if (white && strcmp(white, "D50"))
+        return cz_error_set(err, CZ_STATUS_UNSUPPORTED,
+                            "the model works in Lab with white \"%.16s\"; this corolization knows only D50 "
+                            "(babl's Lab)", white);
     if (strlen(arch) >= sizeof cfg->arch)
         return cz_error_set(err, CZ_STATUS_FORMAT_ERROR, "architecture name too long");
     strcpy(cfg->arch, arch);
@@ -381,12 +355,12 @@ static bool ends_with(const char *s, const char *suffix)
     return a >= b && !strcmp(s + a - b, suffix);
 }
 
-/* Every parameter of a planned net, present with its shape, before any
- * memory is given to them. */
-static cz_status check_params(cz_net *net, const cz_safetensors *st, cz_error *err)
+/* Every planned weight, present with its shape, before any memory is given
+ * to them. */
+static cz_status check_params(cz_weights *w, const cz_safetensors *st, cz_error *err)
 {
-    for (int i = 0; i < cz_net_param_count(net); i++) {
-        const cz_param *p = cz_net_param(net, i);
+    for (int i = 0; i < cz_weights_count(w); i++) {
+        const cz_weight *p = cz_weights_get(w, i);
         cz_status s = check_tensor(st, p->name, p->ndim, p->shape, err);
         if (s) return s;
     }
@@ -396,10 +370,10 @@ static cz_status check_params(cz_net *net, const cz_safetensors *st, cz_error *e
 /* Reads every parameter and rejects values no trained network holds: NaN
  * or infinity anywhere, and a negative batch-norm variance (eval divides by
  * sqrt(var + eps), which would weaken or flip the colour without a word). */
-static cz_status load_params(cz_net *net, const cz_safetensors *st, cz_error *err)
+static cz_status load_params(cz_weights *w, const cz_safetensors *st, cz_error *err)
 {
-    for (int i = 0; i < cz_net_param_count(net); i++) {
-        cz_param *p = cz_net_param(net, i);
+    for (int i = 0; i < cz_weights_count(w); i++) {
+        cz_weight *p = cz_weights_get(w, i);
         cz_status s = load_tensor(p->data, st, p->name, p->ndim, p->shape, p->count, err);
         if (s) return s;
         const bool var = ends_with(p->name, ".running_var");
@@ -417,10 +391,12 @@ static cz_status load_params(cz_net *net, const cz_safetensors *st, cz_error *er
 }
 
 /* Builds the model a parsed file describes, taking ownership of st: the
- * networks are planned, the file's tensors checked against them and the
- * memory estimated before anything large is allocated, and the weights are
- * read, not initialised (except a discriminator the file does not hold). */
-static cz_model *model_from_file(cz_safetensors *st, cz_error *err)
+ * network is planned, the file's tensors checked against it and the memory
+ * estimated before anything large is allocated, and the weights are read,
+ * not initialised. For inference nothing of training is built and the
+ * discriminator's tensors ("disc.*") are skipped; for training they are
+ * loaded (or, absent, initialised afresh). */
+static cz_model *model_from_file(cz_safetensors *st, bool training, cz_error *err)
 {
     cz_model_config cfg;
     if (parse_config(&cfg, st, err)) {
@@ -435,15 +411,23 @@ static cz_model *model_from_file(cz_safetensors *st, cz_error *err)
     m->file = st;
     m->net = plan_net(m, &m->nodes, cfg.size, cfg.size, err);
     if (!m->net) goto fail;
-    if ((cfg.adversarial || m->arch->adversarial) && !(m->disc = plan_disc(m, &m->disc_in, &m->disc_out, err)))
-        goto fail;
+    const bool adversarial = cfg.adversarial || m->arch->adversarial;
+    if (training && adversarial) {
+        if (!(m->disc_weights = cz_weights_new())) {
+            cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
+            goto fail;
+        }
+        if (!(m->disc = plan_disc(m, &m->disc_in, &m->disc_out, err))) goto fail;
+    }
     bool has_disc = false;
     for (size_t i = 0; i < cz_safetensors_count(st); i++) {
         const char *name = cz_safetensors_get(st, i)->name;
-        if (has_prefix(name, "disc.")) has_disc = true;
+        const bool disc = has_prefix(name, "disc.");
+        if (disc) has_disc = true;
         bool known = has_prefix(name, "optim.") || ends_with(name, ".num_batches_tracked") ||
                      (m->quant && (!strcmp(name, "quant.prior") || !strcmp(name, "quant.weights"))) ||
-                     cz_net_param_find(m->net, name) || (m->disc && cz_net_param_find(m->disc, name));
+                     cz_weights_find(m->weights, name) ||
+                     (disc && (m->disc ? cz_weights_find(m->disc_weights, name) != NULL : adversarial));
         if (!known) {
             cz_error_set(err, CZ_STATUS_SHAPE_MISMATCH,
                          "tensor \"%s\" does not belong to a %s model", name, cfg.arch);
@@ -451,27 +435,28 @@ static cz_model *model_from_file(cz_safetensors *st, cz_error *err)
         }
     }
     int q = model_q(m);
-    if (check_params(m->net, st, err) || (m->disc && has_disc && check_params(m->disc, st, err)) ||
+    if (check_params(m->weights, st, err) || (m->disc && has_disc && check_params(m->disc_weights, st, err)) ||
         (m->quant && (check_tensor(st, "quant.prior", 1, &q, err) || check_tensor(st, "quant.weights", 1, &q, err))))
         goto fail;
     /* The net at its own size gets activations only when used (prediction
-     * builds its own copy, the trainer sets its batch), but a model that
+     * builds its own plan, the trainer sets its batch), but a model that
      * could not run at its own size is refused now. */
     if (commit_net(m, m->net, cfg.size, cfg.size, false, err) ||
         (m->disc && commit_net(m, m->disc, cfg.size, cfg.size, false, err)))
         goto fail;
-    if (load_params(m->net, st, err)) goto fail;
-    if (m->disc && has_disc && load_params(m->disc, st, err)) goto fail;
+    if (load_params(m->weights, st, err)) goto fail;
+    if (m->disc && has_disc && load_params(m->disc_weights, st, err)) goto fail;
     if (m->disc && !has_disc) {
         uint64_t rng = 0;
         cz_net_init_weights(m->disc, CZ_INIT_XAVIER, &rng);
     }
     if (m->quant) {
         if (load_tensor(m->prior, st, "quant.prior", 1, &q, (size_t)q, err) ||
-            load_tensor(m->weights, st, "quant.weights", 1, &q, (size_t)q, err))
+            load_tensor(m->class_weights, st, "quant.weights", 1, &q, (size_t)q, err))
             goto fail;
         for (int i = 0; i < q; i++)
-            if (!isfinite(m->prior[i]) || !isfinite(m->weights[i]) || m->prior[i] < 0 || m->weights[i] < 0) {
+            if (!isfinite(m->prior[i]) || !isfinite(m->class_weights[i]) || m->prior[i] < 0 ||
+                m->class_weights[i] < 0) {
                 cz_error_set(err, CZ_STATUS_FORMAT_ERROR, "tensor \"quant.prior\"/\"quant.weights\" holds invalid values");
                 goto fail;
             }
@@ -482,19 +467,22 @@ fail:
     return NULL;
 }
 
-cz_model *cz_model_load(const char *path, cz_error *err)
+static cz_model *model_load(const char *path, bool training, cz_error *err)
 {
     cz_safetensors *st = cz_safetensors_open(path, err); /* its errors name path */
     if (!st) return NULL;
-    cz_model *m = model_from_file(st, err);
+    cz_model *m = model_from_file(st, training, err);
     if (!m && err) error_prefix(err->status, err, "%s", path);
     return m;
 }
 
+cz_model *cz_model_load(const char *path, cz_error *err) { return model_load(path, false, err); }
+cz_model *cz_model_load_for_training(const char *path, cz_error *err) { return model_load(path, true, err); }
+
 cz_model *cz_model_load_memory(const void *data, size_t size, cz_error *err)
 {
     cz_safetensors *st = cz_safetensors_open_memory(data, size, err);
-    return st ? model_from_file(st, err) : NULL;
+    return st ? model_from_file(st, false, err) : NULL;
 }
 
 const cz_model_config *cz_model_get_config(const cz_model *m) { return &m->cfg; }
@@ -511,17 +499,17 @@ int cz_model_get_multiple(const cz_model *m)
 
 /* ---- prediction --------------------------------------------------------- */
 
-/* Builds (when the size changed) the inference copy and refreshes its
- * weights from the primary net, which the trainer may be updating. */
+/* The inference plan for h x w, built when the size changed; it shares
+ * the weights, so it sees every update the trainer makes. */
 static cz_status prepare_infer(cz_model *m, int h, int w, cz_error *err)
 {
-    if (!m->infer || m->infer_h != h || m->infer_w != w) {
-        cz_net_free(m->infer);
-        m->infer = build_net(m, &m->infer_nodes, h, w, err);
-        if (!m->infer) return err ? err->status : CZ_STATUS_INVALID_ARGUMENT;
-        m->infer_h = h, m->infer_w = w;
-    }
-    return carry_params(m->infer, m->net, m->cfg.arch, h, err);
+    if (m->infer && m->infer_h == h && m->infer_w == w) return CZ_STATUS_OK;
+    cz_net_free(m->infer);
+    m->infer_h = m->infer_w = 0;
+    m->infer = build_net(m, &m->infer_nodes, h, w, err);
+    if (!m->infer) return err ? err->status : CZ_STATUS_INVALID_ARGUMENT;
+    m->infer_h = h, m->infer_w = w;
+    return CZ_STATUS_OK;
 }
 
 cz_status cz_model_predict(cz_model *m, float *ab, float *confidence, const float *L, int h, int w,
@@ -572,6 +560,12 @@ cz_status cz_model_predict(cz_model *m, float *ab, float *confidence, const floa
 /* ---- the trainer's view ------------------------------------------------- */
 
 cz_net *cz_model_get_net(cz_model *m) { return m->net; }
+
+cz_net *cz_model_new_lane(cz_model *m, cz_error *err)
+{
+    cz_arch_nodes nodes;
+    return build_net(m, &nodes, m->cfg.size, m->cfg.size, err);
+}
 cz_net *cz_model_get_discriminator(cz_model *m) { return m->disc; }
 int cz_model_get_disc_input_node(const cz_model *m) { return m->disc ? m->disc_in : -1; }
 int cz_model_get_disc_output_node(const cz_model *m) { return m->disc ? m->disc_out : -1; }
@@ -582,7 +576,7 @@ int cz_model_get_class_node(const cz_model *m) { return m->nodes.classes; }
 cz_output_kind cz_model_get_output_kind(const cz_model *m) { return m->arch->output; }
 const cz_quant *cz_model_get_quant(const cz_model *m) { return m->quant; }
 float *cz_model_get_prior(cz_model *m) { return m->prior; }
-float *cz_model_get_class_weights(cz_model *m) { return m->weights; }
+float *cz_model_get_class_weights(cz_model *m) { return m->class_weights; }
 
 void cz_model_encode_input(const cz_model *m, float *dst, const float *L, size_t n)
 {
@@ -616,7 +610,7 @@ static void add_entry(cz_st_entry *e, const char *name, int dtype, int ndim, con
 /* Half precision only where it holds the values: batch-norm running
  * variances of deep ReLU layers exceed F16's 65504, and the statistics are
  * not trained, so they stay F32; so does any tensor beyond F16's range. */
-static int param_dtype(const cz_param *p, int dtype)
+static int param_dtype(const cz_weight *p, int dtype)
 {
     if (dtype != CZ_DTYPE_F16 && dtype != CZ_DTYPE_BF16) return dtype;
     if (!p->trainable) return CZ_DTYPE_F32;
@@ -626,36 +620,27 @@ static int param_dtype(const cz_param *p, int dtype)
     return dtype;
 }
 
-cz_status cz_model_save(cz_model *m, const char *path, int dtype, bool with_optim,
+cz_status cz_model_save(cz_model *m, const char *path, int dtype, const cz_st_entry *extra, size_t nextra,
                         const char *const *extra_meta, cz_error *err)
 {
-    cz_net *nets[2] = {m->net, m->disc};
-    size_t n = 2;
-    for (int k = 0; k < 2; k++)
-        if (nets[k]) n += 3 * (size_t)cz_net_param_count(nets[k]);
+    cz_weights *sets[2] = {m->weights, m->disc ? m->disc_weights : NULL};
+    size_t n = 2 + nextra;
+    for (int j = 0; j < 2; j++)
+        if (sets[j]) n += (size_t)cz_weights_count(sets[j]);
     cz_st_entry *e = calloc(n, sizeof *e);
-    char (*names)[112] = calloc(n, sizeof *names);
-    if (!e || !names) {
-        free(e);
-        free(names);
-        return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
-    }
+    if (!e) return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
     size_t k = 0;
     for (int j = 0; j < 2; j++) {
-        if (!nets[j]) continue;
-        for (int i = 0; i < cz_net_param_count(nets[j]); i++) {
-            const cz_param *p = cz_net_param(nets[j], i);
+        if (!sets[j]) continue;
+        for (int i = 0; i < cz_weights_count(sets[j]); i++) {
+            const cz_weight *p = cz_weights_get(sets[j], i);
             add_entry(&e[k++], p->name, param_dtype(p, dtype), p->ndim, p->shape, p->data);
-            if (!with_optim || !p->trainable || !p->m) continue;
-            snprintf(names[k], sizeof names[k], "optim.m.%s", p->name);
-            add_entry(&e[k], names[k], CZ_DTYPE_F32, p->ndim, p->shape, p->m), k++;
-            snprintf(names[k], sizeof names[k], "optim.v.%s", p->name);
-            add_entry(&e[k], names[k], CZ_DTYPE_F32, p->ndim, p->shape, p->v), k++;
         }
     }
+    for (size_t i = 0; i < nextra; i++) e[k++] = extra[i];
     if (m->quant) {
         add_entry(&e[k++], "quant.prior", CZ_DTYPE_F32, 1, &m->quant->q, m->prior);
-        add_entry(&e[k++], "quant.weights", CZ_DTYPE_F32, 1, &m->quant->q, m->weights);
+        add_entry(&e[k++], "quant.weights", CZ_DTYPE_F32, 1, &m->quant->q, m->class_weights);
     }
 
     char width[32], size[16], classes[16];
@@ -667,7 +652,7 @@ cz_status cz_model_save(cz_model *m, const char *path, int dtype, bool with_opti
         if (c) strcat(names_csv, ",");
         strcat(names_csv, m->cfg.class_names[c]);
     }
-    const char *meta[64] = {"format", "corolization", "format_version", "1", "arch", m->cfg.arch,
+    const char *meta[64] = {"format", "corolization", "format_version", CZ_MODEL_FORMAT_VERSION, "arch", m->cfg.arch,
                             "width", width, "size", size, "classes", classes,
                             "class_names", names_csv, "lab_white", "D50",
                             "adversarial", m->cfg.adversarial ? "1" : "0"};
@@ -679,47 +664,5 @@ cz_status cz_model_save(cz_model *m, const char *path, int dtype, bool with_opti
     meta[nm] = NULL;
     cz_status s = cz_safetensors_write(path, e, k, meta, err);
     free(e);
-    free(names);
     return s;
-}
-
-cz_status cz_model_load_optim(cz_model *m, const char *path, cz_error *err)
-{
-    cz_safetensors *st = cz_safetensors_open(path, err);
-    if (!st) return err ? err->status : CZ_STATUS_IO_ERROR;
-    bool any = false;
-    for (size_t i = 0; i < cz_safetensors_count(st) && !any; i++)
-        any = has_prefix(cz_safetensors_get(st, i)->name, "optim.");
-    if (!any) {
-        cz_safetensors_close(st);
-        return cz_error_set(err, CZ_STATUS_FORMAT_ERROR, "%s holds no optimiser state (not a checkpoint)", path);
-    }
-    cz_net *nets[2] = {m->net, m->disc};
-    char name[112];
-    cz_status s = CZ_STATUS_OK;
-    for (int j = 0; j < 2 && !s; j++) {
-        if (!nets[j]) continue;
-        for (int i = 0; i < cz_net_param_count(nets[j]) && !s; i++) {
-            cz_param *p = cz_net_param(nets[j], i);
-            if (!p->trainable) continue;
-            if (!p->m) {
-                s = cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "set the batch for training before loading optimiser state");
-                break;
-            }
-            snprintf(name, sizeof name, "optim.m.%s", p->name);
-            s = load_tensor(p->m, st, name, p->ndim, p->shape, p->count, err);
-            if (s) break;
-            snprintf(name, sizeof name, "optim.v.%s", p->name);
-            s = load_tensor(p->v, st, name, p->ndim, p->shape, p->count, err);
-            /* Adam divides by sqrt(v): a NaN or a negative v would turn the
-             * weights to NaN at the first step, with no word why. */
-            for (size_t k = 0; !s && k < p->count; k++)
-                if (!isfinite(p->m[k]) || !isfinite(p->v[k]) || p->v[k] < 0)
-                    s = cz_error_set(err, CZ_STATUS_FORMAT_ERROR,
-                                     "optimiser state of \"%s\" holds %s (element %zu)", p->name,
-                                     p->v[k] < 0 ? "a negative second moment" : "a value that is not finite", k);
-        }
-    }
-    cz_safetensors_close(st);
-    return s ? error_prefix(s, err, "%s", path) : s;
 }

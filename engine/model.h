@@ -11,25 +11,24 @@
  * Tensor names are the network's parameter names ("model1.0.weight", ...);
  * colorful models also carry "quant.prior" [Q] and "quant.weights" [Q].
  * Checkpoints add optimiser state ("optim.m.<param>", "optim.v.<param>") and
- * the training step and RNG in metadata; the loader ignores those. */
+ * the training step and RNG in metadata (engine/trainer/checkpoint.h); the
+ * loader ignores those. The loader reads format_version and lab_white and
+ * refuses values it does not know.
+ *
+ * The model owns its weights (weights.h); its networks are plans built on
+ * them (net.h), so inference, training and every training lane share one
+ * copy. */
 #ifndef CZ_MODEL_H
 #define CZ_MODEL_H
 
+#include "arch.h"
 #include "cz.h"
 #include "net.h"
 #include "quant.h"
+#include "safetensors.h"
 
-#define CZ_MODEL_MAX_CLASSES 64
-
-typedef struct {
-    char arch[32];
-    float width;  /* channel multiplier, (0, 4] */
-    int size;     /* training input side, pixels */
-    int classes;  /* scene classes (fusion), 0 otherwise */
-    bool adversarial; /* has a PatchGAN (always for pix2pix; regression
-                         models trained with one, optional) */
-    char class_names[CZ_MODEL_MAX_CLASSES][48];
-} cz_model_config;
+/* The format_version this engine writes and reads. */
+#define CZ_MODEL_FORMAT_VERSION "1"
 
 typedef struct cz_model cz_model; /* opaque */
 
@@ -41,9 +40,14 @@ cz_model *cz_model_new(const cz_model_config *cfg, uint64_t seed, cz_error *err)
  * checkpoint state and num_batches_tracked are an error, so are NaN or
  * infinite values and negative batch-norm variances, and so is a model
  * that would need more memory at its own size than cz_net_check_memory
- * allows. Weights are read, never initialised. The network has parameters
- * but no activations until cz_net_set_batch. Error messages name path. */
+ * allows. Weights are read, never initialised. For inference: no training
+ * state is built and a discriminator's tensors ("disc.*") are skipped. Error
+ * messages name path. */
 cz_model *cz_model_load(const char *path, cz_error *err);
+/* The same for the trainer: an adversarial model's discriminator is loaded
+ * too (initialised afresh when the file has none). cz_model_get_net's
+ * network has no activations until cz_net_set_batch. */
+cz_model *cz_model_load_for_training(const char *path, cz_error *err);
 /* The same from a buffer that must outlive the model (fuzzing). */
 cz_model *cz_model_load_memory(const void *data, size_t size, cz_error *err);
 void cz_model_free(cz_model *m);
@@ -70,17 +74,16 @@ int cz_model_get_multiple(const cz_model *m);
  * cz_net_set_batch(net, B, true) on it (and on the discriminator), writes
  * inputs with cz_model_encode_input, runs the net, computes the loss on the
  * output node and seeds its gradient, then steps the optimiser. */
-typedef enum {
-    CZ_OUTPUT_LOGITS, /* Q logits at h/4 x w/4 (colorful): soft-CE training */
-    CZ_OUTPUT_AB,     /* 2 channels at h x w, ab scaled by cz_model_ab_to_target */
-} cz_output_kind;
-
 /* Rebuilds the training network (and discriminator) for size x size inputs
- * with the same weights, to continue training at another size; before
+ * on the same weights, to continue training at another size; before
  * cz_net_set_batch(.., true). Fails, leaving m as it was, when a parameter
  * depends on the size (fusion's global branch, the U-Net's depth). */
 cz_status cz_model_set_size(cz_model *m, int size, cz_error *err);
+/* The network at cfg.size the trainer drives (owned by m). */
 cz_net *cz_model_get_net(cz_model *m);
+/* Another network at cfg.size on m's weights, for a data-parallel lane
+ * (caller frees it, before m); its node ids are cz_model_get_net's. */
+cz_net *cz_model_new_lane(cz_model *m, cz_error *err);
 /* The PatchGAN of an adversarial model (input: 3 channels, encoded L then ab
  * target encoding); NULL for others. */
 cz_net *cz_model_get_discriminator(cz_model *m);
@@ -110,15 +113,11 @@ const cz_quant *cz_model_get_quant(const cz_model *m);
 float *cz_model_get_prior(cz_model *m);
 float *cz_model_get_class_weights(cz_model *m);
 
-/* Saves weights (F32 or F16, see safetensors.h) with the architecture in
- * metadata, plus extra key/value metadata (NULL-terminated list or NULL).
- * with_optim adds the optimiser moments of every trainable parameter
- * (after cz_net_set_batch(.., true)), for checkpoints. Atomic. */
-cz_status cz_model_save(cz_model *m, const char *path, int dtype,
-                        bool with_optim, const char *const *extra_meta,
-                        cz_error *err);
-/* Loads a checkpoint's optimiser moments into m (which must be in training,
- * batch set) from path; CZ_STATUS_FORMAT_ERROR if it holds none. */
-cz_status cz_model_load_optim(cz_model *m, const char *path, cz_error *err);
+/* Saves weights (F32 or F16, see safetensors.h; a discriminator's too) with
+ * the architecture in metadata, plus nextra more tensors (a checkpoint's
+ * optimiser state; may be NULL) and extra key/value metadata
+ * (NULL-terminated list or NULL). Atomic. */
+cz_status cz_model_save(cz_model *m, const char *path, int dtype, const cz_st_entry *extra, size_t nextra,
+                        const char *const *extra_meta, cz_error *err);
 
 #endif

@@ -1,8 +1,9 @@
 /* net.c: the graph executor. Nodes are data (an op, its input ids, its
  * per-sample output shape and hyper-parameters); this file sizes and owns
  * every buffer and dispatches each node to its layer kernel. Activations are
- * [batch, c, h, w] (NCHW) in one arena; gradients, optimiser moments and
- * parameters in others, so forward and backward never allocate. */
+ * [batch, c, h, w] (NCHW) in one arena, gradients in another; parameters
+ * live in a cz_weights the net owns or shares (weights.h), so forward and
+ * backward never allocate. */
 #include "net.h"
 
 #include <assert.h>
@@ -20,11 +21,11 @@
 #include "fusion.h"
 #include "init.h"
 #include "linear.h"
-#include "optim.h"
 #include "rng.h"
 #include "softmax.h"
 #include "tensor.h"
 #include "upsample.h"
+#include "weights.h"
 
 #define BN_MOMENTUM 0.1f /* PyTorch's defaults, so running stats agree */
 #define BN_EPS 1e-5f
@@ -53,10 +54,14 @@ typedef struct {
 struct cz_net {
     cz_node *nodes;
     int nnodes, cap_nodes;
-    cz_param *params;
+    cz_param *params; /* the net's view: data in weights, grad its own */
+    int *weight;      /* params[i] is weights item weight[i] */
     int nparams, cap_params;
-    cz_arena param_arena;
-    cz_arena train_arena; /* grad, m, v of trainable params */
+    cz_weights *weights;
+    bool own_weights;
+    cz_arena train_arena; /* grad of trainable params */
+    float *stats_scratch; /* running statistics a lane does not keep */
+    bool no_stats;
     cz_arena act_arena;
     float *col;
     int batch;
@@ -69,18 +74,40 @@ struct cz_net {
 
 static size_t node_count(const cz_node *nd) { return (size_t)nd->c * nd->h * nd->w; }
 
-cz_net *cz_net_new(void)
+cz_net *cz_net_new_on(cz_weights *w)
 {
     cz_net *net = calloc(1, sizeof *net);
-    if (net) net->rng = 0x636f726f6c697a65ull;
+    if (!net) return NULL;
+    net->rng = 0x636f726f6c697a65ull;
+    net->weights = w;
+    if (!w) {
+        net->weights = cz_weights_new();
+        net->own_weights = true;
+        if (!net->weights) {
+            free(net);
+            return NULL;
+        }
+    }
     return net;
+}
+
+cz_net *cz_net_new(void) { return cz_net_new_on(NULL); }
+
+cz_weights *cz_net_weights(cz_net *net) { return net->weights; }
+
+/* Points each parameter's data at its weight (NULL until allocated). */
+static void bind(cz_net *net)
+{
+    for (int i = 0; i < net->nparams; i++) net->params[i].data = cz_weights_get(net->weights, net->weight[i])->data;
 }
 
 void cz_net_free(cz_net *net)
 {
     if (!net) return;
-    cz_arena_free(&net->param_arena);
+    if (net->own_weights) cz_weights_free(net->weights);
     cz_arena_free(&net->train_arena);
+    free(net->stats_scratch);
+    free(net->weight);
     cz_arena_free(&net->act_arena);
     free(net->nodes);
     free(net->params);
@@ -130,7 +157,7 @@ static int add_node(cz_net *net, cz_op op, const char *name, int a, int b, int c
 
 /* Adds (or, for a shared layer, finds) parameter "<layer>.<suffix>". */
 static int add_param(cz_net *net, const char *layer, const char *suffix, int ndim,
-                     const int *shape, bool trainable, int fan_in, int fan_out)
+                     const int *shape, bool trainable, int fan_in, int fan_out, float init)
 {
     char name[96];
     snprintf(name, sizeof name, "%s.%s", layer, suffix);
@@ -145,15 +172,24 @@ static int add_param(cz_net *net, const char *layer, const char *suffix, int ndi
         }
         return i;
     }
+    cz_error err = {0};
+    int wi = cz_weights_declare(net->weights, name, ndim, shape, trainable, fan_in, fan_out, init, &err);
+    if (wi < 0) {
+        build_fail(net, err.status, layer, err.msg);
+        return -1;
+    }
     if (net->nparams == net->cap_params) {
         int cap = net->cap_params ? 2 * net->cap_params : 64;
         cz_param *params = realloc(net->params, (size_t)cap * sizeof *params);
-        if (!params) {
+        int *weight = params ? realloc(net->weight, (size_t)cap * sizeof *weight) : NULL;
+        if (params) net->params = params;
+        if (!weight) {
             build_fail(net, CZ_STATUS_OUT_OF_MEMORY, layer, "out of memory");
             return -1;
         }
-        net->params = params, net->cap_params = cap;
+        net->weight = weight, net->cap_params = cap;
     }
+    net->weight[net->nparams] = wi;
     cz_param *p = &net->params[net->nparams];
     memset(p, 0, sizeof *p);
     snprintf(p->name, sizeof p->name, "%s", name);
@@ -187,8 +223,8 @@ int cz_net_conv2d(cz_net *net, const char *name, int x, int cout, int k, int str
     cz_node *nd = &net->nodes[id];
     nd->k = k, nd->stride = stride, nd->pad = pad, nd->dil = dil;
     int ws[4] = {cout, in->c, k, k};
-    nd->param[0] = add_param(net, name, "weight", 4, ws, true, in->c * k * k, cout * k * k);
-    if (bias) nd->param[1] = add_param(net, name, "bias", 1, &cout, true, 0, 0);
+    nd->param[0] = add_param(net, name, "weight", 4, ws, true, in->c * k * k, cout * k * k, 0.0f);
+    if (bias) nd->param[1] = add_param(net, name, "bias", 1, &cout, true, 0, 0, 0.0f);
     return net->failed ? -1 : id;
 }
 
@@ -208,8 +244,8 @@ int cz_net_deconv2d(cz_net *net, const char *name, int x, int cout, int k, int s
     nd->k = k, nd->stride = stride, nd->pad = pad, nd->dil = 1;
     int ws[4] = {in->c, cout, k, k};
     /* PyTorch reads fans from dims 1 and 0 of [Cin, Cout, K, K]. */
-    nd->param[0] = add_param(net, name, "weight", 4, ws, true, cout * k * k, in->c * k * k);
-    if (bias) nd->param[1] = add_param(net, name, "bias", 1, &cout, true, 0, 0);
+    nd->param[0] = add_param(net, name, "weight", 4, ws, true, cout * k * k, in->c * k * k, 0.0f);
+    if (bias) nd->param[1] = add_param(net, name, "bias", 1, &cout, true, 0, 0, 0.0f);
     return net->failed ? -1 : id;
 }
 
@@ -222,10 +258,10 @@ int cz_net_batchnorm(cz_net *net, const char *name, int x)
     int id = add_node(net, CZ_OP_BATCHNORM, name, x, -1, in->c, in->h, in->w);
     if (id < 0) return -1;
     cz_node *nd = &net->nodes[id];
-    nd->param[0] = add_param(net, name, "weight", 1, &c, true, 0, 0);
-    nd->param[1] = add_param(net, name, "bias", 1, &c, true, 0, 0);
-    nd->param[2] = add_param(net, name, "running_mean", 1, &c, false, 0, 0);
-    nd->param[3] = add_param(net, name, "running_var", 1, &c, false, 0, 0);
+    nd->param[0] = add_param(net, name, "weight", 1, &c, true, 0, 0, 1.0f); /* as PyTorch starts */
+    nd->param[1] = add_param(net, name, "bias", 1, &c, true, 0, 0, 0.0f);
+    nd->param[2] = add_param(net, name, "running_mean", 1, &c, false, 0, 0, 0.0f);
+    nd->param[3] = add_param(net, name, "running_var", 1, &c, false, 0, 0, 1.0f);
     return net->failed ? -1 : id;
 }
 
@@ -289,8 +325,8 @@ int cz_net_linear(cz_net *net, const char *name, int x, int cout, bool bias)
     int id = add_node(net, CZ_OP_LINEAR, name, x, -1, cout, 1, 1);
     if (id < 0) return -1;
     int ws[2] = {cout, cin};
-    net->nodes[id].param[0] = add_param(net, name, "weight", 2, ws, true, cin, cout);
-    if (bias) net->nodes[id].param[1] = add_param(net, name, "bias", 1, &cout, true, 0, 0);
+    net->nodes[id].param[0] = add_param(net, name, "weight", 2, ws, true, cin, cout, 0.0f);
+    if (bias) net->nodes[id].param[1] = add_param(net, name, "bias", 1, &cout, true, 0, 0, 0.0f);
     return net->failed ? -1 : id;
 }
 
@@ -309,26 +345,9 @@ void cz_net_defer_params(cz_net *net) { net->defer_params = true; }
 cz_status cz_net_alloc_params(cz_net *net, cz_error *err)
 {
     if (!net->finalized) return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "network not finalized");
-    if (net->param_arena.base) return CZ_STATUS_OK;
-    size_t total = 0;
-    for (int i = 0; i < net->nparams; i++)
-        if (!cz_size_add(&total, total, cz_arena_round(net->params[i].count)))
-            return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "network too large");
-    cz_status st = cz_arena_init(&net->param_arena, total, err);
-    if (st) return st;
-    for (int i = 0; i < net->nparams; i++) {
-        cz_param *p = &net->params[i];
-        p->data = cz_arena_take(&net->param_arena, p->count);
-        assert(p->data);
-    }
-    /* Batch norm: scale 1 and unit running variance, as PyTorch starts. */
-    for (int i = 0; i < net->nnodes; i++) {
-        const cz_node *nd = &net->nodes[i];
-        if (nd->op != CZ_OP_BATCHNORM) continue;
-        cz_init_constant(net->params[nd->param[0]].data, (size_t)nd->c, 1.0f);
-        cz_init_constant(net->params[nd->param[3]].data, (size_t)nd->c, 1.0f);
-    }
-    return CZ_STATUS_OK;
+    cz_status st = cz_weights_alloc(net->weights, err);
+    if (!st) bind(net);
+    return st;
 }
 
 cz_status cz_net_finalize(cz_net *net, cz_error *err)
@@ -352,6 +371,7 @@ cz_status cz_net_finalize(cz_net *net, cz_error *err)
 
 void cz_net_init_weights(cz_net *net, cz_init_kind kind, uint64_t *rng)
 {
+    bind(net);
     for (int i = 0; i < net->nnodes; i++) {
         const cz_node *nd = &net->nodes[i];
         if (nd->op != CZ_OP_CONV2D && nd->op != CZ_OP_DECONV2D && nd->op != CZ_OP_LINEAR) continue;
@@ -407,7 +427,8 @@ static bool act_floats(const cz_net *net, int batch, bool training, size_t *out,
     return cz_size_add(out, total, cz_arena_round(col));
 }
 
-/* Floats of parameters and, when training, of their gradients and moments. */
+/* Floats of parameters and, when training, of their gradients and the
+ * optimiser's moments (optim.h), which a training run needs beside them. */
 static size_t param_floats(const cz_net *net, bool training)
 {
     size_t t = 0;
@@ -447,8 +468,9 @@ cz_status cz_net_check_memory(const cz_net *net, int batch, bool training, cz_er
 cz_status cz_net_set_batch(cz_net *net, int batch, bool training, cz_error *err)
 {
     if (!net->finalized) return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "network not finalized");
-    if (!net->param_arena.base)
+    if (!cz_weights_allocated(net->weights))
         return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "network parameters not allocated");
+    bind(net);
     if (batch <= 0) return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "batch must be positive");
     cz_status st = cz_net_check_memory(net, batch, training, err);
     if (st) return st;
@@ -471,16 +493,20 @@ cz_status cz_net_set_batch(cz_net *net, int batch, bool training, cz_error *err)
     if (training && !net->train_arena.base) {
         size_t tt = 0;
         for (int i = 0; i < net->nparams; i++)
-            if (net->params[i].trainable) tt += 3 * cz_arena_round(net->params[i].count);
-        st = cz_arena_init(&net->train_arena, tt, err);
+            if (net->params[i].trainable) tt += cz_arena_round(net->params[i].count);
+        st = cz_arena_init(&net->train_arena, tt ? tt : 16, err);
         if (st) return st;
         for (int i = 0; i < net->nparams; i++) {
             cz_param *p = &net->params[i];
-            if (!p->trainable) continue;
-            p->grad = cz_arena_take(&net->train_arena, p->count);
-            p->m = cz_arena_take(&net->train_arena, p->count);
-            p->v = cz_arena_take(&net->train_arena, p->count);
+            if (p->trainable) p->grad = cz_arena_take(&net->train_arena, p->count);
         }
+    }
+    if (training && net->no_stats && !net->stats_scratch) {
+        int c = 0;
+        for (int i = 0; i < net->nnodes; i++)
+            if (net->nodes[i].op == CZ_OP_BATCHNORM && net->nodes[i].c > c) c = net->nodes[i].c;
+        net->stats_scratch = calloc(2 * (size_t)c + 1, sizeof(float));
+        if (!net->stats_scratch) return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
     }
     net->batch = batch;
     net->training = training;
@@ -492,6 +518,7 @@ void cz_net_set_seed(cz_net *net, uint64_t seed) { net->rng = seed; }
 uint64_t cz_net_get_seed(const cz_net *net) { return net->rng; }
 void cz_net_set_input_grad(cz_net *net, bool enabled) { net->input_grad = enabled; }
 void cz_net_set_dropout(cz_net *net, bool enabled) { net->no_dropout = !enabled; }
+void cz_net_set_stats_update(cz_net *net, bool enabled) { net->no_stats = !enabled; }
 
 int cz_net_node_count(const cz_net *net) { return net->nnodes; }
 cz_op cz_net_node_op(const cz_net *net, int node) { return net->nodes[node].op; }
@@ -531,9 +558,10 @@ static void forward_node(cz_net *net, cz_node *nd)
     }
     case CZ_OP_BATCHNORM: {
         cz_batchnorm_dims d = {B, nd->c, nd->h * nd->w};
+        float *rm = pdata(net, nd->param[2]), *rv = pdata(net, nd->param[3]);
+        if (net->training && net->no_stats) rm = net->stats_scratch, rv = net->stats_scratch + nd->c;
         if (net->training)
-            cz_batchnorm_forward_train(nd->out, nd->save, nd->save + nd->c, pdata(net, nd->param[2]),
-                                       pdata(net, nd->param[3]), a->out, pdata(net, nd->param[0]),
+            cz_batchnorm_forward_train(nd->out, nd->save, nd->save + nd->c, rm, rv, a->out, pdata(net, nd->param[0]),
                                        pdata(net, nd->param[1]), BN_MOMENTUM, BN_EPS, &d);
         else
             cz_batchnorm_forward_eval(nd->out, a->out, pdata(net, nd->param[0]), pdata(net, nd->param[1]),
@@ -645,12 +673,17 @@ void cz_net_backward(cz_net *net)
 }
 
 int cz_net_param_count(const cz_net *net) { return net->nparams; }
-cz_param *cz_net_param(cz_net *net, int i) { return &net->params[i]; }
+
+cz_param *cz_net_param(cz_net *net, int i)
+{
+    net->params[i].data = cz_weights_get(net->weights, net->weight[i])->data;
+    return &net->params[i];
+}
 
 cz_param *cz_net_param_find(cz_net *net, const char *name)
 {
     for (int i = 0; i < net->nparams; i++)
-        if (!strcmp(net->params[i].name, name)) return &net->params[i];
+        if (!strcmp(net->params[i].name, name)) return cz_net_param(net, i);
     return NULL;
 }
 
@@ -676,26 +709,4 @@ double cz_net_flops(const cz_net *net)
             f += 2.0 * (double)node_count(a) * nd->c;
     }
     return f;
-}
-
-void cz_net_adam_step(cz_net *net, float lr, float beta1, float beta2, float eps,
-                      float weight_decay, long step)
-{
-    for (int i = 0; i < net->nparams; i++) {
-        cz_param *p = &net->params[i];
-        if (!p->trainable || !p->grad) continue;
-        /* No weight decay on biases and batch-norm affine parameters. */
-        float wd = p->ndim > 1 ? weight_decay : 0.0f;
-        cz_adam_update(p->data, p->m, p->v, p->grad, p->count, lr, beta1, beta2, eps, wd, step);
-    }
-}
-
-void cz_net_sgd_step(cz_net *net, float lr, float momentum, float weight_decay, long step)
-{
-    for (int i = 0; i < net->nparams; i++) {
-        cz_param *p = &net->params[i];
-        if (!p->trainable || !p->grad) continue;
-        float wd = p->ndim > 1 ? weight_decay : 0.0f;
-        cz_sgd_update(p->data, p->m, p->grad, p->count, lr, momentum, wd, step);
-    }
 }

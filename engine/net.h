@@ -1,5 +1,9 @@
 /* net.h: a network as data: a list of nodes (an op and its parameters),
- * built once, then run forward and backward over arenas it owns.
+ * built once for one input size, then run forward and backward over arenas
+ * it owns. Its parameters live in a cz_weights (weights.h): its own, or a
+ * model's, shared with every other net built on it (a plan per size and
+ * batch; the model owns the weights, each net its activations and
+ * gradients).
  *
  * Build with the cz_net_* node functions (each returns the new node's id, or
  * -1 after recording an error that cz_net_finalize reports), then
@@ -15,6 +19,7 @@
 #define CZ_NET_H
 
 #include "cz.h"
+#include "weights.h"
 
 typedef enum {
     CZ_OP_INPUT,
@@ -40,16 +45,20 @@ typedef struct {
     int shape[4];
     size_t count;
     bool trainable; /* false for batch-norm running statistics */
-    float *data;    /* in the parameter arena */
-    float *grad;    /* NULL until cz_net_set_batch(training) */
-    float *m, *v;   /* optimiser moments, NULL until training */
+    float *data;    /* in the weights, NULL until they are allocated */
+    float *grad;    /* the net's own, NULL until cz_net_set_batch(training) */
     int fan_in, fan_out; /* for initialisers */
 } cz_param;
 
 typedef struct cz_net cz_net; /* opaque */
 
+/* A net with weights of its own. */
 cz_net *cz_net_new(void);
+/* A net whose parameters are declared in, and point into, w (borrowed:
+ * w must outlive the net). */
+cz_net *cz_net_new_on(cz_weights *w);
 void cz_net_free(cz_net *net);
+cz_weights *cz_net_weights(cz_net *net);
 
 int cz_net_input(cz_net *net, int c, int h, int w);
 /* A layer whose name is already taken by a layer of the same kind and
@@ -72,8 +81,9 @@ int cz_net_linear(cz_net *net, const char *name, int x, int cout, bool bias);
 int cz_net_fusion(cz_net *net, int a, int v);
 int cz_net_softmax(cz_net *net, int x);
 
-/* Allocates parameters (unless deferred, below): weights 0, biases 0,
- * batch-norm weight 1 and running_var 1. Reports the first build error. */
+/* Allocates the weights (unless deferred, below; a no-op for weights
+ * already allocated): weights 0, biases 0, batch-norm weight 1 and
+ * running_var 1. Reports the first build error. */
 cz_status cz_net_finalize(cz_net *net, cz_error *err);
 /* Called before building: cz_net_finalize then names and sizes the
  * parameters without allocating them, so a caller can compare them with a
@@ -105,6 +115,11 @@ void cz_net_set_input_grad(cz_net *net, bool enabled);
 /* Dropout is on in training by default; tests that compare gradients with
  * another implementation turn it off to keep both deterministic. */
 void cz_net_set_dropout(cz_net *net, bool enabled);
+/* Training updates the batch-norm running statistics in the weights by
+ * default; a data-parallel lane other than the first turns that off, so
+ * lanes sharing weights never write the same statistics (the first lane's
+ * are kept, as ghost batch norm). Before cz_net_set_batch. */
+void cz_net_set_stats_update(cz_net *net, bool enabled);
 uint64_t cz_net_get_seed(const cz_net *net);
 
 /* Nodes are numbered 0 .. cz_net_node_count - 1 in the order they were
@@ -132,11 +147,5 @@ cz_param *cz_net_param_find(cz_net *net, const char *name);
 size_t cz_net_param_total(const cz_net *net);
 /* Forward floating-point operations per sample (2 per multiply-add). */
 double cz_net_flops(const cz_net *net);
-
-/* Optimiser steps over all trainable parameters (see optim.h). */
-void cz_net_adam_step(cz_net *net, float lr, float beta1, float beta2,
-                      float eps, float weight_decay, long step);
-void cz_net_sgd_step(cz_net *net, float lr, float momentum,
-                     float weight_decay, long step);
 
 #endif

@@ -19,7 +19,78 @@
 #include "optim.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "tensor.h"
+
+struct cz_optim {
+    cz_net *net;
+    float **m, **v; /* per net parameter, NULL when not trained */
+    cz_arena arena;
+};
+
+cz_optim *cz_optim_new(cz_net *net, cz_error *err)
+{
+    const int n = cz_net_param_count(net);
+    cz_optim *o = calloc(1, sizeof *o);
+    if (o) o->m = calloc((size_t)n + 1, sizeof *o->m), o->v = calloc((size_t)n + 1, sizeof *o->v);
+    if (!o || !o->m || !o->v) goto oom;
+    o->net = net;
+    size_t total = 0;
+    for (int i = 0; i < n; i++) {
+        const cz_param *p = cz_net_param(net, i);
+        if (p->trainable && p->grad) total += 2 * cz_arena_round(p->count);
+    }
+    if (cz_arena_init(&o->arena, total ? total : 16, err)) {
+        cz_optim_free(o);
+        return NULL;
+    }
+    for (int i = 0; i < n; i++) {
+        const cz_param *p = cz_net_param(net, i);
+        if (!p->trainable || !p->grad) continue;
+        o->m[i] = cz_arena_take(&o->arena, p->count);
+        o->v[i] = cz_arena_take(&o->arena, p->count);
+    }
+    return o;
+oom:
+    cz_optim_free(o);
+    cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
+    return NULL;
+}
+
+void cz_optim_free(cz_optim *o)
+{
+    if (!o) return;
+    cz_arena_free(&o->arena);
+    free(o->m);
+    free(o->v);
+    free(o);
+}
+
+float *cz_optim_moment(cz_optim *o, int param, int which) { return which ? o->v[param] : o->m[param]; }
+
+/* Decay on kernels only: biases and batch-norm affine parameters are vectors. */
+static float decay_of(const cz_param *p, float weight_decay) { return p->ndim > 1 ? weight_decay : 0.0f; }
+
+void cz_optim_adam_step(cz_optim *o, float lr, float beta1, float beta2, float eps, float weight_decay, long step)
+{
+    for (int i = 0; i < cz_net_param_count(o->net); i++) {
+        cz_param *p = cz_net_param(o->net, i);
+        if (!o->m[i]) continue;
+        cz_adam_update(p->data, o->m[i], o->v[i], p->grad, p->count, lr, beta1, beta2, eps,
+                       decay_of(p, weight_decay), step);
+    }
+}
+
+void cz_optim_sgd_step(cz_optim *o, float lr, float momentum, float weight_decay, long step)
+{
+    for (int i = 0; i < cz_net_param_count(o->net); i++) {
+        cz_param *p = cz_net_param(o->net, i);
+        if (!o->m[i]) continue;
+        cz_sgd_update(p->data, o->m[i], p->grad, p->count, lr, momentum, decay_of(p, weight_decay), step);
+    }
+}
 
 void cz_adam_update(float *param, float *m, float *v, const float *grad, size_t n,
                     float lr, float beta1, float beta2, float eps,

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "net.h"
+
 /* step counts from 1 (the first update is step 1). m, v [n] start at 0. */
 void cz_adam_update(float *param, float *m, float *v, const float *grad, size_t n,
                     float lr, float beta1, float beta2, float eps,
@@ -14,6 +16,24 @@ void cz_adam_update(float *param, float *m, float *v, const float *grad, size_t 
  * (step == 1). */
 void cz_sgd_update(float *param, float *mom, const float *grad, size_t n,
                    float lr, float momentum, float weight_decay, long step);
+
+/* The optimiser's state for one network's trainable parameters, in the
+ * net's parameter order: Adam's moments m and v (SGD keeps its momentum
+ * buffer in m), in one arena the optimiser owns; the net is borrowed. The
+ * rules, stated once here: every trainable parameter with a gradient is
+ * updated (batch-norm running statistics are not trained); L2 weight decay
+ * applies to kernels (more than one dimension), never to vectors (biases,
+ * batch-norm scale and shift). */
+typedef struct cz_optim cz_optim;
+
+/* After cz_net_set_batch(net, .., true); moments start at 0. */
+cz_optim *cz_optim_new(cz_net *net, cz_error *err);
+void cz_optim_free(cz_optim *o);
+void cz_optim_adam_step(cz_optim *o, float lr, float beta1, float beta2, float eps, float weight_decay, long step);
+void cz_optim_sgd_step(cz_optim *o, float lr, float momentum, float weight_decay, long step);
+/* Net parameter i's first (which 0) or second (1) moment [count], or NULL
+ * for a parameter that is not trained: for checkpoints. */
+float *cz_optim_moment(cz_optim *o, int param, int which);
 
 typedef enum {
     CZ_SCHEDULE_CONSTANT,

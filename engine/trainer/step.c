@@ -8,6 +8,7 @@
 
 #include "arch.h"
 #include "loss.h"
+#include "optim.h"
 #include "util.h"
 
 #define ADAM_EPS 1e-8f
@@ -30,14 +31,15 @@ static void find_disc_nodes(ct_trainer *t)
     t->dout_n = (size_t)t->B * h * w;
 }
 
-static void trainer_init_lane(ct_trainer *t, cz_model *m, int batch, float weight_decay)
+/* Wires t to m and to net (the model's own, or a lane's on its weights). */
+static void trainer_init_lane(ct_trainer *t, cz_model *m, cz_net *net, int batch, float weight_decay)
 {
     memset(t, 0, sizeof *t);
     t->lanes = 1;
     cz_error err = {0};
     t->m = m;
-    t->net = cz_model_get_net(m);
-    t->disc = cz_model_get_discriminator(m);
+    t->net = net;
+    t->disc = net == cz_model_get_net(m) ? cz_model_get_discriminator(m) : NULL;
     t->in = cz_model_get_input_node(m);
     t->gin = cz_model_get_global_input_node(m);
     t->out = cz_model_get_output_node(m);
@@ -77,46 +79,40 @@ int ct_trainer_lanes(const cz_model_config *cfg, int batch, int threads)
     return threads;
 }
 
-/* Replica weights and batch-norm statistics := lane 0's. */
-static void lanes_sync(ct_trainer *t)
-{
-    for (int r = 1; r < t->lanes; r++)
-        for (int i = 0; i < cz_net_param_count(t->net); i++) {
-            cz_param *p = cz_net_param(t->net, i), *q = cz_net_param(t->lane[r - 1].net, i);
-            memcpy(q->data, p->data, p->count * sizeof(float));
-        }
-}
-
 void ct_trainer_init(ct_trainer *t, cz_model *m, int batch, float weight_decay, int threads)
 {
     int lanes = ct_trainer_lanes(cz_model_get_config(m), batch, threads);
     ct_set_threads(lanes > 1 ? 1 : threads);
-    trainer_init_lane(t, m, batch / lanes, weight_decay); /* t->B: samples per lane */
+    trainer_init_lane(t, m, cz_model_get_net(m), batch / lanes, weight_decay); /* t->B: samples per lane */
+    cz_error err = {0};
+    if (!(t->opt = cz_optim_new(t->net, &err)) || (t->disc && !(t->dopt = cz_optim_new(t->disc, &err))))
+        ct_die(__FILE__, __LINE__, NULL, "optimiser: %s", err.msg);
     t->lanes = lanes;
     if (lanes == 1) return;
     t->lane = mallocCheck(ct_size3((size_t)lanes - 1, sizeof(ct_trainer), 1));
     for (int r = 1; r < lanes; r++) {
-        cz_error err = {0};
-        cz_model *rm = cz_model_new(cz_model_get_config(m), 1, &err);
-        if (!rm) ct_die(__FILE__, __LINE__, NULL, "replica %d: %s", r, err.msg);
-        trainer_init_lane(&t->lane[r - 1], rm, batch / lanes, weight_decay);
-        if (cz_net_param_count(t->lane[r - 1].net) != cz_net_param_count(t->net))
-            ct_die(__FILE__, __LINE__, NULL, "replica %d differs from the model", r);
-        cz_net_set_seed(t->lane[r - 1].net, cz_net_get_seed(t->net) + 0x9E3779B97F4A7C15ull * (uint64_t)r);
+        /* A lane is a plan on the model's weights: nothing to copy back. Its
+         * batch-norm statistics are not kept (lane 0's are, ghost batch norm). */
+        cz_net *net = cz_model_new_lane(m, &err);
+        if (!net) ct_die(__FILE__, __LINE__, NULL, "lane %d: %s", r, err.msg);
+        cz_net_set_stats_update(net, false);
+        trainer_init_lane(&t->lane[r - 1], m, net, batch / lanes, weight_decay);
+        cz_net_set_seed(net, cz_net_get_seed(t->net) + 0x9E3779B97F4A7C15ull * (uint64_t)r);
     }
-    lanes_sync(t);
 }
 
 void ct_trainer_free(ct_trainer *t)
 {
     for (int r = 1; r < t->lanes; r++) {
         ct_trainer *l = &t->lane[r - 1];
-        cz_model *rm = l->m;
+        cz_net *net = l->net;
         ct_trainer_free(l);
-        cz_model_free(rm);
+        cz_net_free(net);
     }
     free(t->lane);
     free(t->dsave);
+    cz_optim_free(t->opt);
+    cz_optim_free(t->dopt);
     memset(t, 0, sizeof *t);
 }
 
@@ -184,7 +180,7 @@ static ct_losses trainer_grads(ct_trainer *t, const ct_batch *b, float lr, long 
         scale(dg, t->dout_n, 0.5f);
         cz_net_backward(d);
         disc_grad_save(t, true);
-        cz_net_adam_step(d, lr, t->beta1, t->beta2, ADAM_EPS, t->weight_decay, step);
+        cz_optim_adam_step(t->dopt, lr, t->beta1, t->beta2, ADAM_EPS, t->weight_decay, step);
         r.d_loss = 0.5 * (lf + lr_);
         /* Generator: 100 x L1 + BCE(D(L, fake), real) through the updated D. */
         cz_net_zero_grad(d);
@@ -238,7 +234,7 @@ ct_losses ct_trainer_step(ct_trainer *t, const ct_batch *b, float lr, long step)
 {
     if (t->lanes == 1) {
         ct_losses r = trainer_grads(t, b, lr, step);
-        cz_net_adam_step(t->net, lr, t->beta1, t->beta2, ADAM_EPS, t->weight_decay, step);
+        cz_optim_adam_step(t->opt, lr, t->beta1, t->beta2, ADAM_EPS, t->weight_decay, step);
         return r;
     }
     int R = t->lanes;
@@ -272,8 +268,7 @@ ct_losses ct_trainer_step(ct_trainer *t, const ct_batch *b, float lr, long step)
         }
         for (size_t e = 0; e < p->count; e++) p->grad[e] *= inv;
     }
-    cz_net_adam_step(t->net, lr, t->beta1, t->beta2, ADAM_EPS, t->weight_decay, step);
-    lanes_sync(t);
+    cz_optim_adam_step(t->opt, lr, t->beta1, t->beta2, ADAM_EPS, t->weight_decay, step);
     return sum;
 }
 

@@ -10,10 +10,10 @@
  * Adam throughout (PyTorch's update); pix2pix uses beta1 0.5 as its paper.
  *
  * With T > 1 threads, the single-network architectures train data-parallel:
- * T lanes, each a replica of the model on B / T of the batch with
- * single-threaded BLAS, run forward and backward side by side; their
- * gradients are averaged into lane 0, which takes the Adam step and hands its
- * weights back. On 2 cores that beats splitting every small gemm in two.
+ * T lanes, each a network on the model's weights for B / T of the batch
+ * with single-threaded BLAS, run forward and backward side by side; their
+ * gradients are averaged into lane 0, which takes the Adam step on the
+ * shared weights. On 2 cores that beats splitting every small gemm in two.
  * Batch-norm statistics are then per lane (ghost batch norm over B / T
  * samples), so --threads is part of the recipe. Adversarial models, whose
  * step updates the discriminator mid-way, keep one lane and threaded BLAS. */
@@ -22,10 +22,12 @@
 
 #include "loader.h"
 #include "model.h"
+#include "optim.h"
 
 typedef struct ct_trainer {
-    cz_model *m;      /* lane 0: the caller's; other lanes: owned replicas */
-    cz_net *net, *disc;
+    cz_model *m;      /* the caller's */
+    cz_net *net, *disc; /* lane 0: the model's; other lanes: an owned net on its weights */
+    cz_optim *opt, *dopt; /* lane 0 only: Adam's state for net and disc */
     int in, gin, out, cls, din, dout;
     int B, S, q, thw, classes;
     size_t dout_n; /* discriminator outputs per batch */

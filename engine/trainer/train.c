@@ -3,13 +3,10 @@
  * timing with CLOCK_MONOTONIC, and every N steps a checkpoint, a sample
  * grid, a loss curve and (with --val) a validation figure.
  *
- * Checkpoints are model files (safetensors, the format of models/) with
- * the Adam moments ("optim.m/v.*") and, in metadata, the step, the seed
- * (the loader's batches are a function of seed and step, see loader.h) and
- * the dropout RNG. cz_model_save writes them to a temporary file, syncs and
- * renames, so a kill at any moment leaves the last good one; --resume
- * continues from it. The loss log (PREFIX.log.csv) is cut back to the
- * checkpoint's step on resume. */
+ * Checkpoints (checkpoint.h) are model files with the optimiser's state and
+ * the run's step, seeds and schedule; --resume continues from the last one.
+ * The loss log (PREFIX.log.csv) is cut back to the checkpoint's step on
+ * resume. */
 #include <getopt.h>
 #include <glib.h>
 #include <inttypes.h>
@@ -19,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checkpoint.h"
 #include "commands.h"
 #include "ema.h"
 #include "file.h"
@@ -209,32 +207,17 @@ static void write_samples(cz_model *m, const ct_dataset *ds, const char *path, l
     free(cL);
 }
 
-/* The average goes first: a kill between the two files leaves an average
- * of another step, which --resume then restarts rather than trusts. */
-static void save_checkpoint(cz_model *m, const train_opts *o, long step, long adam_base,
+/* The run's state at step (see checkpoint.h). */
+static void save_checkpoint(cz_model *m, const ct_trainer *tr, const train_opts *o, long step, long adam_base,
                             long sched_base, const char *command, const ct_ema *avg)
 {
+    const ct_checkpoint c = {.step = step, .adam_base = adam_base, .schedule_from = sched_base,
+                             .seed = o->seed, .net_seed = cz_net_get_seed(tr->net), .batch = o->batch,
+                             .total_steps = o->steps, .lr = o->lr, .schedule = o->schedule_name,
+                             .lambda = o->lambda, .crop_scale = o->crop_scale, .ema_decay = o->ema,
+                             .command = command};
     cz_error err = {0};
-    if (avg) statusCheck(ct_ema_save(avg, cz_model_get_net(m), o->ema_path, step, &err), &err);
-    char s_sched[32], s_base[32], s_step[32], s_seed[32], s_net[32], s_batch[32], s_total[32], s_lr[32], s_lambda[32], s_crop[32], s_ema[32];
-    snprintf(s_step, sizeof s_step, "%ld", step);
-    snprintf(s_base, sizeof s_base, "%ld", adam_base);
-    snprintf(s_sched, sizeof s_sched, "%ld", sched_base);
-    snprintf(s_seed, sizeof s_seed, "%" PRIu64, o->seed);
-    snprintf(s_net, sizeof s_net, "%" PRIu64, cz_net_get_seed(cz_model_get_net(m)));
-    snprintf(s_batch, sizeof s_batch, "%d", o->batch);
-    snprintf(s_total, sizeof s_total, "%ld", o->steps);
-    snprintf(s_lr, sizeof s_lr, "%g", o->lr);
-    snprintf(s_lambda, sizeof s_lambda, "%g", o->lambda);
-    snprintf(s_crop, sizeof s_crop, "%g", o->crop_scale);
-    snprintf(s_ema, sizeof s_ema, "%g", o->ema);
-    const char *meta[] = {"step", s_step, "adam_base", s_base, "seed", s_seed, "net_seed", s_net,
-                          "batch", s_batch,
-                          "total_steps", s_total, "lr", s_lr, "schedule", o->schedule_name,
-                          "schedule_from", s_sched,
-                          "lambda", s_lambda, "crop_scale", s_crop, "command", command, "trainer", "corolization-train",
-                          avg ? "ema_decay" : NULL, s_ema, NULL};
-    statusCheck(cz_model_save(m, o->checkpoint, CZ_DTYPE_F32, true, meta, &err), &err);
+    statusCheck(ct_checkpoint_write(o->checkpoint, o->ema_path, m, tr, &c, avg, &err), &err);
 }
 
 /* With --ema the file holds the average, and says so. */
@@ -256,28 +239,23 @@ static void save_model(cz_model *m, const train_opts *o, long step, const char *
     if (lineage) meta[k++] = "previous_command", meta[k++] = lineage;
     cz_error err = {0};
     if (avg) ct_ema_swap(avg, cz_model_get_net(m));
-    cz_status st = cz_model_save(m, o->output, o->dtype, false, meta, &err);
+    cz_status st = cz_model_save(m, o->output, o->dtype, NULL, 0, meta, &err);
     if (avg) ct_ema_swap(avg, cz_model_get_net(m));
     statusCheck(st, &err);
 }
 
-/* A setting the checkpoint recorded belongs to the run: --resume takes it
- * (so batches and targets stay those of an unbroken run), and a different
- * value on the command line is bad usage. */
-static void resume_setting(cz_model *m, const char *from, const char *key, const char *opt, float *v,
-                           bool given)
+/* A setting the checkpoint recorded (NAN: it did not) belongs to the run:
+ * --resume takes it (so batches and targets stay those of an unbroken run),
+ * and a different value on the command line is bad usage. */
+static void resume_setting(float recorded, const char *from, const char *opt, float *v, bool given)
 {
-    const char *s = cz_model_get_metadata(m, key);
-    if (!s) return;
-    char *end;
-    float f = strtof(s, &end);
-    if (end == s || *end || !(f >= 0 && f <= 1))
-        ct_die(__FILE__, __LINE__, NULL, "%s: metadata %s \"%s\" is not a number in 0..1", from, key, s);
-    char want[32];
+    if (isnan(recorded)) return;
+    char want[32], got[32];
     snprintf(want, sizeof want, "%g", *v);
-    if (given && strcmp(want, s))
-        ct_usage_error("train", "%s %s, but the checkpoint %s was trained with %s", opt, want, from, s);
-    *v = f;
+    snprintf(got, sizeof got, "%g", recorded);
+    if (given && strcmp(want, got))
+        ct_usage_error("train", "%s %s, but the checkpoint %s was trained with %s", opt, want, from, got);
+    *v = recorded;
 }
 
 int ct_cmd_train(int argc, char **argv)
@@ -310,36 +288,32 @@ int ct_cmd_train(int argc, char **argv)
     char *command = ct_join_argv(argc + 1, argv - 1), *lineage = NULL;
     long adam_base = 0; /* Adam counts steps from here (fresh moments restart it) */
     long sched_base = 0; /* the schedule runs from here to --steps */
+    long init_adam_base = 0; /* --init-from: the file's, if its moments are kept */
     if (from) {
-        m = cz_model_load(from, &err);
+        m = cz_model_load_for_training(from, &err);
         if (!m) ct_die(__FILE__, __LINE__, NULL, "%s", err.msg); /* the message names the file */
         const cz_model_config *cfg = cz_model_get_config(m);
         if (o.arch && strcmp(o.arch, cfg->arch))
             ct_usage_error("train", "--arch %s, but %s holds a %s model", o.arch, from, cfg->arch);
-        const char *s = cz_model_get_metadata(m, "step");
-        start = s ? strtol(s, NULL, 10) : 0;
+        ct_checkpoint ck;
+        if (ct_checkpoint_read(&ck, m, &err)) ct_die(__FILE__, __LINE__, NULL, "%s: %s", from, err.msg);
+        start = ck.step;
         if (from == o.checkpoint) {
-            const char *seed = cz_model_get_metadata(m, "seed"), *ns = cz_model_get_metadata(m, "net_seed");
-            if (seed) o.seed = strtoull(seed, NULL, 10);
-            if (ns) cz_net_set_seed(cz_model_get_net(m), strtoull(ns, NULL, 10));
-            const char *c0 = cz_model_get_metadata(m, "command");
-            if (c0) { free(command); command = strdup(c0); }
-            const char *ab = cz_model_get_metadata(m, "adam_base");
-            adam_base = ab ? strtol(ab, NULL, 10) : 0;
-            const char *sf = cz_model_get_metadata(m, "schedule_from");
-            sched_base = sf ? strtol(sf, NULL, 10) : 0;
-            if (sched_base < 0 || sched_base > start)
-                ct_die(__FILE__, __LINE__, NULL, "%s: schedule_from %ld is outside 0..%ld", from, sched_base, start);
-            resume_setting(m, from, "lambda", "--lambda", &o.lambda, o.lambda_set);
-            resume_setting(m, from, "crop_scale", "--crop-scale", &o.crop_scale, o.crop_scale_set);
-            resume_setting(m, from, "ema_decay", "--ema", &o.ema, o.ema_set);
+            if (ck.has_seed) o.seed = ck.seed;
+            if (ck.has_net_seed) cz_net_set_seed(cz_model_get_net(m), ck.net_seed);
+            if (ck.command) { free(command); command = strdup(ck.command); }
+            adam_base = ck.adam_base;
+            sched_base = ck.schedule_from;
+            resume_setting(ck.lambda, from, "--lambda", &o.lambda, o.lambda_set);
+            resume_setting(ck.crop_scale, from, "--crop-scale", &o.crop_scale, o.crop_scale_set);
+            resume_setting(ck.ema_decay, from, "--ema", &o.ema, o.ema_set);
         } else {
             if (o.restart_schedule) sched_base = start;
             /* --init-from: the same batches as the run that made the file
              * would have seen next, unless --seed says otherwise. */
-            const char *seed = cz_model_get_metadata(m, "seed"), *c0 = cz_model_get_metadata(m, "command");
-            if (seed && !o.seed_set) o.seed = strtoull(seed, NULL, 10);
-            if (c0) lineage = strdup(c0);
+            if (ck.has_seed && !o.seed_set) o.seed = ck.seed;
+            if (ck.command) lineage = strdup(ck.command);
+            init_adam_base = ck.adam_base;
         }
         if (o.size && o.size != cfg->size) {
             if (from == o.checkpoint)
@@ -377,14 +351,13 @@ int ct_cmd_train(int argc, char **argv)
     if (from && new_disc) {
         adam_base = start;
     } else if (from) {
-        cz_status st = cz_model_load_optim(m, from, &err);
+        cz_status st = ct_checkpoint_load_optim(&tr, from, &err);
         if (st != CZ_STATUS_OK && from == o.checkpoint) statusCheck(st, &err);
         if (st != CZ_STATUS_OK) {
             fprintf(stderr, "train: %s has no optimiser state; Adam starts afresh\n", from);
             adam_base = start;
         } else if (from != o.checkpoint) {
-            const char *ab = cz_model_get_metadata(m, "adam_base");
-            adam_base = ab ? strtol(ab, NULL, 10) : 0;
+            adam_base = init_adam_base;
         }
     }
     ct_ema *avg = NULL;
@@ -433,7 +406,7 @@ int ct_cmd_train(int argc, char **argv)
         bool timeout = o.time_limit > 0 && ct_now() - t_start >= o.time_limit;
         if (stop_signal || timeout) early = step < o.steps;
         if (step % o.checkpoint_every == 0 || early) {
-            save_checkpoint(m, &o, step, adam_base, sched_base, command, avg);
+            save_checkpoint(m, &tr, &o, step, adam_base, sched_base, command, avg);
             log_write(&lg, o.log_path);
             saved = step;
         }
@@ -452,7 +425,7 @@ int ct_cmd_train(int argc, char **argv)
     ct_progress_break(&pg);
     ct_loader_free(ld);
     if (saved != step) {
-        save_checkpoint(m, &o, step, adam_base, sched_base, command, avg);
+        save_checkpoint(m, &tr, &o, step, adam_base, sched_base, command, avg);
         log_write(&lg, o.log_path);
     }
     save_model(m, &o, step, command, lineage, &ds, avg);

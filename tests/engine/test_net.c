@@ -136,8 +136,8 @@ static void check_model_files(void)
     CHECK(&st, cz_model_predict(m, ab0, conf, L, 32, 32, 0.38f, &err) == CZ_STATUS_OK, "predict: %s", err.msg);
     const char *f32 = tmp_path("f32.safetensors"), *f16 = tmp_path("f16.safetensors");
     const char *meta[] = {"name", "test", NULL};
-    CHECK(&st, cz_model_save(m, f32, CZ_DTYPE_F32, false, meta, &err) == CZ_STATUS_OK, "save: %s", err.msg);
-    CHECK(&st, cz_model_save(m, f16, CZ_DTYPE_F16, false, NULL, &err) == CZ_STATUS_OK, "save f16: %s", err.msg);
+    CHECK(&st, cz_model_save(m, f32, CZ_DTYPE_F32, NULL, 0, meta, &err) == CZ_STATUS_OK, "save: %s", err.msg);
+    CHECK(&st, cz_model_save(m, f16, CZ_DTYPE_F16, NULL, 0, NULL, &err) == CZ_STATUS_OK, "save f16: %s", err.msg);
     cz_model *a = cz_model_load(f32, &err);
     CHECK(&st, a, "load f32: %s", err.msg);
     if (a) {

@@ -248,6 +248,51 @@ static void test_init(check_state *st)
     free(w);
 }
 
+/* cz_optim over a net: its rules (decay on kernels only; running statistics
+ * never trained) and that the step is cz_adam_update's, tensor by tensor. */
+static void test_net_optim(check_state *st)
+{
+    cz_error err = {0};
+    cz_net *net = cz_net_new();
+    int x = cz_net_input(net, 2, 4, 4);
+    x = cz_net_conv2d(net, "c", x, 3, 3, 1, 1, 1, true);
+    x = cz_net_batchnorm(net, "bn", x);
+    bool ok = cz_net_finalize(net, &err) == CZ_STATUS_OK && cz_net_set_batch(net, 1, true, &err) == CZ_STATUS_OK;
+    CHECK(st, ok, "net: %s", err.msg);
+    cz_optim *o = ok ? cz_optim_new(net, &err) : NULL;
+    CHECK(st, o, "cz_optim_new: %s", err.msg);
+    if (!o) {
+        cz_net_free(net);
+        return;
+    }
+    float before[6][64], want[64], m[64], v[64];
+    for (int i = 0; i < cz_net_param_count(net); i++) {
+        cz_param *p = cz_net_param(net, i);
+        for (size_t k = 0; k < p->count; k++) {
+            p->data[k] = 0.5f + 0.01f * (float)k;
+            if (p->grad) p->grad[k] = 0.0f;
+        }
+        memcpy(before[i], p->data, p->count * sizeof(float));
+    }
+    cz_optim_adam_step(o, 0.1f, 0.9f, 0.999f, 1e-8f, 0.5f, 1);
+    for (int i = 0; i < cz_net_param_count(net); i++) {
+        const cz_param *p = cz_net_param(net, i);
+        const bool moved = memcmp(before[i], p->data, p->count * sizeof(float)) != 0;
+        const bool kernel = p->ndim > 1 && p->trainable;
+        CHECK(st, moved == kernel, "%s: %s with zero gradient and decay 0.5", p->name,
+              moved ? "moved" : "did not move");
+        CHECK(st, (cz_optim_moment(o, i, 0) != NULL) == p->trainable, "%s: moments %s", p->name,
+              p->trainable ? "missing" : "for a running statistic");
+        if (!kernel) continue;
+        memcpy(want, before[i], p->count * sizeof(float));
+        memset(m, 0, sizeof m), memset(v, 0, sizeof v);
+        cz_adam_update(want, m, v, p->grad, p->count, 0.1f, 0.9f, 0.999f, 1e-8f, 0.5f, 1);
+        CHECK(st, !memcmp(want, p->data, p->count * sizeof(float)), "%s: not cz_adam_update's step", p->name);
+    }
+    cz_optim_free(o);
+    cz_net_free(net);
+}
+
 int main(void)
 {
     check_state st = {0};
@@ -260,5 +305,6 @@ int main(void)
     test_updates(&st, lines, count);
     test_schedules(&st, lines, count);
     test_init(&st);
+    test_net_optim(&st);
     return check_finish(&st, "optim");
 }
