@@ -1,5 +1,5 @@
 /* conv2d.h: 2-D convolution (kernel K x K, stride, padding, dilation) as
- * im2col + gemm, with its backward pass.
+ * im2col + gemm (Winograd for 3x3 stride 1), with its backward pass.
  * in [N, Cin, H, W], w [Cout, Cin, K, K], b [Cout] or NULL,
  * out [N, Cout, Ho, Wo] with Ho = (H + 2*pad - dil*(K-1) - 1) / stride + 1.
  * col is caller-owned scratch of cz_conv2d_col_size() floats. */
@@ -25,17 +25,11 @@ void cz_conv2d_forward(float *out, float *col, const float *in, const float *w,
 void cz_conv2d_backward(float *din, float *dw, float *db, float *col,
                         const float *dout, const float *in, const float *w,
                         const cz_conv2d_dims *d);
-/* Direct seven-loop definitions, for tests. */
+/* Direct seven-loop definitions, for tests (conv2d_ref.c). */
 void cz_conv2d_forward_ref(float *out, const float *in, const float *w,
                            const float *b, const cz_conv2d_dims *d);
 void cz_conv2d_backward_ref(float *din, float *dw, float *db, const float *dout,
                             const float *in, const float *w,
                             const cz_conv2d_dims *d);
-
-/* im2col / col2im for one image: col [Cin*K*K, Ho*Wo]. col2im accumulates. */
-void cz_im2col(float *col, const float *img, int cin, int h, int w, int k,
-               int stride, int pad, int dil, int ho, int wo);
-void cz_col2im(float *img, const float *col, int cin, int h, int w, int k,
-               int stride, int pad, int dil, int ho, int wo);
 
 #endif

@@ -10,9 +10,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "conv2d.h"
 #include "cz.h"
 #include "gemm.h"
+#include "im2col.h"
 
 int cz_deconv2d_out_h(const cz_deconv2d_dims *d)
 {

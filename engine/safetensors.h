@@ -1,4 +1,5 @@
-/* safetensors.h: the model file format, read by mmap and written atomically.
+/* safetensors.h: the model file format, read by mmap (safetensors_read.c)
+ * and written atomically (safetensors_write.c).
  *
  * Format (https://huggingface.co/docs/safetensors):
  *   bytes 0..7   N, the header size, unsigned 64-bit little-endian
@@ -16,15 +17,9 @@
 #define CZ_SAFETENSORS_H
 
 #include "cz.h"
+#include "dtype.h"
 
 #define CZ_ST_MAX_DIMS 8
-
-typedef enum {
-    CZ_DTYPE_F32,
-    CZ_DTYPE_F16,
-    CZ_DTYPE_BF16,
-    CZ_DTYPE_I64,
-} cz_dtype;
 
 typedef struct {
     const char *name;
@@ -69,9 +64,5 @@ typedef struct {
  * NULL or a NULL-terminated list of key, value, key, value, ... */
 cz_status cz_safetensors_write(const char *path, const cz_st_entry *entries,
                                size_t n, const char *const *meta, cz_error *err);
-
-/* float <-> IEEE half, round to nearest even. */
-uint16_t cz_f32_to_f16(float f);
-float cz_f16_to_f32(uint16_t h);
 
 #endif

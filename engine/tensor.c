@@ -1,44 +1,8 @@
-/* tensor.c: owned tensors and arenas. */
+/* tensor.c: the tensor arena (see tensor.h). */
 #include "tensor.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-size_t cz_tensor_count(const cz_tensor *t)
-{
-    return (size_t)t->n * t->c * t->h * t->w;
-}
-
-cz_status cz_tensor_new(cz_tensor *t, int n, int c, int h, int w, cz_error *err)
-{
-    size_t count = 1, bytes;
-    *t = (cz_tensor){0};
-    if (n <= 0 || c <= 0 || h <= 0 || w <= 0)
-        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT,
-                            "tensor shape %dx%dx%dx%d is not positive", n, c, h, w);
-    if (!cz_size_mul(&count, count, (size_t)n) || !cz_size_mul(&count, count, (size_t)c) ||
-        !cz_size_mul(&count, count, (size_t)h) || !cz_size_mul(&count, count, (size_t)w) ||
-        !cz_size_mul(&bytes, count, sizeof(float)))
-        return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY,
-                            "tensor shape %dx%dx%dx%d is too large", n, c, h, w);
-    t->data = calloc(count, sizeof(float));
-    if (!t->data)
-        return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY,
-                            "out of memory for a %zu-byte tensor", bytes);
-    t->n = n, t->c = c, t->h = h, t->w = w, t->owned = true;
-    return CZ_STATUS_OK;
-}
-
-cz_tensor cz_tensor_view(float *data, int n, int c, int h, int w)
-{
-    return (cz_tensor){.data = data, .n = n, .c = c, .h = h, .w = w, .owned = false};
-}
-
-void cz_tensor_free(cz_tensor *t)
-{
-    if (t->owned) free(t->data);
-    *t = (cz_tensor){0};
-}
 
 cz_status cz_arena_init(cz_arena *a, size_t cap, cz_error *err)
 {

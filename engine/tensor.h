@@ -1,26 +1,13 @@
-/* tensor.h: float32 NCHW tensors and the arena that owns them.
+/* tensor.h: the arena that holds the engine's float32 tensors.
  *
- * A cz_tensor either owns its data (cz_tensor_new / cz_tensor_free) or is a
- * view into memory someone else owns (an arena, a network). A cz_arena is one
- * 64-byte-aligned block handed out in pieces; freeing the arena frees every
- * piece, so a network pass never allocates. */
+ * A cz_arena is one 64-byte-aligned block handed out in pieces; freeing the
+ * arena frees every piece, so a network pass never allocates. Tensors are
+ * plain float pointers into it, with their shapes kept by their owner
+ * (net.c). */
 #ifndef CZ_TENSOR_H
 #define CZ_TENSOR_H
 
 #include "cz.h"
-
-typedef struct {
-    float *data;
-    int n, c, h, w;
-    bool owned; /* cz_tensor_free releases data only when true */
-} cz_tensor;
-
-/* Zero-filled owned tensor; NULL data (and CZ_STATUS_OUT_OF_MEMORY) on
- * failure or size overflow. */
-cz_status cz_tensor_new(cz_tensor *t, int n, int c, int h, int w, cz_error *err);
-cz_tensor cz_tensor_view(float *data, int n, int c, int h, int w);
-void cz_tensor_free(cz_tensor *t);
-size_t cz_tensor_count(const cz_tensor *t);
 
 typedef struct {
     float *base;

@@ -14,6 +14,7 @@
 #include "conv2d.h"
 #include "deconv2d.h"
 #include "gemm.h"
+#include "im2col.h"
 #include "rng.h"
 
 static float *falloc(size_t n)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "half.h"
 #include "safetensors.h"
 
 static check_state S;

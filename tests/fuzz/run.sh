@@ -22,7 +22,7 @@ here=$src/tests/fuzz
 work=$build/fuzz-$target
 case $target in
 safetensors)
-    corpus=$here/corpus sources="$src/engine/safetensors.c $src/engine/file.c $src/engine/error.c" pkgs=json-glib-1.0
+    corpus=$here/corpus sources="$src/engine/safetensors_read.c $src/engine/json_scan.c $src/engine/dtype.c $src/engine/half.c $src/engine/file.c $src/engine/error.c" pkgs=json-glib-1.0
     opts="-rss_limit_mb=2048 -max_len=4096 -dict=$here/safetensors.dict -timeout=10" ;;
 model)
     # the whole engine but the GEGL pixel path
