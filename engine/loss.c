@@ -61,6 +61,20 @@ float cz_loss_soft_ce(float *dlogits /* [n, q, hw] or NULL */,
     return (float)(total * inv);
 }
 
+float cz_loss_huber(float *dpred /* [n] or NULL */, const float *pred /* [n] */,
+                    const float *target /* [n] */, size_t n, float delta)
+{
+    if (n == 0) return 0.0f;
+    double total = 0;
+    float inv = (float)(1.0 / (double)n);
+    for (size_t i = 0; i < n; i++) {
+        float d = pred[i] - target[i], a = fabsf(d);
+        total += a <= delta ? 0.5 * (double)d * d : (double)delta * (a - 0.5 * (double)delta);
+        if (dpred) dpred[i] = (a <= delta ? d : d > 0.0f ? delta : -delta) * inv;
+    }
+    return (float)(total / (double)n);
+}
+
 float cz_loss_l1(float *dpred /* [n] or NULL */, const float *pred /* [n] */,
                  const float *target /* [n] */, size_t n)
 {

@@ -15,6 +15,10 @@ float cz_loss_soft_ce(float *dlogits, const float *logits, const float *target,
 
 /* Mean absolute error over n elements (the subgradient at 0 is 0). */
 float cz_loss_l1(float *dpred, const float *pred, const float *target, size_t n);
+/* Huber loss over n elements, as torch.nn.HuberLoss(delta): 0.5 d^2 where
+ * |d| <= delta, delta (|d| - 0.5 delta) beyond; mean. Quadratic near the
+ * truth, linear for outliers (SIGGRAPH17's regression loss). */
+float cz_loss_huber(float *dpred, const float *pred, const float *target, size_t n, float delta);
 /* Mean squared error over n elements. */
 float cz_loss_l2(float *dpred, const float *pred, const float *target, size_t n);
 /* Binary cross-entropy with logits against a constant label (1 real, 0 fake),

@@ -13,7 +13,7 @@
 
 /* ---- the loss as a function of its first input, for check_gradient ---- */
 
-enum op { OP_SOFT_CE, OP_L1, OP_L2, OP_BCE, OP_CE };
+enum op { OP_SOFT_CE, OP_L1, OP_L2, OP_BCE, OP_CE, OP_HUBER };
 
 typedef struct {
     enum op op;
@@ -30,6 +30,7 @@ static float loss_eval(lossctx *c, float *grad)
     switch (c->op) {
     case OP_SOFT_CE: return cz_loss_soft_ce(grad, c->x, c->t, c->w, c->n, c->q, c->hw);
     case OP_L1: return cz_loss_l1(grad, c->x, c->t, c->count);
+    case OP_HUBER: return cz_loss_huber(grad, c->x, c->t, c->count, 0.3f);
     case OP_L2: return cz_loss_l2(grad, c->x, c->t, c->count);
     case OP_BCE: return cz_loss_bce_logits(grad, c->x, c->label, c->count);
     case OP_CE: return cz_loss_ce(grad, c->x, c->labels, c->n, c->q);
@@ -212,6 +213,16 @@ static void test_regression(check_state *st, uint64_t *rng, const torch_refs *t,
     torch_compare(st, t, have, &tc, "l1");
     tc.op = OP_L2;
     torch_compare(st, t, have, &tc, "l2");
+    tc.op = OP_HUBER;
+    torch_compare(st, t, have, &tc, "huber");
+    /* both branches, away from the joins at |d| = 0.3 */
+    for (int i = 0; i < CNT; i++)
+        if (fabsf(fabsf(x[i] - tg[i]) - 0.3f) < 0.05f) x[i] += 0.1f;
+    c.op = OP_HUBER;
+    loss_check(st, &c, "huber", 1e-3f, 1e-3, 1e-3);
+    v = cz_loss_huber(g, p, q, 3, 0.3f); /* d = 1, -2, 0: 0.3 * 0.85 + 0.3 * 1.85 + 0 */
+    CHECK(st, fabsf(v - 0.27f) < 1e-6f && fabsf(g[0] - 0.1f) < 1e-7f && fabsf(g[1] + 0.1f) < 1e-7f && g[2] == 0.0f,
+          "huber hand: %g [%g %g %g]", v, g[0], g[1], g[2]);
 }
 
 static void test_bce(check_state *st, uint64_t *rng, const torch_refs *t, bool have)

@@ -60,8 +60,9 @@ def loss():
         name = "softce_w" if weighted else "softce"
         emit(name + "_loss", v)
         emit(name + "_grad", l.grad)
-    # L1 and L2, n = 40.
-    for name, fn in (("l1", F.l1_loss), ("l2", F.mse_loss)):
+    # L1, L2 and Huber (delta 0.3, so both branches occur), n = 40.
+    for name, fn in (("l1", F.l1_loss), ("l2", F.mse_loss),
+                     ("huber", lambda p, t: F.huber_loss(p, t, delta=0.3))):
         p = gen(40, 1.0, 0.37, 0.0, d).requires_grad_()
         t = gen(40, 1.0, 0.29, 0.5, d)
         v = fn(p, t)
