@@ -50,6 +50,11 @@ typedef struct {
     /* Always trained against a discriminator (pix2pix); regression
      * architectures may be by choice (cz_model_config.adversarial). */
     bool adversarial;
+    /* Takes colour hints: the input node has 4 channels, encoded L, the
+     * hints' ab target encoding (ab * ab_scale + ab_offset, 0 where there is
+     * no hint) and the mask (1 at a hint, 0 elsewhere) plus mask_offset. */
+    bool hints;
+    float mask_offset;
 } cz_arch;
 
 extern const cz_arch cz_arch_colorful;

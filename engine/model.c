@@ -512,9 +512,31 @@ static cz_status prepare_infer(cz_model *m, int h, int w, cz_error *err)
     return CZ_STATUS_OK;
 }
 
+bool cz_model_takes_hints(const cz_model *m) { return m->arch->hints; }
+
+void cz_model_encode_hints(const cz_model *m, float *dst, const float *hint_ab, const float *mask, size_t n)
+{
+    const float s = m->arch->ab_scale, o = m->arch->ab_offset, mo = m->arch->mask_offset;
+    for (size_t i = 0; i < n; i++) {
+        const bool on = hint_ab && mask && mask[i] > 0.5f;
+        dst[i] = on ? hint_ab[i] * s + o : 0.0f;
+        dst[n + i] = on ? hint_ab[n + i] * s + o : 0.0f;
+        dst[2 * n + i] = (on ? 1.0f : 0.0f) + mo;
+    }
+}
+
 cz_status cz_model_predict(cz_model *m, float *ab, float *confidence, const float *L, int h, int w,
                            float temperature, cz_error *err)
 {
+    return cz_model_predict_hints(m, ab, confidence, L, NULL, h, w, temperature, err);
+}
+
+cz_status cz_model_predict_hints(cz_model *m, float *ab, float *confidence, const float *L, const cz_hints *hints,
+                                 int h, int w, float temperature, cz_error *err)
+{
+    if (hints && !m->arch->hints)
+        return cz_error_set(err, CZ_STATUS_UNSUPPORTED,
+                            "the %s model cannot take colour hints (a hints model can)", m->cfg.arch);
     const int mult = cz_model_get_multiple(m);
     if (h <= 0 || w <= 0 || h % mult || w % mult)
         return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT,
@@ -528,7 +550,9 @@ cz_status cz_model_predict(cz_model *m, float *ab, float *confidence, const floa
     cz_status s = prepare_infer(m, h, w, err);
     if (s) return s;
     const size_t n = (size_t)h * w;
-    cz_model_encode_input(m, cz_net_data(m->infer, m->infer_nodes.input), L, n);
+    float *x = cz_net_data(m->infer, m->infer_nodes.input);
+    cz_model_encode_input(m, x, L, n);
+    if (m->arch->hints) cz_model_encode_hints(m, x + n, hints ? hints->ab : NULL, hints ? hints->mask : NULL, n);
     if (m->infer_nodes.global_input >= 0) {
         /* Iizuka's global path sees the whole image at the training size. */
         const int S = m->cfg.size;

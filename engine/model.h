@@ -65,6 +65,23 @@ const char *cz_model_get_metadata(const cz_model *m, const char *key);
 cz_status cz_model_predict(cz_model *m, float *ab, float *confidence,
                            const float *L, int h, int w, float temperature,
                            cz_error *err);
+/* Sparse colour hints at network resolution: ab [2, h * w] (CIE a plane,
+ * b plane) counts where mask [h * w] is 1; mask 0 is no hint there. */
+typedef struct {
+    const float *ab;
+    const float *mask;
+} cz_hints;
+
+/* Whether the architecture takes hints (hints). */
+bool cz_model_takes_hints(const cz_model *m);
+/* cz_model_predict with hints (NULL: none); hints given to a model that
+ * cannot take them are CZ_STATUS_UNSUPPORTED, with a message saying so. */
+cz_status cz_model_predict_hints(cz_model *m, float *ab, float *confidence, const float *L, const cz_hints *hints,
+                                 int h, int w, float temperature, cz_error *err);
+/* The hint input channels [3, n] (see cz_arch.hints) from hints for n
+ * pixels; hint_ab and mask NULL: no hints. */
+void cz_model_encode_hints(const cz_model *m, float *dst, const float *hint_ab, const float *mask, size_t n);
+
 /* Input sides must be multiples of this (8 for colorful, 2^depth for U-Net). */
 int cz_model_get_multiple(const cz_model *m);
 
