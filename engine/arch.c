@@ -8,7 +8,7 @@
 const cz_arch *cz_arch_find(const char *name)
 {
     static const cz_arch *const all[] = {&cz_arch_colorful, &cz_arch_pix2pix, &cz_arch_fusion,
-                                         &cz_arch_residual};
+                                         &cz_arch_residual, &cz_arch_hints};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (name && !strcmp(all[i]->name, name)) return all[i];
     return NULL;
@@ -19,7 +19,7 @@ cz_status cz_arch_check_config(const cz_model_config *cfg, cz_error *err)
     const cz_arch *a = cz_arch_find(cfg->arch);
     if (!a)
         return cz_error_set(err, CZ_STATUS_UNSUPPORTED,
-                            "unknown architecture \"%s\" (known: colorful, pix2pix, fusion, residual)", cfg->arch);
+                            "unknown architecture \"%s\" (known: colorful, pix2pix, fusion, residual, hints)", cfg->arch);
     if (!(cfg->width > 0 && cfg->width <= 4))
         return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "width %g is outside (0, 4]", cfg->width);
     if (cfg->size < 8 || cfg->size > 4096)

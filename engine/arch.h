@@ -26,10 +26,13 @@ typedef enum {
 } cz_output_kind;
 
 typedef struct {
-    int input;        /* L, encoded */
+    int input;        /* L, encoded (hints: L, hint a, hint b, mask; see arch_hints.c) */
     int global_input; /* fusion's fixed-size global input, or -1 */
     int output;       /* logits (Q channels) or ab target encoding (2) */
     int classes;      /* scene-class logits, or -1 */
+    int logits;       /* a second head of ab-bin logits next to a regression
+                       * output (hints: model_class, CZ_HINTS_BINS channels at
+                       * a quarter of the input resolution), or -1 */
 } cz_arch_nodes;
 
 typedef struct {
@@ -61,6 +64,12 @@ extern const cz_arch cz_arch_colorful;
 extern const cz_arch cz_arch_pix2pix;
 extern const cz_arch cz_arch_fusion;
 extern const cz_arch cz_arch_residual;
+extern const cz_arch cz_arch_hints;
+
+/* The hints network's classification head: the whole 23 x 23 grid of ab
+ * bins of side 10 (a, b in [-110, 110]), as the published model has it,
+ * rather than quant.c's in-gamut bins. */
+#define CZ_HINTS_BINS 529
 
 /* The architecture called name, or NULL. */
 const cz_arch *cz_arch_find(const char *name);

@@ -59,6 +59,7 @@ static cz_status build(cz_net *net, cz_arch_nodes *nodes, const cz_model_config 
     nodes->output = x;
     nodes->global_input = -1;
     nodes->classes = -1;
+    nodes->logits = -1;
     return cz_net_finalize(net, err);
 }
 

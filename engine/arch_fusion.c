@@ -69,6 +69,7 @@ static cz_status build(cz_net *net, cz_arch_nodes *nodes, const cz_model_config 
 
     int cls = fc_bn_relu(net, "class", 0, g512, cz_arch_channels(wm, 256));
     nodes->classes = cz_net_linear(net, "class.fc1", cls, cfg->classes, true);
+    nodes->logits = -1;
 
     int x = cz_net_fusion(net, mid, g);
     x = cz_net_conv2d(net, "fusion.conv", x, cz_arch_channels(wm, 256), 1, 1, 0, 1, true);

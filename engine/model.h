@@ -3,7 +3,7 @@
  *
  * A model file is safetensors (see safetensors.h) whose __metadata__ holds
  *   "format": "corolization", "format_version": "1",
- *   "arch": "colorful" | "pix2pix" | "fusion" | "residual",
+ *   "arch": "colorful" | "pix2pix" | "fusion" | "residual" | "hints",
  *   "width": width multiplier ("0.25"), "size": input side in pixels ("128"),
  *   "classes": scene classes (fusion), "class_names": comma-separated,
  *   "adversarial": "1" if the file carries a discriminator ("disc.*"),

@@ -23,6 +23,7 @@
 #include "linear.h"
 #include "rng.h"
 #include "softmax.h"
+#include "subsample.h"
 #include "tensor.h"
 #include "upsample.h"
 #include "weights.h"
@@ -294,6 +295,18 @@ int cz_net_upsample(cz_net *net, int x, int ho, int wo)
     if (net->failed) return -1;
     if (!node_ok(net, x)) return build_fail(net, CZ_STATUS_INVALID_ARGUMENT, "upsample", "no input");
     return add_node(net, CZ_OP_UPSAMPLE, "upsample", x, -1, net->nodes[x].c, ho, wo);
+}
+
+int cz_net_subsample(cz_net *net, int x, int s)
+{
+    if (net->failed) return -1;
+    if (!node_ok(net, x)) return build_fail(net, CZ_STATUS_INVALID_ARGUMENT, "subsample", "no input");
+    if (s <= 0) return build_fail(net, CZ_STATUS_INVALID_ARGUMENT, "subsample", "step must be positive");
+    const cz_node *in = &net->nodes[x];
+    int id = add_node(net, CZ_OP_SUBSAMPLE, "subsample", x, -1, in->c, cz_subsample_out(in->h, s),
+                      cz_subsample_out(in->w, s));
+    if (id >= 0) net->nodes[id].stride = s;
+    return id;
 }
 
 int cz_net_concat(cz_net *net, int a, int b)
@@ -579,6 +592,7 @@ static void forward_node(cz_net *net, cz_node *nd)
             memcpy(nd->out, a->out, n * sizeof(float));
         break;
     case CZ_OP_UPSAMPLE: cz_upsample_forward(nd->out, a->out, B * nd->c, a->h, a->w, nd->h, nd->w); break;
+    case CZ_OP_SUBSAMPLE: cz_subsample_forward(nd->out, a->out, B * nd->c, a->h, a->w, nd->stride); break;
     case CZ_OP_CONCAT: cz_concat_forward(nd->out, a->out, a->c, b->out, b->c, B, nd->h * nd->w); break;
     case CZ_OP_ADD: cz_add_forward(nd->out, a->out, b->out, n); break;
     case CZ_OP_LINEAR:
@@ -655,6 +669,7 @@ static void backward_node(cz_net *net, cz_node *nd)
             for (size_t i = 0; i < n; i++) da[i] += nd->dout[i];
         break;
     case CZ_OP_UPSAMPLE: if (da) cz_upsample_backward(da, nd->dout, B * nd->c, a->h, a->w, nd->h, nd->w); break;
+    case CZ_OP_SUBSAMPLE: if (da) cz_subsample_backward(da, nd->dout, B * nd->c, a->h, a->w, nd->stride); break;
     case CZ_OP_CONCAT: cz_concat_backward(da, db, nd->dout, a->c, b->c, B, nd->h * nd->w); break;
     case CZ_OP_ADD: cz_add_backward(da, db, nd->dout, n); break;
     case CZ_OP_LINEAR:

@@ -37,6 +37,7 @@ typedef enum {
     CZ_OP_LINEAR,
     CZ_OP_FUSION,
     CZ_OP_SOFTMAX,
+    CZ_OP_SUBSAMPLE,
 } cz_op;
 
 typedef struct {
@@ -75,6 +76,8 @@ int cz_net_tanh(cz_net *net, int x);
 int cz_net_sigmoid(cz_net *net, int x);
 int cz_net_dropout(cz_net *net, int x, float p);
 int cz_net_upsample(cz_net *net, int x, int ho, int wo);
+/* Every s-th row and column, from the first (x[:, :, ::s, ::s]). */
+int cz_net_subsample(cz_net *net, int x, int s);
 int cz_net_concat(cz_net *net, int a, int b);
 int cz_net_add(cz_net *net, int a, int b);
 int cz_net_linear(cz_net *net, const char *name, int x, int cout, bool bias);

@@ -41,6 +41,11 @@ static void trainer_init_lane(ct_trainer *t, cz_model *m, cz_net *net, int batch
     t->net = net;
     t->disc = net == cz_model_get_net(m) ? cz_model_get_discriminator(m) : NULL;
     t->in = cz_model_get_input_node(m);
+    int in_c;
+    cz_net_node_shape(t->net, t->in, &in_c, NULL, NULL);
+    if (in_c != 1) /* the hints net: L plus hint channels the batches do not carry yet */
+        ct_die(__FILE__, __LINE__, "training with simulated hints (engine/trainer/hints_sim.h) is not wired in yet",
+               "a %s model takes %d input channels; training feeds L alone", cz_model_get_config(m)->arch, in_c);
     t->gin = cz_model_get_global_input_node(m);
     t->out = cz_model_get_output_node(m);
     t->cls = cz_model_get_class_node(m);

@@ -1,5 +1,5 @@
-/* test_layers.c: activations, dropout, upsample, concat/add, fusion, linear
- * and softmax. Every backward is checked against central differences (on
+/* test_layers.c: activations, dropout, upsample, concat/add, fusion, linear,
+ * softmax and subsample. Every backward is checked against central differences (on
  * every input, weights and bias included) and for accumulation (+=); small
  * hand-computed cases pin the forward semantics, and upsample is compared
  * with PyTorch through torch_layers.py. Layout: NCHW, as the engine. */
@@ -14,6 +14,7 @@
 #include "fusion.h"
 #include "linear.h"
 #include "softmax.h"
+#include "subsample.h"
 #include "upsample.h"
 
 #include "torch_ref.h"
@@ -21,7 +22,7 @@
 /* ---- one harness for all layers: forward, backward, gradient check ---- */
 
 enum op { OP_RELU, OP_LEAKY, OP_TANH, OP_SIGMOID, OP_DROPOUT, OP_UPSAMPLE, OP_CONCAT,
-          OP_ADD, OP_FUSION, OP_LINEAR, OP_SOFTMAX };
+          OP_ADD, OP_FUSION, OP_LINEAR, OP_SOFTMAX, OP_SUBSAMPLE };
 
 typedef struct {
     enum op op;
@@ -49,6 +50,7 @@ static void layer_forward(lctx *c)
     case OP_FUSION: cz_fusion_forward(c->out, c->x, c->c, c->x2, c->c2, c->n, c->hw); break;
     case OP_LINEAR: cz_linear_forward(c->out, c->x, c->w, c->b, c->n, c->cin, c->cout); break;
     case OP_SOFTMAX: cz_softmax_forward(c->out, c->x, c->n, c->c, c->hw); break;
+    case OP_SUBSAMPLE: cz_subsample_forward(c->out, c->x, c->n, c->h, c->w_, c->hw); break;
     }
 }
 
@@ -69,6 +71,7 @@ static void layer_backward(lctx *c)
         cz_linear_backward(c->gx, c->gw, c->gb, c->r, c->x, c->w, c->n, c->cin, c->cout);
         break;
     case OP_SOFTMAX: cz_softmax_backward(c->gx, c->r, c->out, c->n, c->c, c->hw); break;
+    case OP_SUBSAMPLE: cz_subsample_backward(c->gx, c->r, c->n, c->h, c->w_, c->hw); break;
     }
 }
 
@@ -406,6 +409,42 @@ static void test_softmax(check_state *st, uint64_t *rng)
                   fabsf(y[2] - 0.625f) < 1e-6f, "softmax hand: %g %g %g", y[0], y[1], y[2]);
 }
 
+/* x[:, :, ::s, ::s] (the hints network's down-sampling); hw holds s. */
+static void test_subsample(check_state *st, uint64_t *rng)
+{
+    /* hand case: 3x5 -> 2x3 keeps rows 0, 2 and columns 0, 2, 4 */
+    const float in[15] = {0, 1, 2, 3, 4, 10, 11, 12, 13, 14, 20, 21, 22, 23, 24};
+    const float want[6] = {0, 2, 4, 20, 22, 24};
+    float out[6];
+    cz_subsample_forward(out, in, 1, 3, 5, 2);
+    CHECK(st, !memcmp(out, want, sizeof out), "subsample 3x5 step 2 hand values");
+    float din[15], ones[6] = {1, 1, 1, 1, 1, 1};
+    for (int i = 0; i < 15; i++) din[i] = 0.5f;
+    cz_subsample_backward(din, ones, 1, 3, 5, 2);
+    bool ok = true;
+    for (int i = 0; i < 15; i++) {
+        bool kept = (i / 5) % 2 == 0 && (i % 5) % 2 == 0;
+        ok = ok && din[i] == (kept ? 1.5f : 0.5f);
+    }
+    CHECK(st, ok, "subsample backward adds into kept pixels only");
+    CHECK(st, cz_subsample_out(8, 2) == 4 && cz_subsample_out(7, 2) == 4 && cz_subsample_out(1, 2) == 1 &&
+                  cz_subsample_out(9, 3) == 3, "subsample output sides are ceil(n / s)");
+    cz_subsample_forward(out, in, 1, 3, 2, 1);
+    CHECK(st, !memcmp(out, in, 6 * sizeof(float)), "subsample step 1 is the identity");
+
+    static const struct { int nc, h, w, s; } cases[] = {{3, 4, 6, 2}, {2, 5, 7, 2}, {2, 7, 5, 3}, {1, 1, 3, 2}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char name[64];
+        lctx c = {.op = OP_SUBSAMPLE, .n = cases[k].nc, .h = cases[k].h, .w_ = cases[k].w, .hw = cases[k].s};
+        c.nx = (size_t)c.n * c.h * c.w_;
+        c.nout = (size_t)c.n * cz_subsample_out(c.h, c.hw) * cz_subsample_out(c.w_, c.hw);
+        layer_setup(&c, rng, 0.0f);
+        snprintf(name, sizeof name, "subsample %dx%dx%d step %d", c.n, c.h, c.w_, c.hw);
+        layer_check(st, &c, name, 1e-3f, 1e-3);
+        layer_free(&c);
+    }
+}
+
 int main(void)
 {
     check_state st = {0};
@@ -416,5 +455,6 @@ int main(void)
     test_concat_fusion(&st, &rng);
     test_linear(&st, &rng);
     test_softmax(&st, &rng);
+    test_subsample(&st, &rng);
     return check_finish(&st, "layers");
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "check.h"
 #include "lab.h"
 #include "model.h"
@@ -89,6 +90,57 @@ static void check_eccv16_size(void)
     printf("  ECCV16 width 1, 256 px: %.2f GFLOPs, %zu parameters, Q = %d\n", gf,
            cz_net_param_total(cz_model_get_net(m)), q);
     cz_model_free(m);
+}
+
+/* SIGGRAPH17's hints net at width 1: the published SIGGRAPHGenerator's
+ * 98 tensors (batch-norm counters aside) and 34,187,027 trainable values,
+ * its heads' shapes, built with parameters deferred (nothing allocated). */
+static void check_siggraph17_size(void)
+{
+    cz_error err = {0};
+    cz_model_config cfg = {.arch = "hints", .width = 1.0f, .size = 256};
+    const cz_arch *a = cz_arch_find("hints");
+    CHECK(&st, a && a->output == CZ_OUTPUT_AB, "arch hints is not registered as a regression arch");
+    if (!a) return;
+    cz_net *net = cz_net_new();
+    cz_net_defer_params(net);
+    cz_arch_nodes nodes;
+    cz_status s = a->build(net, &nodes, &cfg, 0, 256, 256, &err);
+    CHECK(&st, s == CZ_STATUS_OK, "hints: %s", err.msg);
+    if (s) {
+        cz_net_free(net);
+        return;
+    }
+    CHECK(&st, cz_net_param_count(net) == 98, "hints: %d parameter tensors, want 98", cz_net_param_count(net));
+    CHECK(&st, cz_net_param_total(net) == 34187027, "hints: %zu trainable values, want 34187027",
+          cz_net_param_total(net));
+    int c, h, w;
+    cz_net_node_shape(net, nodes.input, &c, &h, &w);
+    CHECK(&st, c == 4 && h == 256 && w == 256, "hints input %dx%dx%d", c, h, w);
+    cz_net_node_shape(net, nodes.output, &c, &h, &w);
+    CHECK(&st, c == 2 && h == 256 && w == 256, "hints output %dx%dx%d", c, h, w);
+    CHECK(&st, cz_net_node_op(net, nodes.output) == CZ_OP_TANH, "hints output is not a tanh");
+    cz_net_node_shape(net, nodes.logits, &c, &h, &w);
+    CHECK(&st, c == CZ_HINTS_BINS && h == 64 && w == 64, "hints logits %dx%dx%d", c, h, w);
+    CHECK(&st, nodes.classes == -1 && nodes.global_input == -1, "hints has no scene classes or global input");
+    static const struct { const char *name; int shape[4]; } want[] = {
+        {"model1.0.weight", {64, 4, 3, 3}},      {"model1.4.running_var", {64}},
+        {"model3.6.weight", {256}},              {"model5.4.weight", {512, 512, 3, 3}},
+        {"model8up.0.weight", {512, 256, 4, 4}}, {"model3short8.0.weight", {256, 256, 3, 3}},
+        {"model8.5.bias", {256}},                {"model9.3.running_mean", {128}},
+        {"model10up.0.weight", {128, 128, 4, 4}}, {"model1short10.0.weight", {128, 64, 3, 3}},
+        {"model10.1.weight", {128, 128, 3, 3}},  {"model_class.0.weight", {529, 256, 1, 1}},
+        {"model_out.0.weight", {2, 128, 1, 1}},  {"model_out.0.bias", {2}},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        cz_param *p = cz_net_param_find(net, want[i].name);
+        bool ok = p != NULL;
+        for (int d = 0; ok && d < p->ndim; d++) ok = p->shape[d] == want[i].shape[d];
+        CHECK(&st, ok, "hints: %s missing or misshapen", want[i].name);
+    }
+    printf("  SIGGRAPH17 hints width 1, 256 px: %.2f GFLOPs, %zu parameters\n", cz_net_flops(net) / 1e9,
+           cz_net_param_total(net));
+    cz_net_free(net);
 }
 
 static char *tmp_path(const char *name)
@@ -329,6 +381,7 @@ int main(void)
     cz_lab_init();
     check_sharing_and_inplace();
     check_eccv16_size();
+    check_siggraph17_size();
     check_model_files();
     check_set_size();
     cz_lab_exit();

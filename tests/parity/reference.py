@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""reference.py: the four colorization networks written again in PyTorch,
+"""reference.py: the five colorization networks written again in PyTorch,
 from the papers, with the engine's exact topology and parameter names (the
 nn.Module attribute names make state_dict() keys equal the engine's), and
 the reference data the parity test (test_parity.c) compares the engine with.
@@ -15,7 +15,11 @@ For each architecture it writes, into --out:
                             sum(out * R), the running statistics after the
                             training pass, and what cz_model_predict must
                             return for sample 0 and for another image at a
-                            non-square size (predict2.*).
+                            non-square size (predict2.*). The hints net
+                            also gets random hint channels (input.hints,
+                            a/110, b/110, mask) and a second head, the bin
+                            logits (eval/train/grad.logits), seeded too;
+                            its predictions are without hints.
 References are computed in float64 from float32 weights and inputs, so what
 the test measures is the engine's own error; the float32 torch error on the
 same data is printed beside it for scale.
@@ -88,6 +92,15 @@ def lrelu(x, slope):
 class ReLU(nn.Module):
     def forward(self, x):
         return relu(x)
+
+
+class LeakyReLU(nn.Module):
+    def __init__(self, slope):
+        super().__init__()
+        self.slope = slope
+
+    def forward(self, x):
+        return lrelu(x, self.slope)
 
 
 def kink_ratio(model, *inputs):
@@ -344,16 +357,93 @@ class Residual(nn.Module):
         return torch.tanh(self.out.conv(d))
 
 
-ARCHS = {"colorful": Colorful, "pix2pix": Pix2Pix, "fusion": Fusion, "residual": Residual}
+# ---- Zhang, Zhu et al.: user-guided colorization (SIGGRAPH 2017) ------------
+class Hints(nn.Module):
+    """The local-hints network from the paper's description: a 4-channel
+    input (encoded L, a/110 and b/110 of the hints, their mask); blocks of
+    conv3x3 + ReLU ended by batch norm, down-sampled between blocks 1-4 by
+    keeping every second pixel; blocks 8-10 start from a transposed conv
+    added to a 3x3 conv of blocks 3, 2, 1 (U-Net-like shortcuts); heads:
+    529 ab-bin logits from block 8, and ab/110 through tanh at full size.
+    Sequential indices follow nn.Sequential's numbering of those layers."""
+    arch = "hints"
+    in_scale, in_offset = 0.01, -0.5
+    bins = 529
+
+    def __init__(self, width, size, q=0, classes=0):
+        super().__init__()
+        c64, c128, c256, c512 = (ch(width, b) for b in (64, 128, 256, 512))
+
+        def block(cin, c, n, dil=1, lead_relu=False):
+            layers = [ReLU()] if lead_relu else []
+            for i in range(n):
+                layers += [nn.Conv2d(cin if i == 0 else c, c, 3, 1, dil, dilation=dil), ReLU()]
+            return nn.Sequential(*layers, nn.BatchNorm2d(c))
+
+        self.model1 = block(4, c64, 2)
+        self.model2 = block(c64, c128, 2)
+        self.model3 = block(c128, c256, 3)
+        self.model4 = block(c256, c512, 3)
+        self.model5 = block(c512, c512, 3, 2)
+        self.model6 = block(c512, c512, 3, 2)
+        self.model7 = block(c512, c512, 3)
+        self.model8up = nn.Sequential(nn.ConvTranspose2d(c512, c256, 4, 2, 1))
+        self.model3short8 = nn.Sequential(nn.Conv2d(c256, c256, 3, 1, 1))
+        self.model8 = block(c256, c256, 2, lead_relu=True)
+        self.model9up = nn.Sequential(nn.ConvTranspose2d(c256, c128, 4, 2, 1))
+        self.model2short9 = nn.Sequential(nn.Conv2d(c128, c128, 3, 1, 1))
+        self.model9 = block(c128, c128, 1, lead_relu=True)
+        self.model10up = nn.Sequential(nn.ConvTranspose2d(c128, c128, 4, 2, 1))
+        self.model1short10 = nn.Sequential(nn.Conv2d(c64, c128, 3, 1, 1))
+        self.model10 = nn.Sequential(ReLU(), nn.Conv2d(c128, c128, 3, 1, 1), LeakyReLU(0.2))
+        self.model_class = nn.Sequential(nn.Conv2d(c256, self.bins, 1))
+        self.model_out = nn.Sequential(nn.Conv2d(c128, 2, 1), nn.Tanh())
+
+    def forward(self, x):
+        half = lambda t: t[:, :, ::2, ::2]
+        c1 = self.model1(x)
+        c2 = self.model2(half(c1))
+        c3 = self.model3(half(c2))
+        t = self.model7(self.model6(self.model5(self.model4(half(c3)))))
+        c8 = self.model8(self.model8up(t) + self.model3short8(c3))
+        t = self.model9(self.model9up(c8) + self.model2short9(c2))
+        t = self.model10(self.model10up(t) + self.model1short10(c1))
+        return self.model_out(t), self.model_class(c8)
+
+
+ARCHS = {"colorful": Colorful, "pix2pix": Pix2Pix, "fusion": Fusion, "residual": Residual, "hints": Hints}
 # Second prediction size (h, w) per architecture: multiples of its
 # cz_model_get_multiple (pix2pix: its training size), not square.
-PREDICT2 = {"colorful": (40, 48), "pix2pix": (64, 32), "fusion": (96, 128), "residual": (40, 56)}
-AB = {"pix2pix": (1 / 110, 0.0), "fusion": (1 / 220, 0.5), "residual": (1 / 110, 0.0)}
+PREDICT2 = {"colorful": (40, 48), "pix2pix": (64, 32), "fusion": (96, 128), "residual": (40, 56),
+            "hints": (40, 56)}
+AB = {"pix2pix": (1 / 110, 0.0), "fusion": (1 / 220, 0.5), "residual": (1 / 110, 0.0),
+      "hints": (1 / 110, 0.0)}
 
 
 def encode(cls, L):
     """The engine's input encoding, in float32: L * scale + offset."""
     return L * np.float32(cls.in_scale) + np.float32(cls.in_offset)
+
+
+def random_hints(n, h, w, gen):
+    """Hint channels as the hints net takes them, [n, 3, h, w]: a/110 and
+    b/110 in (-0.8, 0.8) where the mask (third channel) is 1, about 4% of
+    the pixels in 2x2 patches, 0 elsewhere."""
+    mask = (torch.rand(n, 1, h // 2, w // 2, generator=gen) < 0.04).float()
+    mask = F.interpolate(mask, size=(h, w), mode="nearest")
+    ab = (torch.rand(n, 2, h, w, generator=gen) * 1.6 - 0.8) * mask
+    return torch.cat([ab, mask], 1)
+
+
+def net_input(cls, L, hints=None):
+    """What the input node holds: encoded L, then the hint channels (zero,
+    no hints, when hints is None) for the hints net."""
+    x = torch.from_numpy(encode(cls, L.numpy()))
+    if cls is not Hints:
+        return x
+    if hints is None:
+        hints = torch.zeros(L.shape[0], 3, L.shape[2], L.shape[3])
+    return torch.cat([x, hints.float()], 1)
 
 
 # ---- safetensors (written here: Debian 12 may lack python3-safetensors) ----
@@ -486,8 +576,10 @@ def make(arch, width, size, batch, classes, bins, out_dir, seed):
         seed += 7919
         model = cls(width, size, q, classes).float()
         L = random_L(batch, size, size, gen)
-        x = torch.from_numpy(encode(cls, L.numpy()))
-        randomize(model, gen, [torch.from_numpy(encode(cls, random_L(4, size, size, gen).numpy()))
+        hints = random_hints(batch, size, size, gen) if cls is Hints else None
+        x = net_input(cls, L, hints)
+        randomize(model, gen, [net_input(cls, random_L(4, size, size, gen),
+                                         random_hints(4, size, size, gen) if cls is Hints else None)
                                for _ in range(4)])
         if arch == "colorful":  # logits a few units apart, so the decode at T has work to do
             with torch.no_grad():
@@ -502,6 +594,8 @@ def make(arch, width, size, batch, classes, bins, out_dir, seed):
         outs = model(x)
     outs = outs if isinstance(outs, tuple) else (outs,)
     R = [torch.randn(o.shape, generator=gen) for o in outs]
+    if arch == "hints":  # 529 logits would drown the regression head's share of the trunk's gradients;
+        R[1] *= 0.03     # at 0.03 the two heads contribute about equally (measured on model1.0, model4.0)
 
     ev, tr, grads, bufs, kinks_in = run(model, x, R, True)
     ev32, tr32, grads32, _, _ = run(model, x, R, False)
@@ -518,12 +612,18 @@ def make(arch, width, size, batch, classes, bins, out_dir, seed):
     ref = {"input.L": L, "eval.out": ev[0], "train.out": tr[0], "grad.out": R[0]}
     if arch == "fusion":
         ref.update({"eval.classes": ev[1], "train.classes": tr[1], "grad.classes": R[1]})
+    if arch == "hints":
+        ref.update({"input.hints": hints, "eval.logits": ev[1], "train.logits": tr[1], "grad.logits": R[1]})
     ref.update({"grad." + k: v for k, v in grads.items()})
     ref.update({"running." + k: v for k, v in bufs.items()})
     ref.update({"kink.%d" % i: t for i, t in enumerate(kinks_in)})
 
-    # What cz_model_predict returns for sample 0 (eval mode, file weights).
+    # What cz_model_predict returns for sample 0 (eval mode, file weights;
+    # the hints net without hints).
     e0 = ev[0][0:1]
+    if arch == "hints":
+        with torch.no_grad():
+            e0 = copy.deepcopy(model).double().eval()(net_input(cls, L[0:1]).double())[0]
     T, binst = 0.38, torch.from_numpy(bins).double()  # [Q, 2]
     s, o = AB.get(arch, (1.0, 0.0))
     if arch == "colorful":
@@ -538,12 +638,14 @@ def make(arch, width, size, batch, classes, bins, out_dir, seed):
     # demand; fusion's global path then sees the input resized to size).
     h2, w2 = PREDICT2[arch]
     L2 = random_L(1, h2, w2, gen)
-    x2 = torch.from_numpy(encode(cls, L2.numpy())).double()
+    x2 = net_input(cls, L2).double()
     m64 = copy.deepcopy(model).double().eval()
     with torch.no_grad():
         if arch == "fusion":
             gx = F.interpolate(x2, size=(size, size), mode="bilinear", align_corners=False)
             e2 = m64(x2, gx)[0]
+        elif arch == "hints":
+            e2 = m64(x2)[0]
         else:
             e2 = m64(x2)
     ref["predict2.L"] = L2
@@ -596,6 +698,7 @@ def main():
     make("pix2pix", 0.125, 32, 3, 0, bins, args.out, 2)
     make("fusion", 0.125, 64, 4, 3, bins, args.out, 3)
     make("residual", 0.25, 32, 2, 0, bins, args.out, 4)
+    make("hints", 0.125, 32, 2, 0, bins, args.out, 5)
 
 
 if __name__ == "__main__":

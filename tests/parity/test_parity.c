@@ -1,5 +1,5 @@
 /* test_parity.c: the engine against PyTorch. Runs reference.py (Debian's
- * python3-torch, independent definitions of the four architectures with the
+ * python3-torch, independent definitions of the five architectures with the
  * engine's parameter names), which writes, per architecture, a model file
  * of random weights and a reference file; then loads each model with
  * cz_model_load and compares, tensor by tensor:
@@ -11,7 +11,11 @@
  *   - the batch output in train mode (batch statistics, dropout off), the
  *     updated running statistics, and every weight gradient of
  *     sum(out * R) after one backward pass;
- *   - the same for pix2pix's PatchGAN discriminator.
+ *   - the same for pix2pix's PatchGAN discriminator;
+ *   - for the hints net, inputs with random sparse hints, and its second
+ *     head (the bin logits) compared and seeded beside the regression
+ *     output, through a net built from arch.h (model.h names no such
+ *     node); its predictions run without hints.
  * Before the backward, ReLU inputs within the engine's float32 error of zero
  * are put on the reference's side (align_kinks).
  * The references are computed in float64 (from float32 weights and inputs).
@@ -195,7 +199,10 @@ static void compare_grads(ctx *c, cz_net *net)
  * name prefix ("" or "disc."). */
 typedef void (*fill_fn)(void *user, cz_net *net, int batch);
 
-static void run_net(ctx *c, cz_net *net, int batch, int out, int cls, const char *pfx, fill_fn fill, void *user)
+/* cls: a second output node (fusion's classes, the hints net's bin logits),
+ * named cls_name in the reference, or -1. */
+static void run_net(ctx *c, cz_net *net, int batch, int out, int cls, const char *cls_name, const char *pfx,
+                    fill_fn fill, void *user)
 {
     cz_error err = {0};
     char name[128];
@@ -206,7 +213,10 @@ static void run_net(ctx *c, cz_net *net, int batch, int out, int cls, const char
     cz_net_forward(net);
     snprintf(name, sizeof name, "%seval.out", pfx);
     compare(c, name, cz_net_data(net, out), node_size(net, out, batch), 0, TOL, false);
-    if (cls >= 0) compare(c, "eval.classes", cz_net_data(net, cls), node_size(net, cls, batch), 0, TOL, false);
+    if (cls >= 0) {
+        snprintf(name, sizeof name, "eval.%s", cls_name);
+        compare(c, name, cz_net_data(net, cls), node_size(net, cls, batch), 0, TOL, false);
+    }
 
     s = cz_net_set_batch(net, batch, true, &err);
     CHECK(c->cs, s == CZ_STATUS_OK, "%s: set_batch train: %s", c->arch, err.msg);
@@ -216,7 +226,10 @@ static void run_net(ctx *c, cz_net *net, int batch, int out, int cls, const char
     cz_net_forward(net);
     snprintf(name, sizeof name, "%strain.out", pfx);
     compare(c, name, cz_net_data(net, out), node_size(net, out, batch), 0, TOL, false);
-    if (cls >= 0) compare(c, "train.classes", cz_net_data(net, cls), node_size(net, cls, batch), 0, TOL, false);
+    if (cls >= 0) {
+        snprintf(name, sizeof name, "train.%s", cls_name);
+        compare(c, name, cz_net_data(net, cls), node_size(net, cls, batch), 0, TOL, false);
+    }
     compare_running(c, net);
     align_kinks(c, net, batch, pfx);
 
@@ -227,7 +240,8 @@ static void run_net(ctx *c, cz_net *net, int batch, int out, int cls, const char
     memcpy(cz_net_grad(net, out), r, node_size(net, out, batch) * sizeof(float));
     free(r);
     if (cls >= 0) {
-        r = ref_read(c, "grad.classes", node_size(net, cls, batch));
+        snprintf(name, sizeof name, "grad.%s", cls_name);
+        r = ref_read(c, name, node_size(net, cls, batch));
         if (!r) return;
         memcpy(cz_net_grad(net, cls), r, node_size(net, cls, batch) * sizeof(float));
         free(r);
@@ -239,7 +253,7 @@ static void run_net(ctx *c, cz_net *net, int batch, int out, int cls, const char
 typedef struct {
     cz_model *m;
     const float *L; /* [batch, S, S] */
-    const float *x; /* discriminator input [batch, 3, S, S] */
+    const float *x; /* discriminator input [batch, 3, S, S]; hints [batch, 3, S, S] */
     int in, gin, S;
 } fill_data;
 
@@ -249,6 +263,19 @@ static void fill_model(void *user, cz_net *net, int batch)
     size_t n = (size_t)batch * f->S * f->S;
     cz_model_encode_input(f->m, cz_net_data(net, f->in), f->L, n);
     if (f->gin >= 0) cz_model_encode_input(f->m, cz_net_data(net, f->gin), f->L, n);
+}
+
+/* The hints net's input [batch, 4, S, S]: encoded L, then the reference's
+ * hint channels (a / 110, b / 110, mask). */
+static void fill_hints(void *user, cz_net *net, int batch)
+{
+    fill_data *f = user;
+    const size_t n = (size_t)f->S * f->S;
+    float *in = cz_net_data(net, f->in);
+    for (int i = 0; i < batch; i++) {
+        cz_model_encode_input(f->m, in + (size_t)i * 4 * n, f->L + (size_t)i * n, n);
+        memcpy(in + ((size_t)i * 4 + 1) * n, f->x + (size_t)i * 3 * n, 3 * n * sizeof(float));
+    }
 }
 
 static void fill_disc(void *user, cz_net *net, int batch)
@@ -280,9 +307,44 @@ static void test_disc(ctx *c, cz_model *m, int batch)
     float *x = ref_read(c, "disc.input", (size_t)batch * 3 * S * S);
     if (!x) goto done;
     fill_data f = {.x = x, .in = in, .S = S};
-    run_net(c, net, batch, out, -1, "disc.", fill_disc, &f);
+    run_net(c, net, batch, out, -1, NULL, "disc.", fill_disc, &f);
     free(x);
 done:
+    cz_net_free(net);
+}
+
+/* The hints net at the model's size, built from arch.h (for its logits
+ * node) with the weights cz_model_load read. */
+static void test_hints_net(ctx *c, cz_model *m, const float *L, int batch)
+{
+    const cz_model_config *cfg = cz_model_get_config(m);
+    const int S = cfg->size;
+    cz_error err = {0};
+    cz_net *net = cz_net_new();
+    cz_arch_nodes nodes;
+    cz_status s = cz_arch_find(cfg->arch)->build(net, &nodes, cfg, 0, S, S, &err);
+    CHECK(c->cs, s == CZ_STATUS_OK, "hints: build: %s", err.msg);
+    CHECK(c->cs, s || nodes.logits >= 0, "hints: the build names no logits node");
+    float *x = NULL;
+    if (s || nodes.logits < 0) goto done;
+    cz_net *loaded = cz_model_get_net(m);
+    CHECK(c->cs, cz_net_param_count(net) == cz_net_param_count(loaded), "hints: %d parameters, the model %d",
+          cz_net_param_count(net), cz_net_param_count(loaded));
+    for (int i = 0; i < cz_net_param_count(net); i++) {
+        cz_param *p = cz_net_param(net, i);
+        cz_param *q = cz_net_param_find(loaded, p->name);
+        CHECK(c->cs, q && q->count == p->count, "hints parameter %s not loaded", p->name);
+        if (q && q->count == p->count) memcpy(p->data, q->data, p->count * sizeof(float));
+    }
+    int ch;
+    cz_net_node_shape(net, nodes.input, &ch, NULL, NULL);
+    CHECK(c->cs, ch == 4, "hints: the input node has %d channels, not 4", ch);
+    x = ref_read(c, "input.hints", (size_t)batch * 3 * S * S);
+    if (!x) goto done;
+    fill_data f = {.m = m, .L = L, .x = x, .in = nodes.input, .gin = -1, .S = S};
+    run_net(c, net, batch, nodes.output, nodes.logits, "logits", "", fill_hints, &f);
+done:
+    free(x);
     cz_net_free(net);
 }
 
@@ -348,7 +410,11 @@ static void test_arch(check_state *cs, const char *dir, const char *arch)
     cz_net *net = cz_model_get_net(m);
     fill_data f = {.m = m, .L = L, .in = cz_model_get_input_node(m), .gin = cz_model_get_global_input_node(m),
                    .S = S};
-    run_net(&c, net, B, cz_model_get_output_node(m), cz_model_get_class_node(m), "", fill_model, &f);
+    if (!strcmp(arch, "hints"))
+        test_hints_net(&c, m, L, B);
+    else
+        run_net(&c, net, B, cz_model_get_output_node(m), cz_model_get_class_node(m), "classes", "", fill_model,
+                &f);
     if (cz_model_get_discriminator(m)) test_disc(&c, m, B);
     printf("%s: worst rel diff: outputs/statistics %.2e, gradients %.2e (torch float32 itself: %s)\n\n", arch,
            c.worst_out, c.worst_grad,
@@ -420,8 +486,8 @@ int main(int argc, char **argv)
     }
     CHECK(&cs, rc == 0, "%s %s failed with exit code %d", argv[1], argv[2], rc);
     if (rc) return check_finish(&cs, "parity");
-    const char *archs[] = {"colorful", "pix2pix", "fusion", "residual"};
-    for (int i = 0; i < 4; i++) test_arch(&cs, dir, archs[i]);
+    const char *archs[] = {"colorful", "pix2pix", "fusion", "residual", "hints"};
+    for (int i = 0; i < 5; i++) test_arch(&cs, dir, archs[i]);
     cz_lab_exit();
     return check_finish(&cs, "parity");
 }
