@@ -189,7 +189,7 @@ static cz_model *model_alloc(const cz_model_config *cfg, cz_error *err)
     m->cfg = *cfg;
     m->arch = cz_arch_find(cfg->arch);
     if (!(m->weights = cz_weights_new())) goto oom;
-    if (m->arch->output == CZ_OUTPUT_LOGITS) {
+    if (m->arch->output == CZ_OUTPUT_LOGITS || m->arch->hints) { /* hints: its class head trains on the bins */
         m->quant = malloc(sizeof *m->quant);
         if (!m->quant) goto oom;
         if (cz_quant_init(m->quant, err)) goto fail;
@@ -597,6 +597,10 @@ int cz_model_get_input_node(const cz_model *m) { return m->nodes.input; }
 int cz_model_get_global_input_node(const cz_model *m) { return m->nodes.global_input; }
 int cz_model_get_output_node(const cz_model *m) { return m->nodes.output; }
 int cz_model_get_class_node(const cz_model *m) { return m->nodes.classes; }
+int cz_model_get_logits_node(const cz_model *m)
+{
+    return m->arch->output == CZ_OUTPUT_LOGITS ? m->nodes.output : m->nodes.logits;
+}
 cz_output_kind cz_model_get_output_kind(const cz_model *m) { return m->arch->output; }
 const cz_quant *cz_model_get_quant(const cz_model *m) { return m->quant; }
 float *cz_model_get_prior(cz_model *m) { return m->prior; }

@@ -116,6 +116,9 @@ int cz_model_get_global_input_node(const cz_model *m);
 int cz_model_get_output_node(const cz_model *m);
 /* fusion's scene-class logits [classes], else -1. */
 int cz_model_get_class_node(const cz_model *m);
+/* The ab-bin logits soft-CE trains: colorful's output, the hints net's
+ * class head (CZ_HINTS_BINS channels, the whole grid), else -1. */
+int cz_model_get_logits_node(const cz_model *m);
 cz_output_kind cz_model_get_output_kind(const cz_model *m);
 
 /* Network input encoding of L (0..100) for n pixels. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hints_sim.h"
 #include "quant.h"
 #include "rng.h"
 #include "util.h"
@@ -17,6 +18,8 @@ struct ct_loader {
     cz_model *m;
     int B, S, N, q, th, tw; /* target (logits) resolution th x tw for classifier models */
     bool logits, augment;
+    bool hints;        /* the model takes hints: simulate a user per sample */
+    int chan[CZ_QUANT_MAX_BINS]; /* logits channel of each quant bin */
     float crop_scale; /* > 0: zoomed crops, see ct_loader_new */
     uint64_t seed;
     int nslots;
@@ -178,7 +181,7 @@ void ct_loader_fill(ct_loader *ld, ct_batch *b, long step)
             for (size_t p = 0; p < thw; p++) {
                 int best = 0;
                 for (int k = 0; k < CZ_QUANT_NEIGHBOURS; k++) {
-                    t[(size_t)ld->idx[p * CZ_QUANT_NEIGHBOURS + k] * thw + p] +=
+                    t[(size_t)ld->chan[ld->idx[p * CZ_QUANT_NEIGHBOURS + k]] * thw + p] +=
                         ld->wt[p * CZ_QUANT_NEIGHBOURS + k];
                     if (ld->wt[p * CZ_QUANT_NEIGHBOURS + k] > ld->wt[p * CZ_QUANT_NEIGHBOURS + best])
                         best = k;
@@ -187,6 +190,12 @@ void ct_loader_fill(ct_loader *ld, ct_batch *b, long step)
             }
         } else {
             cz_model_ab_to_target(ld->m, b->target + 2 * j * ss, ab, 2 * ss);
+        }
+        if (ld->hints) {
+            /* Its own stream, so that other models' batches stay as they were. */
+            uint64_t hr = mix(ld->seed ^ 0x48494E5453ull, g);
+            float *h = b->hints + 3 * j * ss;
+            ct_hints_simulate(h, h + 2 * ss, NULL, 0, ab, S, S, &hr);
         }
     }
 }
@@ -226,7 +235,9 @@ ct_loader *ct_loader_new(const ct_dataset *ds, cz_model *m, int batch, uint64_t 
     if (ld->S > ld->N)
         ct_die(__FILE__, __LINE__, "prepare the data at --size of at least the model's size",
                "the model's size %d exceeds the dataset's photos (%d px)", ld->S, ld->N);
-    ld->logits = cz_model_get_output_kind(m) == CZ_OUTPUT_LOGITS;
+    const int lnode = cz_model_get_logits_node(m);
+    ld->logits = lnode >= 0;
+    ld->hints = cz_model_takes_hints(m);
     ld->augment = augment;
     ld->crop_scale = crop_scale;
     ld->seed = seed;
@@ -235,8 +246,18 @@ ct_loader *ct_loader_new(const ct_dataset *ds, cz_model *m, int batch, uint64_t 
     if (ld->logits) {
         cz_net *net = cz_model_get_net(m);
         int c;
-        cz_net_node_shape(net, cz_model_get_output_node(m), &c, &ld->th, &ld->tw);
+        cz_net_node_shape(net, lnode, &c, &ld->th, &ld->tw);
         ld->q = c;
+        /* The bins are the logits' channels, or (the hints net's head over
+         * the whole 23 x 23 grid) their cells in it, a-major. */
+        const cz_quant *qt = cz_model_get_quant(m);
+        for (int k = 0; k < qt->q; k++) ld->chan[k] = k;
+        if (c != qt->q) {
+            if (c != 23 * 23) ct_die(__FILE__, __LINE__, NULL, "%d logits for %d bins", c, qt->q);
+            for (int ia = 0; ia < 23; ia++)
+                for (int ib = 0; ib < 23; ib++)
+                    if (qt->grid[ia][ib] >= 0) ld->chan[qt->grid[ia][ib]] = ia * 23 + ib;
+        }
         if (ld->S % ld->th || ld->S % ld->tw)
             ct_die(__FILE__, __LINE__, NULL, "logits %dx%d do not divide the input %d", ld->th, ld->tw, ld->S);
     }
@@ -251,6 +272,7 @@ ct_loader *ct_loader_new(const ct_dataset *ds, cz_model *m, int batch, uint64_t 
         b->target = mallocCheck(ct_size3(tcount, 1, sizeof(float)));
         b->weight = mallocCheck(ct_size3((size_t)batch, thw, sizeof(float)));
         b->labels = mallocCheck((size_t)batch * sizeof(int));
+        b->hints = ld->hints ? mallocCheck(ct_size3((size_t)batch, 3 * ss, sizeof(float))) : NULL;
     }
     ld->L = mallocCheck(ct_size3(nn, 3, sizeof(float)));
     ld->ab = ld->L + nn;
@@ -314,6 +336,7 @@ void ct_loader_free(ct_loader *ld)
         free(ld->slots[i].target);
         free(ld->slots[i].weight);
         free(ld->slots[i].labels);
+        free(ld->slots[i].hints);
     }
     free(ld->slots);
     free(ld->ready);

@@ -9,7 +9,9 @@
  * run sees exactly the batches an unbroken run would, with no RNG state to
  * save beyond the seed and step.
  * Layouts: L [B, S*S] (0..100), ab [B, 2, S*S], target [B, Q, h*w] (logits
- * resolution) or [B, 2, S*S], weight [B, h*w], labels [B]. */
+ * resolution; for the hints net its class head's) or [B, 2, S*S], weight
+ * [B, h*w], labels [B]. Models that take hints also get a simulated user's
+ * hints per sample (from their own RNG stream, seeded by seed and sample). */
 #ifndef CT_LOADER_H
 #define CT_LOADER_H
 
@@ -23,6 +25,8 @@ typedef struct {
     long step;
     float *L, *ab, *target, *weight;
     int *labels;
+    float *hints; /* models that take hints: [B, 3, S*S], a simulated user's
+                     hint ab (CIE units) and mask (hints_sim.h), else NULL */
 } ct_batch;
 
 typedef struct ct_loader ct_loader;

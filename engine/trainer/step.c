@@ -41,11 +41,7 @@ static void trainer_init_lane(ct_trainer *t, cz_model *m, cz_net *net, int batch
     t->net = net;
     t->disc = net == cz_model_get_net(m) ? cz_model_get_discriminator(m) : NULL;
     t->in = cz_model_get_input_node(m);
-    int in_c;
-    cz_net_node_shape(t->net, t->in, &in_c, NULL, NULL);
-    if (in_c != 1) /* the hints net: L plus hint channels the batches do not carry yet */
-        ct_die(__FILE__, __LINE__, "training with simulated hints (engine/trainer/hints_sim.h) is not wired in yet",
-               "a %s model takes %d input channels; training feeds L alone", cz_model_get_config(m)->arch, in_c);
+    t->hints = cz_model_takes_hints(m);
     t->gin = cz_model_get_global_input_node(m);
     t->out = cz_model_get_output_node(m);
     t->cls = cz_model_get_class_node(m);
@@ -66,6 +62,17 @@ static void trainer_init_lane(ct_trainer *t, cz_model *m, cz_net *net, int batch
     cz_net_node_shape(t->net, t->out, &c, &h, &w);
     t->q = c;
     t->thw = h * w;
+    t->lg = cz_model_get_logits_node(m);
+    t->lq = t->q, t->lthw = t->thw;
+    if (t->hints) {
+        cz_net_node_shape(t->net, t->lg, &c, &h, &w);
+        t->lq = c, t->lthw = h * w;
+        t->cls_weight = 1.0f; /* the class head's CE beside the regression */
+        float one[2] = {0.0f, 1.0f}, e[2];
+        cz_model_ab_to_target(m, e, one, 2);
+        t->reg_scale = fabsf(e[1] - e[0]); /* target units per ab unit */
+        t->reg = mallocCheck(ct_size3((size_t)batch * 2, (size_t)t->S * t->S, sizeof(float)));
+    }
     if (t->disc) {
         statusCheck(cz_net_set_batch(t->disc, batch, true, &err), &err);
         cz_net_set_input_grad(t->disc, true);
@@ -116,6 +123,7 @@ void ct_trainer_free(ct_trainer *t)
     }
     free(t->lane);
     free(t->dsave);
+    free(t->reg);
     cz_optim_free(t->opt);
     cz_optim_free(t->dopt);
     memset(t, 0, sizeof *t);
@@ -158,13 +166,31 @@ static ct_losses trainer_grads(ct_trainer *t, const ct_batch *b, float lr, long 
     ct_losses r = {0};
     const size_t ss = (size_t)t->S * t->S, n_in = (size_t)t->B * ss;
     float *x = cz_net_data(t->net, t->in);
-    cz_model_encode_input(t->m, x, b->L, n_in);
+    if (t->hints) {
+        for (int j = 0; j < t->B; j++) { /* [L, hint a, hint b, mask] per sample */
+            const float *h = b->hints + 3 * j * ss;
+            cz_model_encode_input(t->m, x + 4 * j * ss, b->L + j * ss, ss);
+            cz_model_encode_hints(t->m, x + (4 * j + 1) * ss, h, h + 2 * ss, ss);
+        }
+    } else {
+        cz_model_encode_input(t->m, x, b->L, n_in);
+    }
     if (t->gin >= 0 && t->gin != t->in) memcpy(cz_net_data(t->net, t->gin), x, n_in * sizeof(float));
     cz_net_zero_grad(t->net);
     cz_net_forward(t->net);
     float *out = cz_net_data(t->net, t->out), *dout = cz_net_grad(t->net, t->out);
     if (t->kind == CZ_OUTPUT_LOGITS) {
         r.loss = cz_loss_soft_ce(dout, out, b->target, b->weight, t->B, t->q, t->thw);
+    } else if (t->hints) {
+        /* Regression: Huber with delta 1 ab unit, reported in ab units; its
+         * gradient scaled to +-1/n beyond delta in the target encoding (as
+         * L1 there), so it weighs like the class head's CE, per pixel. */
+        const float s = t->reg_scale;
+        cz_model_ab_to_target(t->m, t->reg, b->ab, 2 * n_in);
+        r.loss = cz_loss_huber(dout, out, t->reg, 2 * n_in, s) / (s * s);
+        scale(dout, 2 * n_in, 1.0f / s);
+        float *lg = cz_net_data(t->net, t->lg), *dlg = cz_net_grad(t->net, t->lg);
+        r.cls = cz_loss_soft_ce(dlg, lg, b->target, b->weight, t->B, t->lq, t->lthw);
     } else if (!t->disc) {
         r.loss = cz_loss_l2(dout, out, b->target, 2 * n_in);
     } else {
@@ -225,12 +251,13 @@ static void *lane_main(void *p)
 static ct_batch lane_batch(const ct_trainer *t, const ct_batch *b, int r)
 {
     size_t n = (size_t)t->B * (size_t)r, ss = (size_t)t->S * t->S;
-    size_t tper = t->kind == CZ_OUTPUT_LOGITS ? (size_t)t->q * t->thw : 2 * ss;
+    size_t tper = t->lg >= 0 ? (size_t)t->lq * t->lthw : 2 * ss;
     ct_batch s = *b;
     s.L = b->L + n * ss;
     s.ab = b->ab ? b->ab + n * 2 * ss : NULL;
     s.target = b->target + n * tper;
-    s.weight = b->weight ? b->weight + n * t->thw : NULL;
+    s.weight = b->weight ? b->weight + n * t->lthw : NULL;
+    s.hints = b->hints ? b->hints + n * 3 * ss : NULL;
     s.labels = b->labels ? b->labels + n : NULL;
     return s;
 }

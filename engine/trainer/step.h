@@ -1,5 +1,8 @@
 /* step.h: one optimisation step of each architecture on a loader batch.
  *   colorful  soft-encoded cross-entropy with class rebalancing (Zhang 2016)
+ *   hints     Huber on ab (delta 1) + the class head's soft-encoded CE with
+ *             rebalancing, equal weight; inputs L and a simulated user's
+ *             hints (Zhang, Zhu et al. 2017)
  *   residual  mean squared error on the ab target encoding
  *   fusion    mean squared error + 1/300 x scene-class cross-entropy
  *             (Iizuka et al. 2016)
@@ -30,6 +33,10 @@ typedef struct ct_trainer {
     cz_optim *opt, *dopt; /* lane 0 only: Adam's state for net and disc */
     int in, gin, out, cls, din, dout;
     int B, S, q, thw, classes;
+    int lg, lq, lthw; /* the ab-bin logits soft-CE trains: node, channels, pixels */
+    bool hints;       /* the hints net: input L + hints, Huber + class-head CE */
+    float *reg;       /* hints: regression target [B, 2, S*S] */
+    float reg_scale;  /* hints: target units per ab unit */
     size_t dout_n; /* discriminator outputs per batch */
     cz_output_kind kind;
     float beta1, beta2, weight_decay;

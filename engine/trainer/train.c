@@ -28,6 +28,7 @@
 #include "safetensors.h"
 #include "samples.h"
 #include "step.h"
+#include "transfer.h"
 #include "train_opts.h"
 #include "util.h"
 
@@ -292,6 +293,23 @@ int ct_cmd_train(int argc, char **argv)
     if (from) {
         m = cz_model_load_for_training(from, &err);
         if (!m) ct_die(__FILE__, __LINE__, NULL, "%s", err.msg); /* the message names the file */
+        if (from != o.checkpoint && o.arch && !strcmp(o.arch, "hints") &&
+            !strcmp(cz_model_get_config(m)->arch, "colorful")) {
+            /* A new hints net from colorful's layers (transfer.h). */
+            const cz_model_config *fc = cz_model_get_config(m);
+            cz_model *h = ct_model_for_data("hints", fc->width, o.size ? o.size : fc->size, false, &ds, o.seed);
+            int taken = 0;
+            if (ct_transfer_colorful_to_hints(h, m, &taken, &err))
+                ct_usage_error("train", "--arch hints --init-from %s: %s", from, err.msg);
+            fprintf(stderr, "train: a new hints net takes %d tensors of the colorful model %s\n", taken, from);
+            const char *c0 = cz_model_get_metadata(m, "command");
+            if (c0) lineage = strdup(c0);
+            cz_model_free(m);
+            m = h;
+            from = NULL;
+        }
+    }
+    if (from) {
         const cz_model_config *cfg = cz_model_get_config(m);
         if (o.arch && strcmp(o.arch, cfg->arch))
             ct_usage_error("train", "--arch %s, but %s holds a %s model", o.arch, from, cfg->arch);
@@ -325,7 +343,7 @@ int ct_cmd_train(int argc, char **argv)
             fprintf(stderr, "train: %s continues at %d px (it was trained at %d)\n", from, o.size, was);
         }
         fprintf(stderr, "train: continuing %s from %s at step %ld\n", cfg->arch, from, start);
-    } else {
+    } else if (!m) {
         if (!o.arch) ct_usage_error("train", "--arch is required");
         int size = o.size ? o.size : (int)(ds.size < 128 ? ds.size : 128);
         m = ct_model_for_data(o.arch, o.width, size, o.adversarial, &ds, o.seed);

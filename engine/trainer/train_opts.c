@@ -218,7 +218,7 @@ static void parse(train_opts *o, int argc, char **argv, bool lr_find)
     if (o->restart_schedule && !o->init_from) ct_usage_error(cmd, "--restart-schedule needs --init-from");
     if (lr_find && !(o->lr_min < o->lr_max)) ct_usage_error(cmd, "--min must be below --max");
     if (lr_find && o->steps < 10) ct_usage_error(cmd, "--steps must be at least 10");
-    if (o->arch && !cz_arch_find(o->arch)) ct_usage_error(cmd, "--arch: colorful, pix2pix, fusion or residual, not '%s'", o->arch);
+    if (o->arch && !cz_arch_find(o->arch)) ct_usage_error(cmd, "--arch: colorful, pix2pix, fusion, residual or hints, not '%s'", o->arch);
     if (o->adversarial && o->arch && cz_arch_find(o->arch)->output != CZ_OUTPUT_AB)
         ct_usage_error(cmd, "--adversarial: for models that regress ab (fusion or residual; pix2pix always is), not %s",
                        o->arch);
