@@ -17,8 +17,8 @@
 
 typedef struct
 {
-  gchar       *model_name;
-  const gchar *step;
+  gchar    *model_name;
+  gint      step;        /* the last cz_pixel_step shown, -1 before any */
 } ProgressState;
 
 G_DEFINE_QUARK (corolization-error-quark, colorize_error)
@@ -279,23 +279,29 @@ colorize_layer_format (gint         precision,
 }
 
 static gboolean
-colorize_progress (gdouble      fraction,
-                   const gchar *step,
-                   void        *user)
+colorize_progress (gdouble        fraction,
+                   cz_pixel_step  step,
+                   void          *user)
 {
   ProgressState *state = user;
 
-  if (step != state->step)
+  if ((gint) step != state->step)
     {
       state->step = step;
 
-      if (! strcmp (step, "reading"))
-        gimp_progress_set_text (_("Reading the image"));
-      else if (! strcmp (step, "running the network"))
-        gimp_progress_set_text_printf (_("Running the network (%s)"),
-                                       state->model_name);
-      else
-        gimp_progress_set_text (_("Writing the colorized layer"));
+      switch (step)
+        {
+        case CZ_PIXEL_STEP_READING:
+          gimp_progress_set_text (_("Reading the image"));
+          break;
+        case CZ_PIXEL_STEP_RUNNING:
+          gimp_progress_set_text_printf (_("Running the network (%s)"),
+                                         state->model_name);
+          break;
+        case CZ_PIXEL_STEP_WRITING:
+          gimp_progress_set_text (_("Writing the colorized layer"));
+          break;
+        }
     }
 
   gimp_progress_update (fraction);
@@ -350,7 +356,7 @@ colorize_run (GeglBuffer           *src,
 {
   const GeglRectangle *extent = gegl_buffer_get_extent (src);
   cz_pixel_params      params;
-  ProgressState        state  = { NULL, NULL };
+  ProgressState        state  = { NULL, -1 };
   cz_error             cz_err = { 0 };
   cz_model            *model;
   gchar               *path;

@@ -24,7 +24,7 @@
 /* Used when no model is named, if installed; else the first model found. */
 #define COLORIZE_DEFAULT_MODEL "colorful"
 
-#define COLORIZE_DEFAULT_TEMPERATURE 0.38
+#define COLORIZE_DEFAULT_TEMPERATURE CZ_PIXEL_TEMPERATURE_DEFAULT
 #define COLORIZE_DEFAULT_SATURATION  1.0
 
 typedef enum
