@@ -118,9 +118,10 @@ colorize_values_check (const ColorizeValues *values,
     return TRUE;
 
   param = cz_pixel_param_get (bad);
-  /* TRANSLATORS: %s is an argument's name (temperature, saturation, size),
-   * untranslated as scripts use it; then its value and its range. */
   g_set_error (error, COLORIZE_ERROR, 0,
+               /* TRANSLATORS: %s is an argument's name (temperature,
+                * saturation, size), untranslated as scripts use it; then
+                * its value and its range. */
                _("The setting “%s” is %g, outside %g to %g."),
                param->name, cz_pixel_params_get_value (&values->params, bad),
                param->min, param->max);
