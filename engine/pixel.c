@@ -62,7 +62,7 @@ static int net_side(int side, int long_side, int size, int mult)
     return n < mult ? mult : n;
 }
 
-static bool report(cz_pixel_progress progress, void *user, double f, const char *step)
+static bool report(cz_pixel_progress progress, void *user, double f, cz_pixel_step step)
 {
     return progress ? progress(f, step, user) : true;
 }
@@ -221,7 +221,7 @@ static cz_status read_L(float *L, GeglBuffer *src, const GeglRectangle *r, int n
             }
         }
         done_px += (size_t)roi->width * roi->height;
-        if (!report(progress, user, 0.2 * done_px / total, "reading")) {
+        if (!report(progress, user, 0.2 * done_px / total, CZ_PIXEL_STEP_READING)) {
             gegl_buffer_iterator_stop(it);
             st = cz_error_set(err, CZ_STATUS_CANCELLED, "cancelled");
             goto done;
@@ -294,7 +294,7 @@ static cz_status write_dst(GeglBuffer *dst, GeglBuffer *conf_buf, GeglBuffer *sr
             memcpy(it->items[0].data, s.rgba, n * 4 * sizeof(float));
         }
         done_px += n;
-        if (!report(progress, user, 0.75 + 0.25 * done_px / total, "writing")) {
+        if (!report(progress, user, 0.75 + 0.25 * done_px / total, CZ_PIXEL_STEP_WRITING)) {
             gegl_buffer_iterator_stop(it);
             st = cz_error_set(err, CZ_STATUS_CANCELLED, "cancelled");
             break;
@@ -314,19 +314,15 @@ cz_status cz_pixel_colorize(cz_model *model, GeglBuffer *src, GeglBuffer *dst,
         return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "missing model, buffer or parameters");
     if (rect->width <= 0 || rect->height <= 0)
         return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "the area to colorize is empty");
-    if (!(params->temperature >= 0.01f && params->temperature <= 1.0f))
-        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT,
-                            "temperature %g is outside 0.01 to 1", params->temperature);
-    if (!(params->saturation >= 0.0f && params->saturation <= 2.0f))
-        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT,
-                            "saturation %g is outside 0 to 2", params->saturation);
+    if (cz_pixel_params_check(params, NULL, err) != CZ_STATUS_OK) return CZ_STATUS_INVALID_ARGUMENT;
     const cz_model_config *cfg = cz_model_get_config(model);
     int size = params->size > 0 ? params->size : cfg->size;
     int mult = cz_model_get_multiple(model);
+    int size_max = (int)cz_pixel_param_get(CZ_PIXEL_PARAM_SIZE)->max;
     if (mult < 1) mult = 1;
-    if (size < mult || size > 4096)
+    if (size < mult || size > size_max)
         return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT,
-                            "network size %d is outside %d to 4096 pixels", size, mult);
+                            "network size %d is outside %d to %d pixels", size, mult, size_max);
 
     int long_side = rect->width > rect->height ? rect->width : rect->height;
     int nw = net_side(rect->width, long_side, size, mult);
@@ -342,13 +338,13 @@ cz_status cz_pixel_colorize(cz_model *model, GeglBuffer *src, GeglBuffer *dst,
     }
     st = read_L(L, src, rect, nh, nw, progress, user, err);
     if (st != CZ_STATUS_OK) goto done;
-    if (!report(progress, user, 0.2, "running the network")) {
+    if (!report(progress, user, 0.2, CZ_PIXEL_STEP_RUNNING)) {
         st = cz_error_set(err, CZ_STATUS_CANCELLED, "cancelled");
         goto done;
     }
     st = cz_model_predict(model, ab, conf, L, nh, nw, params->temperature, err);
     if (st != CZ_STATUS_OK) goto done;
-    if (!report(progress, user, 0.75, "writing")) {
+    if (!report(progress, user, 0.75, CZ_PIXEL_STEP_WRITING)) {
         st = cz_error_set(err, CZ_STATUS_CANCELLED, "cancelled");
         goto done;
     }

@@ -16,21 +16,24 @@
 #include <gegl.h>
 
 #include "model.h"
+#include "pixel_params.h"
 
-typedef struct {
-    float temperature; /* annealed-mean T, 0.01..1 (default 0.38) */
-    float saturation;  /* chroma scale, 0..2 (default 1) */
-    int size;          /* network input long side; 0 = the model's own */
-} cz_pixel_params;
+/* The steps above, as progress reports them. */
+typedef enum {
+    CZ_PIXEL_STEP_READING, /* 1: reading the source's L */
+    CZ_PIXEL_STEP_RUNNING, /* 2: running the network */
+    CZ_PIXEL_STEP_WRITING  /* 3: writing the destination */
+} cz_pixel_step;
 
-/* Called with fraction 0..1 and a short description of the step; return
- * false to cancel. May be NULL. */
-typedef gboolean (*cz_pixel_progress)(double fraction, const char *step, void *user);
+/* Called with fraction 0..1 and the step it is in; return false to cancel.
+ * May be NULL. */
+typedef gboolean (*cz_pixel_progress)(double fraction, cz_pixel_step step, void *user);
 
 /* src and dst have the same extent (rect); dst may have any RGB(A) or Y(A)
  * format. confidence, when not NULL, receives per-pixel confidence as gray
- * ("Y float" in dst's space). Returns CZ_STATUS_CANCELLED when progress said
- * stop. */
+ * ("Y float" in dst's space). params must pass cz_pixel_params_check, and
+ * the size it resolves to be at least the model's multiple. Returns
+ * CZ_STATUS_CANCELLED when progress said stop. */
 cz_status cz_pixel_colorize(cz_model *model, GeglBuffer *src, GeglBuffer *dst,
                             GeglBuffer *confidence, const GeglRectangle *rect,
                             const cz_pixel_params *params,

@@ -24,6 +24,9 @@ out=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")
 rm -f "$out"
 
 # On any error Script-Fu stops the batch; the missing file reports it.
+# GIMP 3.0 takes the arguments left out from the plug-in's defaults; the
+# 2.10 PDB has none, so its call spells them out (0.38 1.0 0 "layer" 0: the
+# defaults of engine/pixel_params.c, which a shell script cannot include).
 case $gimp in
 3.0) log=$(gimp-console-3.0 -i -n --quit --batch-interpreter=plug-in-script-fu-eval -b "
 (let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \"$photo\")))

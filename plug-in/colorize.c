@@ -1,7 +1,8 @@
 /* colorize.c: the part of the plug-in both GIMP front-ends share: finding
- * models, and driving the engine's pixel path (engine/pixel.c) from a
- * source GeglBuffer into new buffers that the front-end then attaches to
- * the image. Nothing here changes the image, so a failure changes nothing. */
+ * models, the checks of a run, and driving the engine's pixel path
+ * (engine/pixel.c) from the source's GeglBuffer into the new layers the
+ * front-end then attaches to the image. Nothing here changes the image, so
+ * a failure changes nothing. */
 
 #include "config.h"
 
@@ -17,8 +18,8 @@
 
 typedef struct
 {
-  gchar       *model_name;
-  const gchar *step;
+  gchar    *model_name;
+  gint      step;        /* the last cz_pixel_step shown, -1 before any */
 } ProgressState;
 
 G_DEFINE_QUARK (corolization-error-quark, colorize_error)
@@ -223,26 +224,42 @@ colorize_model_find (const gchar  *name,
   return path;
 }
 
-ColorizeOutput
-colorize_output_from_string (const gchar  *output,
-                             GError      **error)
+gint
+colorize_model_index (gchar       **names,
+                      const gchar  *current)
 {
-  if (! output || ! *output || ! g_ascii_strcasecmp (output, "layer"))
-    return COLORIZE_OUTPUT_LAYER;
+  const gchar *wanted = current && *current ? current : COLORIZE_DEFAULT_MODEL;
+  gint         i;
 
-  if (! g_ascii_strcasecmp (output, "chroma"))
-    return COLORIZE_OUTPUT_CHROMA;
+  for (i = 0; names[i]; i++)
+    if (! strcmp (names[i], wanted))
+      return i;
 
-  g_set_error (error, COLORIZE_ERROR, 0,
-               _("Unknown output “%s”: use “layer” or “chroma”."), output);
-
-  return COLORIZE_OUTPUT_LAYER;
+  return 0;
 }
 
-const gchar *
-colorize_output_to_string (ColorizeOutput output)
+gboolean
+colorize_check_item (gboolean   is_layer,
+                     gboolean   is_mask,
+                     gboolean   is_group,
+                     GError   **error)
 {
-  return output == COLORIZE_OUTPUT_CHROMA ? "chroma" : "layer";
+  if (! is_layer || is_mask)
+    {
+      g_set_error (error, COLORIZE_ERROR, 0,
+                   _("Colorize works on a layer, not on a channel or a mask."));
+      return FALSE;
+    }
+
+  if (is_group)
+    {
+      g_set_error (error, COLORIZE_ERROR, 0,
+                   _("Colorize cannot work on a layer group: "
+                     "choose one of its layers."));
+      return FALSE;
+    }
+
+  return TRUE;
 }
 
 const Babl *
@@ -279,23 +296,29 @@ colorize_layer_format (gint         precision,
 }
 
 static gboolean
-colorize_progress (gdouble      fraction,
-                   const gchar *step,
-                   void        *user)
+colorize_progress (gdouble        fraction,
+                   cz_pixel_step  step,
+                   void          *user)
 {
   ProgressState *state = user;
 
-  if (step != state->step)
+  if ((gint) step != state->step)
     {
       state->step = step;
 
-      if (! strcmp (step, "reading"))
-        gimp_progress_set_text (_("Reading the image"));
-      else if (! strcmp (step, "running the network"))
-        gimp_progress_set_text_printf (_("Running the network (%s)"),
-                                       state->model_name);
-      else
-        gimp_progress_set_text (_("Writing the colorized layer"));
+      switch (step)
+        {
+        case CZ_PIXEL_STEP_READING:
+          gimp_progress_set_text (_("Reading the image"));
+          break;
+        case CZ_PIXEL_STEP_RUNNING:
+          gimp_progress_set_text_printf (_("Running the network (%s)"),
+                                         state->model_name);
+          break;
+        case CZ_PIXEL_STEP_WRITING:
+          gimp_progress_set_text (_("Writing the colorized layer"));
+          break;
+        }
     }
 
   gimp_progress_update (fraction);
@@ -338,111 +361,165 @@ colorize_apply_mask (GeglBuffer *buffer,
     }
 }
 
-gboolean
-colorize_run (GeglBuffer           *src,
-              const Babl           *color_format,
-              GeglBuffer           *selection,
-              gint                  offset_x,
-              gint                  offset_y,
-              const ColorizeValues *values,
-              ColorizeResult       *result,
-              GError              **error)
+/* Loads the model and colorizes source into the layers of plan, whose
+ * geometry is set. */
+static gboolean
+colorize_plan_run (const ColorizeSource *source,
+                   const ColorizeValues *values,
+                   ColorizePlan         *plan,
+                   GError              **error)
 {
-  const GeglRectangle *extent = gegl_buffer_get_extent (src);
-  cz_pixel_params      params;
-  ProgressState        state  = { NULL, NULL };
+  const GeglRectangle *extent = gegl_buffer_get_extent (source->pixels);
+  const Babl          *format;
+  ProgressState        state  = { NULL, -1 };
   cz_error             cz_err = { 0 };
   cz_model            *model;
+  gchar               *model_name = NULL;
   gchar               *path;
+  GeglBuffer          *color;
+  GeglBuffer          *confidence = NULL;
   cz_status            status;
 
-  memset (result, 0, sizeof (*result));
-
-  if (values->temperature < 0.01 || values->temperature > 1.0 ||
-      values->saturation < 0.0 || values->saturation > 2.0 ||
-      values->size < 0 || values->size > 4096)
-    {
-      g_set_error (error, COLORIZE_ERROR, 0,
-                   _("A setting is out of range: temperature must be "
-                     "0.01 to 1, saturation 0 to 2, size 0 to 4096."));
-      return FALSE;
-    }
-
-  path = colorize_model_find (values->model, &result->model_name, error);
+  path = colorize_model_find (values->model, &model_name, error);
   if (! path)
     return FALSE;
 
-  gimp_progress_set_text_printf (_("Loading the model %s"), result->model_name);
+  gimp_progress_set_text_printf (_("Loading the model %s"), model_name);
 
   model = cz_model_load (path, &cz_err);
+  g_free (path);
   if (! model)
     {
       /* cz_model_load's message names the file */
       g_set_error (error, COLORIZE_ERROR, 0,
                    _("The colorization model “%s” could not be read: %s"),
-                   result->model_name, cz_err.msg);
-      g_free (path);
-      colorize_result_clear (result);
+                   model_name, cz_err.msg);
+      g_free (model_name);
       return FALSE;
     }
-  g_free (path);
 
-  params.temperature = (gfloat) values->temperature;
-  params.saturation  = (gfloat) values->saturation;
-  params.size        = values->size;
-
-  result->color = gegl_buffer_new (extent, color_format);
+  format = colorize_layer_format (source->precision, plan->alpha, source->space);
+  color  = gegl_buffer_new (extent, format);
   if (values->confidence)
-    result->confidence =
-      gegl_buffer_new (extent,
-                       babl_format_with_space ("Y float",
-                                               babl_format_get_space (color_format)));
+    confidence = gegl_buffer_new (extent,
+                                  babl_format_with_space ("Y float",
+                                                          babl_format_get_space (format)));
 
-  state.model_name = result->model_name;
-  status = cz_pixel_colorize (model, src, result->color, result->confidence,
-                              extent, &params, colorize_progress, &state,
-                              &cz_err);
+  state.model_name = model_name;
+  status = cz_pixel_colorize (model, source->pixels, color, confidence,
+                              extent, &values->params, colorize_progress,
+                              &state, &cz_err);
   cz_model_free (model);
 
   if (status != CZ_STATUS_OK)
     {
       g_set_error (error, COLORIZE_ERROR, 0,
                    _("Colorizing with the model “%s” failed: %s"),
-                   result->model_name, cz_err.msg);
-      colorize_result_clear (result);
+                   model_name, cz_err.msg);
+      g_object_unref (color);
+      g_clear_object (&confidence);
+      g_free (model_name);
       return FALSE;
     }
 
-  if (selection)
+  if (source->selection)
     {
-      colorize_apply_mask (result->color, selection, offset_x, offset_y);
-      if (result->confidence)
+      colorize_apply_mask (color, source->selection,
+                           source->offset_x, source->offset_y);
+      if (confidence)
         {
           /* A confidence layer needs alpha for the selection too. */
           GeglBuffer *with_alpha =
             gegl_buffer_new (extent,
                              babl_format_with_space ("YA float",
-                                                     babl_format_get_space (color_format)));
+                                                     babl_format_get_space (format)));
 
-          gegl_buffer_copy (result->confidence, NULL, GEGL_ABYSS_NONE,
+          gegl_buffer_copy (confidence, NULL, GEGL_ABYSS_NONE,
                             with_alpha, NULL);
-          g_object_unref (result->confidence);
-          result->confidence = with_alpha;
-          colorize_apply_mask (result->confidence, selection, offset_x, offset_y);
+          g_object_unref (confidence);
+          confidence = with_alpha;
+          colorize_apply_mask (confidence, source->selection,
+                               source->offset_x, source->offset_y);
         }
     }
 
+  plan->layers[0].name    = g_strdup_printf (_("Colorized (%s)"), model_name);
+  plan->layers[0].pixels  = color;
+  plan->layers[0].chroma  = values->output == COLORIZE_OUTPUT_CHROMA;
+  plan->layers[0].visible = TRUE;
+  plan->n_layers = 1;
+
+  if (confidence)
+    {
+      plan->layers[1].name    = g_strdup_printf (_("Colorization confidence (%s)"),
+                                                 model_name);
+      plan->layers[1].pixels  = confidence;
+      /* Hidden, so the colorized layer below it stays visible. */
+      plan->layers[1].visible = FALSE;
+      plan->n_layers = 2;
+    }
+
+  g_free (model_name);
   gimp_progress_update (1.0);
 
   return TRUE;
 }
 
-void
-colorize_result_clear (ColorizeResult *result)
+gboolean
+colorize_plan_make (const ColorizeSource *source,
+                    const ColorizeValues *values,
+                    ColorizePlan         *plan,
+                    GError              **error)
 {
-  g_clear_object (&result->color);
-  g_clear_object (&result->confidence);
-  g_clear_pointer (&result->model_name, g_free);
+  const GeglRectangle *extent = gegl_buffer_get_extent (source->pixels);
+  gboolean             ok     = FALSE;
+
+  memset (plan, 0, sizeof (*plan));
+
+  gimp_progress_init (_("Colorizing"));
+
+  if (! source->touched)
+    g_set_error (error, COLORIZE_ERROR, 0,
+                 _("The selection does not touch the layer."));
+  else if (colorize_values_check (values, error))
+    {
+      plan->width    = extent->width;
+      plan->height   = extent->height;
+      plan->offset_x = source->offset_x;
+      plan->offset_y = source->offset_y;
+      plan->alpha    = source->has_alpha || source->selection;
+
+      ok = colorize_plan_run (source, values, plan, error);
+    }
+
+  g_object_unref (source->pixels);
+  if (source->selection)
+    g_object_unref (source->selection);
+
+  return ok;
+}
+
+void
+colorize_plan_fill (const ColorizeLayer *layer,
+                    GeglBuffer          *dst)
+{
+  gegl_buffer_copy (layer->pixels, NULL, GEGL_ABYSS_NONE, dst, NULL);
+  g_object_unref (dst);
+}
+
+void
+colorize_plan_clear (ColorizePlan *plan)
+{
+  gint i;
+
+  for (i = 0; i < plan->n_layers; i++)
+    {
+      g_clear_object (&plan->layers[i].pixels);
+      g_clear_pointer (&plan->layers[i].name, g_free);
+    }
+  plan->n_layers = 0;
+
+  gimp_progress_end ();
 }
 
 gchar *

@@ -1,6 +1,7 @@
 /* colorize.h: what the GIMP 3.0 and GIMP 2.10 front-ends share: the
- * procedure's names and defaults, finding models, and the pixel work from a
- * source GeglBuffer to new, not yet attached, result buffers.
+ * procedure's names (its arguments are in colorize-args.h), finding models,
+ * and the plan of a run: the checks, the default model, and the pixel work
+ * from the source's GeglBuffer to the new layers to attach.
  *
  * Everything here compiles against either libgimp; it only uses API whose
  * signature is the same in both (gimp_directory, gimp_progress_*). */
@@ -14,6 +15,8 @@
 #include "model.h"
 #include "pixel.h"
 
+#include "colorize-args.h"
+
 #define PLUG_IN_PROC       "plug-in-corolization"
 #define PLUG_IN_BINARY     "corolization"
 #define PLUG_IN_ROLE       "corolization"
@@ -24,33 +27,43 @@
 /* Used when no model is named, if installed; else the first model found. */
 #define COLORIZE_DEFAULT_MODEL "colorful"
 
-#define COLORIZE_DEFAULT_TEMPERATURE 0.38
-#define COLORIZE_DEFAULT_SATURATION  1.0
-
-typedef enum
-{
-  COLORIZE_OUTPUT_LAYER,   /* a full RGB layer, Normal mode */
-  COLORIZE_OUTPUT_CHROMA   /* the same pixels in LCh Color mode */
-} ColorizeOutput;
-
+/* What a front-end's libgimp says of its drawable, for the run. */
 typedef struct
 {
-  gchar          *model;       /* owned; "" means the default */
-  gdouble         temperature;
-  gdouble         saturation;
-  gint            size;        /* 0: the model's own */
-  ColorizeOutput  output;
-  gboolean        confidence;
-} ColorizeValues;
+  GeglBuffer *pixels;      /* the drawable's */
+  GeglBuffer *selection;   /* the image's selection mask; NULL when
+                            * nothing is selected */
+  gboolean    touched;     /* the selection touches the drawable (or there
+                            * is none) */
+  gboolean    has_alpha;
+  gint        offset_x;
+  gint        offset_y;
+  gint        precision;   /* the image's, a GimpPrecision value */
+  const Babl *space;       /* the new layers' colour space */
+} ColorizeSource;
 
-/* What the pixel work produced: buffers in the source's extent, owned by
- * the caller (g_object_unref). */
+/* A layer a run adds, made but not yet attached. */
 typedef struct
 {
-  GeglBuffer *color;
-  GeglBuffer *confidence;   /* NULL unless asked for */
-  gchar      *model_name;   /* owned: the model that was used */
-} ColorizeResult;
+  gchar      *name;        /* owned, translated */
+  GeglBuffer *pixels;      /* owned */
+  gboolean    chroma;      /* LCh Color mode, else Normal */
+  gboolean    visible;
+} ColorizeLayer;
+
+/* What a run adds: n_layers layers of width x height at (offset_x,
+ * offset_y), each inserted in turn at the source's position (so the last
+ * ends on top), after the image is made RGB, all in one undo group. */
+typedef struct
+{
+  ColorizeLayer layers[2];   /* the colour, then its confidence */
+  gint          n_layers;
+  gint          width;
+  gint          height;
+  gint          offset_x;
+  gint          offset_y;
+  gboolean      alpha;
+} ColorizePlan;
 
 /* Folders searched for models, most specific first; free with g_strfreev. */
 gchar        **colorize_model_dirs       (void);
@@ -60,28 +73,38 @@ gchar        **colorize_model_list       (void);
 gchar         *colorize_model_find       (const gchar          *name,
                                           gchar               **resolved_name,
                                           GError              **error);
-ColorizeOutput colorize_output_from_string (const gchar        *output,
-                                            GError            **error);
-const gchar   *colorize_output_to_string (ColorizeOutput        output);
+/* The index in names of the model a dialog selects first: current, else
+ * the default model, else 0. */
+gint           colorize_model_index      (gchar               **names,
+                                          const gchar          *current);
 
 /* The babl format of a new RGB layer at precision (a GimpPrecision value). */
 const Babl    *colorize_layer_format     (gint                  precision,
                                           gboolean              alpha,
                                           const Babl           *space);
 
-/* Loads the model and colorizes src into new buffers of color_format.
- * selection, when not NULL, is the image's selection mask; (offset_x,
- * offset_y) is the source's position in it, and the result's alpha is
- * multiplied by the mask. Progress goes to GIMP's progress bar. */
-gboolean       colorize_run              (GeglBuffer           *src,
-                                          const Babl           *color_format,
-                                          GeglBuffer           *selection,
-                                          gint                  offset_x,
-                                          gint                  offset_y,
-                                          const ColorizeValues *values,
-                                          ColorizeResult       *result,
+/* The item the procedure got, as its libgimp describes it: FALSE, with a
+ * message, unless it is a layer that is neither a mask nor a group. */
+gboolean       colorize_check_item       (gboolean              is_layer,
+                                          gboolean              is_mask,
+                                          gboolean              is_group,
                                           GError              **error);
-void           colorize_result_clear     (ColorizeResult       *result);
+
+/* Starts the progress bar, checks values and the selection, loads the
+ * model and colorizes source into the new layers of plan (the selection
+ * multiplies their alpha). Unrefs source's buffers (transfer full), done
+ * with them either way. The image is not touched, so a failure (plan is
+ * left empty) changes nothing. */
+gboolean       colorize_plan_make        (const ColorizeSource *source,
+                                          const ColorizeValues *values,
+                                          ColorizePlan         *plan,
+                                          GError              **error);
+/* Copies layer's pixels into dst, the buffer of the layer made for it,
+ * and unrefs dst (transfer full). */
+void           colorize_plan_fill        (const ColorizeLayer  *layer,
+                                          GeglBuffer           *dst);
+/* Frees what plan holds and ends the progress bar. */
+void           colorize_plan_clear       (ColorizePlan         *plan);
 
 /* The catalogue folder: "locale" beside the plug-in if present, else the
  * install's. */

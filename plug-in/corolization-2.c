@@ -11,24 +11,13 @@
 
 #include "colorize.h"
 
-/* Last values as gimp_set_data stores them: plain bytes, no pointers. */
-typedef struct
-{
-  gchar   model[256];
-  gdouble temperature;
-  gdouble saturation;
-  gint    size;
-  gint    output;
-  gint    confidence;
-} StoredValues;
-
 static void     query              (void);
 static void     run                (const gchar      *name,
                                     gint              nparams,
                                     const GimpParam  *param,
                                     gint             *nreturn_vals,
                                     GimpParam       **return_vals);
-static gboolean corolization_dialog (StoredValues    *stored);
+static gboolean corolization_dialog (ColorizeValues  *values);
 static gboolean corolization_apply  (gint32                image_ID,
                                      gint32                drawable_ID,
                                      const ColorizeValues *values,
@@ -57,22 +46,37 @@ corolization_bind_domain (void)
   g_free (locale_dir);
 }
 
+/* The PDB types of the table's argument types (colorize-args.h). */
+static const GimpPDBArgType arg_types[] =
+{
+  [COLORIZE_ARG_TYPE_STRING]  = GIMP_PDB_STRING,
+  [COLORIZE_ARG_TYPE_NUMBER]  = GIMP_PDB_FLOAT,
+  [COLORIZE_ARG_TYPE_CHOICE]  = GIMP_PDB_STRING,
+  [COLORIZE_ARG_TYPE_BOOLEAN] = GIMP_PDB_INT32
+};
+
 static void
 query (void)
 {
-  static const GimpParamDef args[] =
+  GimpParamDef   args[3 + COLORIZE_N_ARGS] =
   {
     { GIMP_PDB_INT32,    "run-mode",    "The run mode { RUN-INTERACTIVE (0), RUN-NONINTERACTIVE (1), RUN-WITH-LAST-VALS (2) }" },
     { GIMP_PDB_IMAGE,    "image",       "Input image" },
-    { GIMP_PDB_DRAWABLE, "drawable",    "Input layer" },
-    { GIMP_PDB_STRING,   "model",       "Name of an installed model; empty for the default" },
-    { GIMP_PDB_FLOAT,    "temperature", "Annealed-mean temperature, 0.01 to 1 (0.38): lower is more vivid" },
-    { GIMP_PDB_FLOAT,    "saturation",  "Scale of the predicted colour, 0 to 2 (1.0)" },
-    { GIMP_PDB_INT32,    "size",        "Network input in pixels (long side); 0 for the model's own" },
-    { GIMP_PDB_STRING,   "output",      "\"layer\" (a new colour layer) or \"chroma\" (colour only, LCh Color mode)" },
-    { GIMP_PDB_INT32,    "confidence",  "1 to also add a grayscale confidence layer, else 0" }
+    { GIMP_PDB_DRAWABLE, "drawable",    "Input layer" }
   };
-  gchar *locale_dir = colorize_locale_dir (gimp_get_progname ());
+  gchar         *locale_dir = colorize_locale_dir (gimp_get_progname ());
+  ColorizeArgId  id;
+
+  for (id = 0; id < COLORIZE_N_ARGS; id++)
+    {
+      const cz_pixel_param *param = colorize_arg_get_param (id);
+      GimpParamDef         *def   = &args[3 + id];
+
+      def->type        = param && param->is_int ?
+                         GIMP_PDB_INT32 : arg_types[colorize_arg_get (id)->type];
+      def->name        = (gchar *) colorize_arg_get_name (id);
+      def->description = colorize_arg_describe (id);
+    }
 
   gimp_plugin_domain_register (GETTEXT_PACKAGE, locale_dir);
   g_free (locale_dir);
@@ -95,6 +99,53 @@ query (void)
                           args, NULL);
 
   gimp_plugin_menu_register (PLUG_IN_PROC, "<Image>/Filters");
+
+  for (id = 0; id < COLORIZE_N_ARGS; id++)
+    g_free (args[3 + id].description);
+}
+
+/* The last values of an interactive run, if GIMP holds ones of this
+ * layout (an older plug-in may have stored another). */
+static void
+corolization_get_last_values (ColorizeValues *values)
+{
+  if (gimp_get_data_size (PLUG_IN_PROC) == sizeof (*values))
+    gimp_get_data (PLUG_IN_PROC, values);
+  values->model[sizeof (values->model) - 1] = '\0';
+}
+
+/* The positional arguments after run-mode, image and drawable, in the
+ * table's order. */
+static void
+corolization_get_args (const GimpParam *param,
+                       ColorizeValues  *values,
+                       GError         **error)
+{
+  ColorizeArgId id;
+
+  for (id = 0; id < COLORIZE_N_ARGS; id++)
+    {
+      const GimpParam *arg = &param[3 + id];
+
+      switch (colorize_arg_get (id)->type)
+        {
+        case COLORIZE_ARG_TYPE_STRING:
+          g_strlcpy (values->model, arg->data.d_string ? arg->data.d_string : "",
+                     sizeof (values->model));
+          break;
+        case COLORIZE_ARG_TYPE_NUMBER:
+          cz_pixel_params_set_value (&values->params, colorize_arg_get (id)->param,
+                                     colorize_arg_get_param (id)->is_int ?
+                                     arg->data.d_int32 : arg->data.d_float);
+          break;
+        case COLORIZE_ARG_TYPE_CHOICE:
+          values->output = colorize_output_from_string (arg->data.d_string, error);
+          break;
+        case COLORIZE_ARG_TYPE_BOOLEAN:
+          values->confidence = arg->data.d_int32 != 0;
+          break;
+        }
+    }
 }
 
 static void
@@ -104,10 +155,8 @@ run (const gchar      *name,
      gint             *nreturn_vals,
      GimpParam       **return_vals)
 {
-  static GimpParam  values[2];
-  StoredValues      stored  = { "", COLORIZE_DEFAULT_TEMPERATURE,
-                                COLORIZE_DEFAULT_SATURATION, 0, 0, 0 };
-  ColorizeValues    vals    = { 0 };
+  static GimpParam  results[2];
+  ColorizeValues    values;
   GimpRunMode       run_mode;
   GimpPDBStatusType status  = GIMP_PDB_SUCCESS;
   GError           *error   = NULL;
@@ -116,100 +165,86 @@ run (const gchar      *name,
 
   corolization_bind_domain ();
   gegl_init (NULL, NULL);
+  colorize_values_init (&values);
 
   *nreturn_vals = 1;
-  *return_vals  = values;
-  values[0].type          = GIMP_PDB_STATUS;
-  values[0].data.d_status = GIMP_PDB_SUCCESS;
+  *return_vals  = results;
+  results[0].type          = GIMP_PDB_STATUS;
+  results[0].data.d_status = GIMP_PDB_SUCCESS;
 
   run_mode    = param[0].data.d_int32;
   image_ID    = param[1].data.d_image;
   drawable_ID = param[2].data.d_drawable;
 
-  if (! gimp_item_is_layer (drawable_ID) || gimp_item_is_layer_mask (drawable_ID))
-    g_set_error (&error, COLORIZE_ERROR, 0,
-                 _("Colorize works on a layer, not on a channel or a mask."));
-  else if (gimp_item_is_group (drawable_ID))
-    g_set_error (&error, COLORIZE_ERROR, 0,
-                 _("Colorize cannot work on a layer group: "
-                   "choose one of its layers."));
-
-  if (! error)
+  if (colorize_check_item (gimp_item_is_layer (drawable_ID),
+                           gimp_item_is_layer_mask (drawable_ID),
+                           gimp_item_is_group (drawable_ID), &error))
     {
       switch (run_mode)
         {
         case GIMP_RUN_INTERACTIVE:
-          gimp_get_data (PLUG_IN_PROC, &stored);
-          stored.model[sizeof (stored.model) - 1] = '\0';
-          if (! corolization_dialog (&stored))
+          corolization_get_last_values (&values);
+          if (! corolization_dialog (&values))
             status = GIMP_PDB_CANCEL;
           break;
 
         case GIMP_RUN_NONINTERACTIVE:
-          if (nparams != 9)
-            {
-              status = GIMP_PDB_CALLING_ERROR;
-              break;
-            }
-          g_strlcpy (stored.model,
-                     param[3].data.d_string ? param[3].data.d_string : "",
-                     sizeof (stored.model));
-          stored.temperature = param[4].data.d_float;
-          stored.saturation  = param[5].data.d_float;
-          stored.size        = param[6].data.d_int32;
-          stored.output      = colorize_output_from_string (param[7].data.d_string,
-                                                            &error);
-          stored.confidence  = param[8].data.d_int32 != 0;
+          if (nparams != 3 + COLORIZE_N_ARGS)
+            status = GIMP_PDB_CALLING_ERROR;
+          else
+            corolization_get_args (param, &values, &error);
           break;
 
         case GIMP_RUN_WITH_LAST_VALS:
-          gimp_get_data (PLUG_IN_PROC, &stored);
-          stored.model[sizeof (stored.model) - 1] = '\0';
+          corolization_get_last_values (&values);
           break;
         }
     }
 
-  if (status == GIMP_PDB_SUCCESS && ! error)
+  if (status == GIMP_PDB_SUCCESS && ! error &&
+      corolization_apply (image_ID, drawable_ID, &values, &error))
     {
-      vals.model       = stored.model;
-      vals.temperature = stored.temperature;
-      vals.saturation  = stored.saturation;
-      vals.size        = stored.size;
-      vals.output      = stored.output;
-      vals.confidence  = stored.confidence;
-
-      if (corolization_apply (image_ID, drawable_ID, &vals, &error))
-        {
-          if (run_mode != GIMP_RUN_NONINTERACTIVE)
-            gimp_displays_flush ();
-          if (run_mode == GIMP_RUN_INTERACTIVE)
-            gimp_set_data (PLUG_IN_PROC, &stored, sizeof (stored));
-        }
+      if (run_mode != GIMP_RUN_NONINTERACTIVE)
+        gimp_displays_flush ();
+      if (run_mode == GIMP_RUN_INTERACTIVE)
+        gimp_set_data (PLUG_IN_PROC, &values, sizeof (values));
     }
 
   if (error)
     {
       status = GIMP_PDB_EXECUTION_ERROR;
       *nreturn_vals = 2;
-      values[1].type          = GIMP_PDB_STRING;
-      values[1].data.d_string = g_strdup (error->message);
+      results[1].type          = GIMP_PDB_STRING;
+      results[1].data.d_string = g_strdup (error->message);
       g_clear_error (&error);
     }
 
-  values[0].data.d_status = status;
+  results[0].data.d_status = status;
+}
+
+/* Keeps a number of values in step with its scale entry. */
+static void
+corolization_number_update (GtkAdjustment  *adj,
+                            ColorizeValues *values)
+{
+  cz_pixel_params_set_value (&values->params,
+                             GPOINTER_TO_INT (g_object_get_data (G_OBJECT (adj),
+                                                                 "cz-param")),
+                             gtk_adjustment_get_value (adj));
 }
 
 static gboolean
-corolization_dialog (StoredValues *stored)
+corolization_dialog (ColorizeValues *values)
 {
   GtkWidget     *dialog;
   GtkWidget     *table;
-  GtkWidget     *combo;
-  GtkWidget     *output;
+  GtkWidget     *combo  = NULL;
+  GtkWidget     *output = NULL;
   GtkWidget     *toggle;
-  GtkAdjustment *adj;
   gchar        **names = colorize_model_list ();
-  gint           index = 0;
+  gchar         *label;
+  gint           index;
+  gint           row;
   gint           i;
   gboolean       run;
 
@@ -225,71 +260,75 @@ corolization_dialog (StoredValues *stored)
   /* Enter in a number field runs, as in GIMP's own filters. */
   gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
 
-  table = gtk_table_new (6, 3, FALSE);
+  table = gtk_table_new (COLORIZE_N_ARGS, 3, FALSE);
   gtk_table_set_col_spacings (GTK_TABLE (table), 6);
   gtk_table_set_row_spacings (GTK_TABLE (table), 6);
   gtk_container_set_border_width (GTK_CONTAINER (table), 12);
   gtk_box_pack_start (GTK_BOX (gtk_dialog_get_content_area (GTK_DIALOG (dialog))),
                       table, TRUE, TRUE, 0);
 
-  combo = g_object_new (GIMP_TYPE_INT_COMBO_BOX, NULL);
-  for (i = 0; names[i]; i++)
+  /* One row an argument, in the table's order; labels end in a colon, as
+   * in GIMP 2.10's own dialogs. */
+  for (row = 0; row < COLORIZE_N_ARGS; row++)
     {
-      gimp_int_combo_box_append (GIMP_INT_COMBO_BOX (combo),
-                                 GIMP_INT_STORE_VALUE, i,
-                                 GIMP_INT_STORE_LABEL, names[i],
-                                 -1);
-      if ((stored->model[0] && ! strcmp (stored->model, names[i])) ||
-          (! stored->model[0] && ! strcmp (names[i], COLORIZE_DEFAULT_MODEL)))
-        index = i;
+      const ColorizeArg    *arg   = colorize_arg_get (row);
+      const cz_pixel_param *param = colorize_arg_get_param (row);
+      GtkAdjustment        *adj;
+
+      label = g_strdup_printf ("%s:", _(arg->label));
+
+      switch (arg->type)
+        {
+        case COLORIZE_ARG_TYPE_STRING:
+          combo = g_object_new (GIMP_TYPE_INT_COMBO_BOX, NULL);
+          for (i = 0; names[i]; i++)
+            gimp_int_combo_box_append (GIMP_INT_COMBO_BOX (combo),
+                                       GIMP_INT_STORE_VALUE, i,
+                                       GIMP_INT_STORE_LABEL, names[i],
+                                       -1);
+          gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (combo),
+                                         colorize_model_index (names, values->model));
+          gimp_table_attach_aligned (GTK_TABLE (table), 0, row, label, 0.0, 0.5,
+                                     combo, 2, FALSE);
+          break;
+
+        case COLORIZE_ARG_TYPE_NUMBER:
+          adj = GTK_ADJUSTMENT (gimp_scale_entry_new (GTK_TABLE (table), 0, row,
+                                                      label, 200, 6,
+                                                      cz_pixel_params_get_value (&values->params, arg->param),
+                                                      param->min, param->max,
+                                                      param->step, param->page,
+                                                      param->digits,
+                                                      TRUE, 0, 0, NULL, NULL));
+          g_object_set_data (G_OBJECT (adj), "cz-param",
+                             GINT_TO_POINTER (arg->param));
+          g_signal_connect (adj, "value-changed",
+                            G_CALLBACK (corolization_number_update), values);
+          gtk_entry_set_activates_default (GTK_ENTRY (GIMP_SCALE_ENTRY_SPINBUTTON (adj)), TRUE);
+          break;
+
+        case COLORIZE_ARG_TYPE_CHOICE:
+          output = gimp_int_combo_box_new (_("New layer"),   COLORIZE_OUTPUT_LAYER,
+                                           _("Colour only"), COLORIZE_OUTPUT_CHROMA,
+                                           NULL);
+          gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (output), values->output);
+          gimp_table_attach_aligned (GTK_TABLE (table), 0, row, label, 0.0, 0.5,
+                                     output, 2, FALSE);
+          break;
+
+        case COLORIZE_ARG_TYPE_BOOLEAN:
+          /* a check box carries its own label, without a colon */
+          toggle = gtk_check_button_new_with_mnemonic (_(arg->label));
+          gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (toggle), values->confidence);
+          g_signal_connect (toggle, "toggled",
+                            G_CALLBACK (gimp_toggle_button_update),
+                            &values->confidence);
+          gtk_table_attach_defaults (GTK_TABLE (table), toggle, 0, 3, row, row + 1);
+          break;
+        }
+
+      g_free (label);
     }
-  gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (combo), index);
-  gimp_table_attach_aligned (GTK_TABLE (table), 0, 0, _("_Model:"), 0.0, 0.5,
-                             combo, 2, FALSE);
-
-  adj = GTK_ADJUSTMENT (gimp_scale_entry_new (GTK_TABLE (table), 0, 1,
-                                              _("_Vividness (temperature):"),
-                                              200, 6, stored->temperature,
-                                              0.01, 1.0, 0.01, 0.1, 2,
-                                              TRUE, 0, 0, NULL, NULL));
-  g_signal_connect (adj, "value-changed",
-                    G_CALLBACK (gimp_double_adjustment_update),
-                    &stored->temperature);
-  gtk_entry_set_activates_default (GTK_ENTRY (GIMP_SCALE_ENTRY_SPINBUTTON (adj)), TRUE);
-
-  adj = GTK_ADJUSTMENT (gimp_scale_entry_new (GTK_TABLE (table), 0, 2,
-                                              _("S_aturation:"),
-                                              200, 6, stored->saturation,
-                                              0.0, 2.0, 0.01, 0.1, 2,
-                                              TRUE, 0, 0, NULL, NULL));
-  g_signal_connect (adj, "value-changed",
-                    G_CALLBACK (gimp_double_adjustment_update),
-                    &stored->saturation);
-  gtk_entry_set_activates_default (GTK_ENTRY (GIMP_SCALE_ENTRY_SPINBUTTON (adj)), TRUE);
-
-  adj = GTK_ADJUSTMENT (gimp_scale_entry_new (GTK_TABLE (table), 0, 3,
-                                              _("Network si_ze:"),
-                                              200, 6, stored->size,
-                                              0, 1024, 8, 64, 0,
-                                              TRUE, 0, 0, NULL, NULL));
-  g_signal_connect (adj, "value-changed",
-                    G_CALLBACK (gimp_int_adjustment_update),
-                    &stored->size);
-  gtk_entry_set_activates_default (GTK_ENTRY (GIMP_SCALE_ENTRY_SPINBUTTON (adj)), TRUE);
-
-  output = gimp_int_combo_box_new (_("New layer"),   COLORIZE_OUTPUT_LAYER,
-                                   _("Colour only"), COLORIZE_OUTPUT_CHROMA,
-                                   NULL);
-  gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (output), stored->output);
-  gimp_table_attach_aligned (GTK_TABLE (table), 0, 4, _("O_utput:"), 0.0, 0.5,
-                             output, 2, FALSE);
-
-  toggle = gtk_check_button_new_with_mnemonic (_("Add a con_fidence layer"));
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (toggle), stored->confidence);
-  g_signal_connect (toggle, "toggled",
-                    G_CALLBACK (gimp_toggle_button_update),
-                    &stored->confidence);
-  gtk_table_attach_defaults (GTK_TABLE (table), toggle, 0, 3, 5, 6);
 
   gtk_widget_show_all (dialog);
 
@@ -298,29 +337,14 @@ corolization_dialog (StoredValues *stored)
   if (run)
     {
       if (names[0] && gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (combo), &index))
-        g_strlcpy (stored->model, names[index], sizeof (stored->model));
-      gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (output), &stored->output);
+        g_strlcpy (values->model, names[index], sizeof (values->model));
+      gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (output), (gint *) &values->output);
     }
 
   gtk_widget_destroy (dialog);
   g_strfreev (names);
 
   return run;
-}
-
-/* Copies buffer into the new layer's pixels. */
-static void
-corolization_fill (gint32      drawable_ID,
-                   GeglBuffer *buffer)
-{
-  GeglBuffer *dst = gimp_drawable_get_buffer (drawable_ID);
-
-  gegl_buffer_copy (buffer, NULL, GEGL_ABYSS_NONE, dst, NULL);
-  g_object_unref (dst);
-
-  gimp_drawable_update (drawable_ID, 0, 0,
-                        gimp_drawable_width (drawable_ID),
-                        gimp_drawable_height (drawable_ID));
 }
 
 /* GIMP 2.10's buffers carry no colour space: give them the image's. */
@@ -339,61 +363,40 @@ corolization_image_space (gint32 image_ID)
   return space;
 }
 
+/* Runs the plan of colorize.c on the drawable and attaches its layers
+ * above it, in one undo step. */
 static gboolean
 corolization_apply (gint32                image_ID,
                     gint32                drawable_ID,
                     const ColorizeValues *values,
                     GError              **error)
 {
-  ColorizeResult  result    = { 0 };
-  GeglBuffer     *src;
-  GeglBuffer     *selection = NULL;
-  const Babl     *space     = corolization_image_space (image_ID);
-  const Babl     *format;
-  gchar          *name;
-  gint32          layer_ID;
+  ColorizeSource  source = { 0 };
+  ColorizePlan    plan;
   gint32          parent_ID;
-  gint            offset_x, offset_y;
-  gint            x, y, w, h, width, height;
   gint            position;
-  gboolean        alpha;
-  gboolean        ok;
+  gint            x, y, w, h;
+  gint            i;
 
-  gimp_progress_init (_("Colorizing"));
-
-  gimp_drawable_offsets (drawable_ID, &offset_x, &offset_y);
-  width  = gimp_drawable_width (drawable_ID);
-  height = gimp_drawable_height (drawable_ID);
+  source.space     = corolization_image_space (image_ID);
+  source.pixels    = gimp_drawable_get_buffer (drawable_ID);
+  source.precision = gimp_image_get_precision (image_ID);
+  source.has_alpha = gimp_drawable_has_alpha (drawable_ID);
+  source.touched   = gimp_selection_is_empty (image_ID) ||
+                     gimp_drawable_mask_intersect (drawable_ID, &x, &y, &w, &h);
+  gimp_drawable_offsets (drawable_ID, &source.offset_x, &source.offset_y);
 
   if (! gimp_selection_is_empty (image_ID))
-    {
-      if (! gimp_drawable_mask_intersect (drawable_ID, &x, &y, &w, &h))
-        {
-          g_set_error (error, COLORIZE_ERROR, 0,
-                       _("The selection does not touch the layer."));
-          return FALSE;
-        }
-      selection = gimp_drawable_get_buffer (gimp_image_get_selection (image_ID));
-    }
+    source.selection = gimp_drawable_get_buffer (gimp_image_get_selection (image_ID));
 
-  alpha  = gimp_drawable_has_alpha (drawable_ID) || selection;
-  format = colorize_layer_format (gimp_image_get_precision (image_ID), alpha,
-                                  space);
-
-  src = gimp_drawable_get_buffer (drawable_ID);
-  if (gimp_drawable_is_rgb (drawable_ID) && space)
-    gegl_buffer_set_format (src,
-                            babl_format_with_space (babl_format_get_encoding (gegl_buffer_get_format (src)),
-                                                    space));
+  if (gimp_drawable_is_rgb (drawable_ID) && source.space)
+    gegl_buffer_set_format (source.pixels,
+                            babl_format_with_space (babl_format_get_encoding (gegl_buffer_get_format (source.pixels)),
+                                                    source.space));
 
   /* All the work happens before the image is touched: an error, or a
    * cancel (which ends the plug-in), leaves the image as it was. */
-  ok = colorize_run (src, format, selection, offset_x, offset_y,
-                     values, &result, error);
-  g_object_unref (src);
-  g_clear_object (&selection);
-
-  if (! ok)
+  if (! colorize_plan_make (&source, values, &plan, error))
     return FALSE;
 
   gimp_image_undo_group_start (image_ID);
@@ -404,39 +407,27 @@ corolization_apply (gint32                image_ID,
   parent_ID = gimp_item_get_parent (drawable_ID);
   position  = gimp_image_get_item_position (image_ID, drawable_ID);
 
-  name     = g_strdup_printf (_("Colorized (%s)"), result.model_name);
-  layer_ID = gimp_layer_new (image_ID, name, width, height,
-                             alpha ? GIMP_RGBA_IMAGE : GIMP_RGB_IMAGE, 100.0,
-                             values->output == COLORIZE_OUTPUT_CHROMA ?
-                             GIMP_LAYER_MODE_LCH_COLOR : GIMP_LAYER_MODE_NORMAL);
-  g_free (name);
-  gimp_image_insert_layer (image_ID, layer_ID, parent_ID > 0 ? parent_ID : -1,
-                           position);
-  gimp_layer_set_offsets (layer_ID, offset_x, offset_y);
-  corolization_fill (layer_ID, result.color);
-
-  if (result.confidence)
+  for (i = 0; i < plan.n_layers; i++)
     {
-      gint32 conf_ID;
+      gint32 layer_ID = gimp_layer_new (image_ID, plan.layers[i].name,
+                                        plan.width, plan.height,
+                                        plan.alpha ? GIMP_RGBA_IMAGE : GIMP_RGB_IMAGE,
+                                        100.0,
+                                        plan.layers[i].chroma ?
+                                        GIMP_LAYER_MODE_LCH_COLOR :
+                                        GIMP_LAYER_MODE_NORMAL);
 
-      name    = g_strdup_printf (_("Colorization confidence (%s)"),
-                                 result.model_name);
-      conf_ID = gimp_layer_new (image_ID, name, width, height,
-                                alpha ? GIMP_RGBA_IMAGE : GIMP_RGB_IMAGE, 100.0,
-                                GIMP_LAYER_MODE_NORMAL);
-      g_free (name);
-      gimp_image_insert_layer (image_ID, conf_ID, parent_ID > 0 ? parent_ID : -1,
-                               position);
-      gimp_layer_set_offsets (conf_ID, offset_x, offset_y);
-      corolization_fill (conf_ID, result.confidence);
-      /* Hidden, so the colorized layer below it stays visible. */
-      gimp_item_set_visible (conf_ID, FALSE);
+      gimp_image_insert_layer (image_ID, layer_ID,
+                               parent_ID > 0 ? parent_ID : -1, position);
+      gimp_layer_set_offsets (layer_ID, plan.offset_x, plan.offset_y);
+      colorize_plan_fill (&plan.layers[i], gimp_drawable_get_buffer (layer_ID));
+      gimp_drawable_update (layer_ID, 0, 0, plan.width, plan.height);
+      gimp_item_set_visible (layer_ID, plan.layers[i].visible);
     }
 
   gimp_image_undo_group_end (image_ID);
 
-  colorize_result_clear (&result);
-  gimp_progress_end ();
+  colorize_plan_clear (&plan);
 
   return TRUE;
 }

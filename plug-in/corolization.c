@@ -40,6 +40,11 @@ static GimpValueArray * corolization_run              (GimpProcedure        *pro
                                                        gpointer              run_data);
 static gboolean         corolization_dialog           (GimpProcedure        *procedure,
                                                        GimpProcedureConfig  *config);
+static void             corolization_add_argument     (GimpProcedure        *procedure,
+                                                       ColorizeArgId         id);
+static void             corolization_get_values       (GimpProcedureConfig  *config,
+                                                       ColorizeValues       *values,
+                                                       GError              **error);
 static gboolean         corolization_apply            (GimpImage            *image,
                                                        GimpDrawable         *drawable,
                                                        const ColorizeValues *values,
@@ -78,6 +83,7 @@ corolization_create_procedure (GimpPlugIn  *plug_in,
                                const gchar *name)
 {
   GimpProcedure *procedure = NULL;
+  ColorizeArgId  id;
 
   if (! strcmp (name, PLUG_IN_PROC))
     {
@@ -110,47 +116,8 @@ corolization_create_procedure (GimpPlugIn  *plug_in,
                                       PLUG_IN_COPYRIGHT,
                                       PLUG_IN_DATE);
 
-      gimp_procedure_add_string_argument (procedure, "model",
-                                          _("_Model"),
-                                          _("Name of an installed model; "
-                                            "empty for the default"),
-                                          "",
-                                          G_PARAM_READWRITE);
-      gimp_procedure_add_double_argument (procedure, "temperature",
-                                          _("_Vividness (temperature)"),
-                                          _("Annealed-mean temperature: lower "
-                                            "is more vivid (classifier models)"),
-                                          0.01, 1.0,
-                                          COLORIZE_DEFAULT_TEMPERATURE,
-                                          G_PARAM_READWRITE);
-      gimp_procedure_add_double_argument (procedure, "saturation",
-                                          _("S_aturation"),
-                                          _("Scale of the predicted colour"),
-                                          0.0, 2.0,
-                                          COLORIZE_DEFAULT_SATURATION,
-                                          G_PARAM_READWRITE);
-      gimp_procedure_add_int_argument (procedure, "size",
-                                       _("Network si_ze"),
-                                       _("Network input in pixels (long side); "
-                                         "0 for the model's own"),
-                                       0, 4096, 0,
-                                       G_PARAM_READWRITE);
-      gimp_procedure_add_choice_argument (procedure, "output",
-                                          _("O_utput"),
-                                          _("A new colour layer, or a layer "
-                                            "that carries only the colour "
-                                            "(LCh Color mode)"),
-                                          gimp_choice_new_with_values ("layer",  COLORIZE_OUTPUT_LAYER,  _("New layer"),  NULL,
-                                                                       "chroma", COLORIZE_OUTPUT_CHROMA, _("Colour only"), NULL,
-                                                                       NULL),
-                                          "layer",
-                                          G_PARAM_READWRITE);
-      gimp_procedure_add_boolean_argument (procedure, "confidence",
-                                           _("Add a con_fidence layer"),
-                                           _("Also add a grayscale layer of "
-                                             "per-pixel confidence"),
-                                           FALSE,
-                                           G_PARAM_READWRITE);
+      for (id = 0; id < COLORIZE_N_ARGS; id++)
+        corolization_add_argument (procedure, id);
 
       /* The dialog picks the model from a list; "model" stays the argument. */
       gimp_procedure_add_int_aux_argument (procedure, "model-index",
@@ -162,26 +129,49 @@ corolization_create_procedure (GimpPlugIn  *plug_in,
   return procedure;
 }
 
-static gboolean
-corolization_check_drawable (GimpDrawable  *drawable,
-                             GError       **error)
+/* The argument id of the table in colorize-args.c, as libgimp-3.0 has it. */
+static void
+corolization_add_argument (GimpProcedure *procedure,
+                           ColorizeArgId  id)
 {
-  if (! GIMP_IS_LAYER (drawable) || GIMP_IS_LAYER_MASK (drawable))
-    {
-      g_set_error (error, COLORIZE_ERROR, 0,
-                   _("Colorize works on a layer, not on a channel or a mask."));
-      return FALSE;
-    }
+  const ColorizeArg    *arg   = colorize_arg_get (id);
+  const cz_pixel_param *param = colorize_arg_get_param (id);
+  const gchar          *name  = colorize_arg_get_name (id);
+  const gchar          *label = _(arg->label);
+  const gchar          *help  = _(colorize_arg_get_help (id));
 
-  if (gimp_item_is_group (GIMP_ITEM (drawable)))
+  switch (arg->type)
     {
-      g_set_error (error, COLORIZE_ERROR, 0,
-                   _("Colorize cannot work on a layer group: "
-                     "choose one of its layers."));
-      return FALSE;
-    }
+    case COLORIZE_ARG_TYPE_STRING:
+      gimp_procedure_add_string_argument (procedure, name, label, help,
+                                          "", G_PARAM_READWRITE);
+      break;
 
-  return TRUE;
+    case COLORIZE_ARG_TYPE_NUMBER:
+      if (param->is_int)
+        gimp_procedure_add_int_argument (procedure, name, label, help,
+                                         param->min, param->max, param->def,
+                                         G_PARAM_READWRITE);
+      else
+        gimp_procedure_add_double_argument (procedure, name, label, help,
+                                            param->min, param->max, param->def,
+                                            G_PARAM_READWRITE);
+      break;
+
+    case COLORIZE_ARG_TYPE_CHOICE:
+      gimp_procedure_add_choice_argument (procedure, name, label, help,
+                                          gimp_choice_new_with_values ("layer",  COLORIZE_OUTPUT_LAYER,  _("New layer"),  NULL,
+                                                                       "chroma", COLORIZE_OUTPUT_CHROMA, _("Colour only"), NULL,
+                                                                       NULL),
+                                          colorize_output_to_string (COLORIZE_OUTPUT_LAYER),
+                                          G_PARAM_READWRITE);
+      break;
+
+    case COLORIZE_ARG_TYPE_BOOLEAN:
+      gimp_procedure_add_boolean_argument (procedure, name, label, help,
+                                           FALSE, G_PARAM_READWRITE);
+      break;
+    }
 }
 
 static GimpValueArray *
@@ -192,8 +182,7 @@ corolization_run (GimpProcedure        *procedure,
                   GimpProcedureConfig  *config,
                   gpointer              run_data)
 {
-  ColorizeValues  values = { 0 };
-  gchar          *output = NULL;
+  ColorizeValues  values;
   GError         *error  = NULL;
 
   /* GIMP 3 leaves GEGL to the plug-in, as 2.10 did: without this the
@@ -208,7 +197,10 @@ corolization_run (GimpProcedure        *procedure,
                                                GIMP_PDB_CALLING_ERROR, error);
     }
 
-  if (! corolization_check_drawable (drawables[0], &error))
+  if (! colorize_check_item (GIMP_IS_LAYER (drawables[0]),
+                             GIMP_IS_LAYER_MASK (drawables[0]),
+                             gimp_item_is_group (GIMP_ITEM (drawables[0])),
+                             &error))
     return gimp_procedure_new_return_values (procedure,
                                              GIMP_PDB_EXECUTION_ERROR, error);
 
@@ -216,21 +208,10 @@ corolization_run (GimpProcedure        *procedure,
       ! corolization_dialog (procedure, config))
     return gimp_procedure_new_return_values (procedure, GIMP_PDB_CANCEL, NULL);
 
-  g_object_get (config,
-                "model",       &values.model,
-                "temperature", &values.temperature,
-                "saturation",  &values.saturation,
-                "size",        &values.size,
-                "output",      &output,
-                "confidence",  &values.confidence,
-                NULL);
-  values.output = colorize_output_from_string (output, &error);
-  g_free (output);
+  corolization_get_values (config, &values, &error);
 
   if (! error)
     corolization_apply (image, drawables[0], &values, &error);
-
-  g_free (values.model);
 
   if (error)
     return gimp_procedure_new_return_values (procedure,
@@ -242,18 +223,54 @@ corolization_run (GimpProcedure        *procedure,
   return gimp_procedure_new_return_values (procedure, GIMP_PDB_SUCCESS, NULL);
 }
 
+/* The config's arguments, by the names of the table. */
+static void
+corolization_get_values (GimpProcedureConfig  *config,
+                         ColorizeValues       *values,
+                         GError              **error)
+{
+  gchar         *model  = NULL;
+  gchar         *output = NULL;
+  ColorizeArgId  id;
+
+  colorize_values_init (values);
+  g_object_get (config,
+                colorize_arg_get_name (COLORIZE_ARG_MODEL),      &model,
+                colorize_arg_get_name (COLORIZE_ARG_OUTPUT),     &output,
+                colorize_arg_get_name (COLORIZE_ARG_CONFIDENCE), &values->confidence,
+                NULL);
+  g_strlcpy (values->model, model ? model : "", sizeof (values->model));
+  values->output = colorize_output_from_string (output, error);
+  g_free (model);
+  g_free (output);
+
+  /* The numbers as doubles: GObject converts the int "size". */
+  for (id = 0; id < COLORIZE_N_ARGS; id++)
+    if (colorize_arg_get_param (id))
+      {
+        GValue value = G_VALUE_INIT;
+
+        g_value_init (&value, G_TYPE_DOUBLE);
+        g_object_get_property (G_OBJECT (config), colorize_arg_get_name (id),
+                               &value);
+        cz_pixel_params_set_value (&values->params, colorize_arg_get (id)->param,
+                                   g_value_get_double (&value));
+        g_value_unset (&value);
+      }
+}
+
 static gboolean
 corolization_dialog (GimpProcedure       *procedure,
                      GimpProcedureConfig *config)
 {
   GtkWidget    *dialog;
   GtkListStore *store;
-  gchar       **names = colorize_model_list ();
-  gchar        *model = NULL;
-  gint          index = 0;
+  GList        *fields = NULL;
+  gchar       **names  = colorize_model_list ();
+  gchar        *model  = NULL;
+  gint          index;
   gint          i;
   gboolean      run;
-  static const gchar *const spin_props[] = { "temperature", "saturation", "size" };
 
   gimp_ui_init (PLUG_IN_BINARY);
 
@@ -269,27 +286,32 @@ corolization_dialog (GimpProcedure       *procedure,
                           GIMP_INT_STORE_VALUE, i,
                           GIMP_INT_STORE_LABEL, names[i],
                           -1);
-
-      if ((model && *model && ! strcmp (model, names[i])) ||
-          ((! model || ! *model) && ! strcmp (names[i], COLORIZE_DEFAULT_MODEL)))
-        index = i;
     }
-  g_object_set (config, "model-index", index, NULL);
+  g_object_set (config, "model-index", colorize_model_index (names, model), NULL);
 
   dialog = gimp_procedure_dialog_new (procedure, config, _("Colorize"));
 
   gimp_procedure_dialog_get_int_combo (GIMP_PROCEDURE_DIALOG (dialog),
                                        "model-index", GIMP_INT_STORE (store));
-  gimp_procedure_dialog_fill (GIMP_PROCEDURE_DIALOG (dialog),
-                              "model-index", "temperature", "saturation",
-                              "size", "output", "confidence",
-                              NULL);
-  /* Enter in a number field runs, as in the 2.10 dialog. */
-  for (i = 0; i < (gint) G_N_ELEMENTS (spin_props); i++)
-    {
-      GtkWidget *w = gimp_procedure_dialog_get_widget (GIMP_PROCEDURE_DIALOG (dialog),
-                                                       spin_props[i], G_TYPE_NONE);
 
+  /* The arguments in the table's order, the model by its list. */
+  for (i = 0; i < COLORIZE_N_ARGS; i++)
+    fields = g_list_append (fields, (gpointer) (i == COLORIZE_ARG_MODEL ?
+                                                "model-index" :
+                                                colorize_arg_get_name (i)));
+  gimp_procedure_dialog_fill_list (GIMP_PROCEDURE_DIALOG (dialog), fields);
+  g_list_free (fields);
+
+  /* Enter in a number field runs, as in the 2.10 dialog. */
+  for (i = 0; i < COLORIZE_N_ARGS; i++)
+    {
+      GtkWidget *w;
+
+      if (! colorize_arg_get_param (i))
+        continue;
+
+      w = gimp_procedure_dialog_get_widget (GIMP_PROCEDURE_DIALOG (dialog),
+                                            colorize_arg_get_name (i), G_TYPE_NONE);
       if (GIMP_IS_LABEL_SPIN (w))
         gtk_entry_set_activates_default (GTK_ENTRY (gimp_label_spin_get_spin_button (GIMP_LABEL_SPIN (w))),
                                          TRUE);
@@ -311,72 +333,37 @@ corolization_dialog (GimpProcedure       *procedure,
   return run;
 }
 
-/* Copies buffer into the new layer's pixels. */
-static void
-corolization_fill (GimpDrawable *drawable,
-                   GeglBuffer   *buffer)
-{
-  GeglBuffer *dst = gimp_drawable_get_buffer (drawable);
-
-  gegl_buffer_copy (buffer, NULL, GEGL_ABYSS_NONE, dst, NULL);
-  g_object_unref (dst);
-
-  gimp_drawable_update (drawable, 0, 0,
-                        gimp_drawable_get_width (drawable),
-                        gimp_drawable_get_height (drawable));
-}
-
+/* Runs the plan of colorize.c on drawable and attaches its layers above
+ * it, in one undo step. */
 static gboolean
 corolization_apply (GimpImage            *image,
                     GimpDrawable         *drawable,
                     const ColorizeValues *values,
                     GError              **error)
 {
-  ColorizeResult  result    = { 0 };
-  GeglBuffer     *src;
-  GeglBuffer     *selection = NULL;
+  ColorizeSource  source = { 0 };
+  ColorizePlan    plan;
   GimpLayer      *parent;
-  GimpLayer      *layer;
-  const Babl     *format;
-  gchar          *name;
-  gint            offset_x, offset_y;
-  gint            x, y, width, height;
   gint            position;
-  gboolean        alpha;
-  gboolean        ok;
+  gint            x, y, w, h;
+  gint            i;
 
-  gimp_progress_init (_("Colorizing"));
-
-  gimp_drawable_get_offsets (drawable, &offset_x, &offset_y);
-  width  = gimp_drawable_get_width (drawable);
-  height = gimp_drawable_get_height (drawable);
+  source.pixels    = gimp_drawable_get_buffer (drawable);
+  source.touched   = TRUE;
+  source.has_alpha = gimp_drawable_has_alpha (drawable);
+  source.precision = gimp_image_get_precision (image);
+  source.space     = babl_format_get_space (gimp_drawable_get_format (drawable));
+  gimp_drawable_get_offsets (drawable, &source.offset_x, &source.offset_y);
 
   if (! gimp_selection_is_empty (image))
     {
-      if (! gimp_drawable_mask_intersect (drawable, &x, &y, &width, &height))
-        {
-          g_set_error (error, COLORIZE_ERROR, 0,
-                       _("The selection does not touch the layer."));
-          return FALSE;
-        }
-      width  = gimp_drawable_get_width (drawable);
-      height = gimp_drawable_get_height (drawable);
-      selection = gimp_drawable_get_buffer (GIMP_DRAWABLE (gimp_image_get_selection (image)));
+      source.touched   = gimp_drawable_mask_intersect (drawable, &x, &y, &w, &h);
+      source.selection = gimp_drawable_get_buffer (GIMP_DRAWABLE (gimp_image_get_selection (image)));
     }
-
-  alpha  = gimp_drawable_has_alpha (drawable) || selection;
-  format = colorize_layer_format (gimp_image_get_precision (image), alpha,
-                                  babl_format_get_space (gimp_drawable_get_format (drawable)));
 
   /* All the work happens before the image is touched: an error, or a
    * cancel (which ends the plug-in), leaves the image as it was. */
-  src = gimp_drawable_get_buffer (drawable);
-  ok  = colorize_run (src, format, selection, offset_x, offset_y,
-                      values, &result, error);
-  g_object_unref (src);
-  g_clear_object (&selection);
-
-  if (! ok)
+  if (! colorize_plan_make (&source, values, &plan, error))
     return FALSE;
 
   gimp_image_undo_group_start (image);
@@ -387,37 +374,26 @@ corolization_apply (GimpImage            *image,
   parent   = GIMP_LAYER (gimp_item_get_parent (GIMP_ITEM (drawable)));
   position = gimp_image_get_item_position (image, GIMP_ITEM (drawable));
 
-  name  = g_strdup_printf (_("Colorized (%s)"), result.model_name);
-  layer = gimp_layer_new (image, name, width, height,
-                          alpha ? GIMP_RGBA_IMAGE : GIMP_RGB_IMAGE, 100.0,
-                          values->output == COLORIZE_OUTPUT_CHROMA ?
-                          GIMP_LAYER_MODE_LCH_COLOR : GIMP_LAYER_MODE_NORMAL);
-  g_free (name);
-  gimp_image_insert_layer (image, layer, parent, position);
-  gimp_layer_set_offsets (layer, offset_x, offset_y);
-  corolization_fill (GIMP_DRAWABLE (layer), result.color);
-
-  if (result.confidence)
+  for (i = 0; i < plan.n_layers; i++)
     {
-      GimpLayer *conf;
+      const ColorizeLayer *spec  = &plan.layers[i];
+      GimpLayer           *layer =
+        gimp_layer_new (image, spec->name, plan.width, plan.height,
+                        plan.alpha ? GIMP_RGBA_IMAGE : GIMP_RGB_IMAGE, 100.0,
+                        spec->chroma ?
+                        GIMP_LAYER_MODE_LCH_COLOR : GIMP_LAYER_MODE_NORMAL);
 
-      name = g_strdup_printf (_("Colorization confidence (%s)"),
-                              result.model_name);
-      conf = gimp_layer_new (image, name, width, height,
-                             alpha ? GIMP_RGBA_IMAGE : GIMP_RGB_IMAGE, 100.0,
-                             GIMP_LAYER_MODE_NORMAL);
-      g_free (name);
-      gimp_image_insert_layer (image, conf, parent, position);
-      gimp_layer_set_offsets (conf, offset_x, offset_y);
-      corolization_fill (GIMP_DRAWABLE (conf), result.confidence);
-      /* Hidden, so the colorized layer below it stays visible. */
-      gimp_item_set_visible (GIMP_ITEM (conf), FALSE);
+      gimp_image_insert_layer (image, layer, parent, position);
+      gimp_layer_set_offsets (layer, plan.offset_x, plan.offset_y);
+      colorize_plan_fill (spec, gimp_drawable_get_buffer (GIMP_DRAWABLE (layer)));
+      gimp_drawable_update (GIMP_DRAWABLE (layer), 0, 0, plan.width, plan.height);
+      if (! spec->visible)
+        gimp_item_set_visible (GIMP_ITEM (layer), FALSE);
     }
 
   gimp_image_undo_group_end (image);
 
-  colorize_result_clear (&result);
-  gimp_progress_end ();
+  colorize_plan_clear (&plan);
 
   return TRUE;
 }

@@ -12,6 +12,7 @@
 #include "paths.h"
 #include "photos.h"
 #include "pixel.h"
+#include "pixel_opts.h"
 #include "step.h"
 #include "util.h"
 
@@ -23,10 +24,9 @@ static void colorize_help(void)
         "Colorizes photos by the plug-in's pixel path and writes OUT_DIR/<stem>.png.\n"
         "\n"
         "  -m, --model FILE       model file\n"
-        "  -o, --output DIR       output folder (created if missing)\n"
-        "  -t, --temperature T    annealed-mean temperature, 0.01..1 (default 0.38)\n"
-        "  -s, --saturation S     chroma scale, 0..2 (default 1)\n"
-        "      --size N           network input long side (default: the model's own)\n"
+        "  -o, --output DIR       output folder (created if missing)\n");
+    ct_pixel_opts_help();
+    printf(
         "      --confidence       also write OUT_DIR/<stem>.confidence.png (classifier models)\n"
         "      --threads T        OpenBLAS threads (default 2)\n"
         "  -h, --help             this text\n"
@@ -71,23 +71,23 @@ static void check_outputs(const char *out, const char *model, char **in, int nin
 
 int ct_cmd_colorize(int argc, char **argv)
 {
-    enum { O_SIZE = 256, O_CONF, O_THREADS };
-    static const struct option opts[] = {
+    enum { O_CONF = 256, O_THREADS };
+    /* room for the colorize parameters' options, added from their table */
+    struct option opts[16] = {
         {"model", required_argument, 0, 'm'}, {"output", required_argument, 0, 'o'},
-        {"temperature", required_argument, 0, 't'}, {"saturation", required_argument, 0, 's'},
-        {"size", required_argument, 0, O_SIZE}, {"confidence", no_argument, 0, O_CONF},
+        {"confidence", no_argument, 0, O_CONF},
         {"threads", required_argument, 0, O_THREADS}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *model_path = NULL, *out = NULL;
-    cz_pixel_params pp = {0.38f, 1.0f, 0};
+    cz_pixel_params pp;
     bool conf = false;
     int threads = 2, c;
-    while ((c = getopt_long(argc, argv, "m:o:t:s:h", opts, NULL)) != -1) {
+    cz_pixel_params_init(&pp);
+    ct_pixel_opts_add(opts, sizeof opts / sizeof *opts);
+    while ((c = getopt_long(argc, argv, "m:o:" CT_PIXEL_OPTS_SHORT "h", opts, NULL)) != -1) {
+        if (ct_pixel_opts_parse("colorize", c, optarg, &pp)) continue;
         switch (c) {
         case 'm': model_path = optarg; break;
         case 'o': out = optarg; break;
-        case 't': pp.temperature = (float)ct_parse_double("colorize", "--temperature", optarg, 0.01, 1); break;
-        case 's': pp.saturation = (float)ct_parse_double("colorize", "--saturation", optarg, 0, 2); break;
-        case O_SIZE: pp.size = (int)ct_parse_long("colorize", "--size", optarg, 8, 4096); break;
         case O_CONF: conf = true; break;
         case O_THREADS: threads = (int)ct_parse_long("colorize", "--threads", optarg, 1, 256); break;
         case 'h': colorize_help(); return CT_EXIT_OK;

@@ -14,6 +14,8 @@
 #include "lab.h"
 #include "paths.h"
 #include "photos.h"
+#include "pixel.h"
+#include "pixel_opts.h"
 #include "step.h"
 #include "util.h"
 
@@ -33,10 +35,9 @@ static void eval_help(void)
         "\n"
         "  -m, --model FILE       model to evaluate\n"
         "  -i, --images DIR       photos (JPEG, PNG, TIFF, WebP), searched recursively\n"
-        "      --json             print one JSON object instead of a table\n"
-        "  -t, --temperature T    annealed-mean temperature (default 0.38)\n"
-        "  -s, --saturation S     chroma scale (default 1)\n"
-        "      --size N           network input side (default: the model's own)\n"
+        "      --json             print one JSON object instead of a table\n");
+    ct_pixel_opts_help();
+    printf(
         "      --grid PATH        sample grid PNG (default MODEL minus .safetensors + .eval.png)\n"
         "      --no-grid          no sample grid\n"
         "      --oracle           answer with the truth itself (no --model needed)\n"
@@ -48,26 +49,26 @@ static void eval_help(void)
 
 int ct_cmd_eval(int argc, char **argv)
 {
-    enum { O_JSON = 256, O_SIZE, O_GRID, O_NO_GRID, O_ORACLE, O_THREADS };
-    static const struct option opts[] = {
+    enum { O_JSON = 256, O_GRID, O_NO_GRID, O_ORACLE, O_THREADS };
+    /* room for the colorize parameters' options, added from their table */
+    struct option opts[16] = {
         {"model", required_argument, 0, 'm'}, {"images", required_argument, 0, 'i'},
-        {"json", no_argument, 0, O_JSON}, {"temperature", required_argument, 0, 't'},
-        {"saturation", required_argument, 0, 's'}, {"size", required_argument, 0, O_SIZE},
+        {"json", no_argument, 0, O_JSON},
         {"grid", required_argument, 0, O_GRID}, {"no-grid", no_argument, 0, O_NO_GRID},
         {"oracle", no_argument, 0, O_ORACLE}, {"threads", required_argument, 0, O_THREADS},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *model_path = NULL, *dir = NULL, *grid = NULL;
     bool json = false, oracle = false, no_grid = false;
-    cz_pixel_params pp = {0.38f, 1.0f, 0};
+    cz_pixel_params pp;
     int threads = 2, c;
-    while ((c = getopt_long(argc, argv, "m:i:t:s:h", opts, NULL)) != -1) {
+    cz_pixel_params_init(&pp);
+    ct_pixel_opts_add(opts, sizeof opts / sizeof *opts);
+    while ((c = getopt_long(argc, argv, "m:i:" CT_PIXEL_OPTS_SHORT "h", opts, NULL)) != -1) {
+        if (ct_pixel_opts_parse("eval", c, optarg, &pp)) continue;
         switch (c) {
         case 'm': model_path = optarg; break;
         case 'i': dir = optarg; break;
         case O_JSON: json = true; break;
-        case 't': pp.temperature = (float)ct_parse_double("eval", "--temperature", optarg, 0.01, 1); break;
-        case 's': pp.saturation = (float)ct_parse_double("eval", "--saturation", optarg, 0, 2); break;
-        case O_SIZE: pp.size = (int)ct_parse_long("eval", "--size", optarg, 8, 4096); break;
         case O_GRID: grid = optarg; break;
         case O_NO_GRID: no_grid = true; break;
         case O_ORACLE: oracle = true; break;

@@ -23,6 +23,7 @@
 #include "lab.h"
 #include "optim.h"
 #include "paths.h"
+#include "pixel_params.h"
 #include "plot.h"
 #include "progress.h"
 #include "safetensors.h"
@@ -163,7 +164,7 @@ static double validate(cz_model *m, const ct_dataset *val, int count)
                 cab[ss + d] = ab[nn + s];
             }
         cz_error err = {0};
-        if (cz_model_predict(m, pred, NULL, cL, S, S, 0.38f, &err) != CZ_STATUS_OK) {
+        if (cz_model_predict(m, pred, NULL, cL, S, S, (float)CZ_PIXEL_TEMPERATURE_DEFAULT, &err) != CZ_STATUS_OK) {
             ct_warn("validation: %s", err.msg);
             sum = NAN;
             break;
@@ -202,7 +203,7 @@ static void write_samples(cz_model *m, const ct_dataset *ds, const char *path, l
     }
     char caption[128], why[256];
     snprintf(caption, sizeof caption, "%s, step %ld", cz_model_get_config(m)->arch, step);
-    if (!ct_samples_write(path, m, cL, cab, got, S, 0.38f, caption, why, sizeof why))
+    if (!ct_samples_write(path, m, cL, cab, got, S, (float)CZ_PIXEL_TEMPERATURE_DEFAULT, caption, why, sizeof why))
         ct_warn("sample grid: %s", why);
     free(L);
     free(cL);
