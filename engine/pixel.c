@@ -237,6 +237,55 @@ done:
     return st;
 }
 
+/* Step 1b: colour hints. Every pixel of hints (over rect) with alpha >= 0.5
+ * is a hint; its colour, as Lab in the buffer's own space, gives ab. Each
+ * network cell takes the mean ab of its hinted pixels, so a 1-px dot on a
+ * huge photo still counts. hint_ab [2, cells] (0 where none), mask [cells]. */
+static cz_status read_hints(float *hint_ab, float *mask, GeglBuffer *hints, const GeglRectangle *r, int nh, int nw,
+                            cz_error *err)
+{
+    const Babl *space = babl_format_get_space(gegl_buffer_get_format(hints));
+    const Babl *fmt = babl_format_with_space("CIE Lab alpha float", space);
+    const size_t cells = (size_t)nh * (size_t)nw;
+    double *sum = g_try_new0(double, 3 * cells);
+    cz_bins bx = {0}, by = {0};
+    cz_status st = CZ_STATUS_OK;
+    GeglRectangle area;
+    if (!sum || !bins_init(&bx, r->width, nw) || !bins_init(&by, r->height, nh)) {
+        st = cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory for a %d x %d image", r->width, r->height);
+        goto done;
+    }
+    if (gegl_rectangle_intersect(&area, r, gegl_buffer_get_extent(hints))) {
+        GeglBufferIterator *it = gegl_buffer_iterator_new(hints, &area, 0, fmt, GEGL_ACCESS_READ, GEGL_ABYSS_NONE, 1);
+        while (gegl_buffer_iterator_next(it)) {
+            const float *p = it->items[0].data; /* [len, 4] L, a, b, alpha */
+            const GeglRectangle *roi = &it->items[0].roi;
+            for (int y = 0; y < roi->height; y++)
+                for (int x = 0; x < roi->width; x++) {
+                    const float *px = p + 4 * ((size_t)y * roi->width + x);
+                    if (!(px[3] >= 0.5f)) continue;
+                    const int sx = roi->x + x - r->x, sy = roi->y + y - r->y;
+                    for (int j = by.first[sy]; j <= by.last[sy]; j++)
+                        for (int i = bx.first[sx]; i <= bx.last[sx]; i++) {
+                            double *s = sum + 3 * ((size_t)j * nw + i);
+                            s[0] += px[1], s[1] += px[2], s[2] += 1.0;
+                        }
+                }
+        }
+    }
+    for (size_t k = 0; k < cells; k++) {
+        const double *s = sum + 3 * k;
+        mask[k] = s[2] > 0 ? 1.0f : 0.0f;
+        hint_ab[k] = s[2] > 0 ? (float)(s[0] / s[2]) : 0.0f;
+        hint_ab[cells + k] = s[2] > 0 ? (float)(s[1] / s[2]) : 0.0f;
+    }
+done:
+    bins_free(&bx);
+    bins_free(&by);
+    g_free(sum);
+    return st;
+}
+
 /* Step 3: ab (and confidence) up-sampled, joined with the exact source L. */
 static cz_status write_dst(GeglBuffer *dst, GeglBuffer *conf_buf, GeglBuffer *src,
                            const GeglRectangle *r, const float *ab, const float *conf,
@@ -310,8 +359,19 @@ cz_status cz_pixel_colorize(cz_model *model, GeglBuffer *src, GeglBuffer *dst,
                             cz_pixel_progress progress, void *user,
                             cz_error *err)
 {
+    return cz_pixel_colorize_hinted(model, src, NULL, dst, confidence, rect, params, progress, user, err);
+}
+
+cz_status cz_pixel_colorize_hinted(cz_model *model, GeglBuffer *src, GeglBuffer *hints, GeglBuffer *dst,
+                                   GeglBuffer *confidence, const GeglRectangle *rect,
+                                   const cz_pixel_params *params, cz_pixel_progress progress, void *user,
+                                   cz_error *err)
+{
     if (!model || !src || !dst || !rect || !params)
         return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "missing model, buffer or parameters");
+    if (hints && !cz_model_takes_hints(model))
+        return cz_error_set(err, CZ_STATUS_UNSUPPORTED,
+                            "the %s model cannot take colour hints (a hints model can)", cz_model_get_config(model)->arch);
     if (rect->width <= 0 || rect->height <= 0)
         return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "the area to colorize is empty");
     if (cz_pixel_params_check(params, NULL, err) != CZ_STATUS_OK) return CZ_STATUS_INVALID_ARGUMENT;
@@ -331,18 +391,21 @@ cz_status cz_pixel_colorize(cz_model *model, GeglBuffer *src, GeglBuffer *dst,
     float *L = g_try_new(float, cells);
     float *ab = g_try_new(float, 2 * cells);
     float *conf = confidence ? g_try_new(float, cells) : NULL;
+    float *hint = hints ? g_try_new(float, 3 * cells) : NULL; /* ab [2, cells], mask [cells] */
     cz_status st;
-    if (!L || !ab || (confidence && !conf)) {
+    if (!L || !ab || (confidence && !conf) || (hints && !hint)) {
         st = cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory for a %d x %d network input", nw, nh);
         goto done;
     }
     st = read_L(L, src, rect, nh, nw, progress, user, err);
+    if (st == CZ_STATUS_OK && hints) st = read_hints(hint, hint + 2 * cells, hints, rect, nh, nw, err);
     if (st != CZ_STATUS_OK) goto done;
     if (!report(progress, user, 0.2, CZ_PIXEL_STEP_RUNNING)) {
         st = cz_error_set(err, CZ_STATUS_CANCELLED, "cancelled");
         goto done;
     }
-    st = cz_model_predict(model, ab, conf, L, nh, nw, params->temperature, err);
+    const cz_hints h = {hint, hint ? hint + 2 * cells : NULL};
+    st = cz_model_predict_hints(model, ab, conf, L, hints ? &h : NULL, nh, nw, params->temperature, err);
     if (st != CZ_STATUS_OK) goto done;
     if (!report(progress, user, 0.75, CZ_PIXEL_STEP_WRITING)) {
         st = cz_error_set(err, CZ_STATUS_CANCELLED, "cancelled");
@@ -354,5 +417,6 @@ done:
     g_free(L);
     g_free(ab);
     g_free(conf);
+    g_free(hint);
     return st;
 }

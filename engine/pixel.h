@@ -40,4 +40,13 @@ cz_status cz_pixel_colorize(cz_model *model, GeglBuffer *src, GeglBuffer *dst,
                             cz_pixel_progress progress, void *user,
                             cz_error *err);
 
+/* The same with colour hints (a hints model only; NULL: none): every pixel
+ * of hints over rect with alpha >= 0.5 is a hint whose colour, as Lab in
+ * the buffer's own space, gives ab there (its L is not used). Hinted pixels
+ * are averaged per network cell. */
+cz_status cz_pixel_colorize_hinted(cz_model *model, GeglBuffer *src, GeglBuffer *hints, GeglBuffer *dst,
+                                   GeglBuffer *confidence, const GeglRectangle *rect,
+                                   const cz_pixel_params *params, cz_pixel_progress progress, void *user,
+                                   cz_error *err);
+
 #endif

@@ -28,6 +28,10 @@ static void colorize_help(void)
     ct_pixel_opts_help();
     printf(
         "      --confidence       also write OUT_DIR/<stem>.confidence.png (classifier models)\n"
+        "      --hints PATH       colour hints for a hints model: an RGBA PNG the size of the one\n"
+        "                         input, or a folder with PATH/<stem>.png per input (an input\n"
+        "                         without one gets none); every pixel with alpha >= 0.5 gives its\n"
+        "                         colour's ab there\n"
         "      --threads T        OpenBLAS threads (default 2)\n"
         "  -h, --help             this text\n"
         "\n"
@@ -51,12 +55,13 @@ static char *output_path(const char *out, const char *in, const char *suffix)
  * (a.jpg and a.png both give a.png): a batch user expects one
  * OUT_DIR/<stem>.png per photo, so a silent suffix would break the naming
  * scripts rely on; the message names both so that one can be renamed. */
-static void check_outputs(const char *out, const char *model, char **in, int nin, bool conf)
+static void check_outputs(const char *out, const char *model, const char *hints, char **in, int nin, bool conf)
 {
     size_t n = 0, per = conf ? 2 : 1;
-    ct_path_use *uses = mallocCheck(ct_size3((size_t)nin, per + 1, sizeof *uses) + sizeof *uses);
+    ct_path_use *uses = mallocCheck(ct_size3((size_t)nin, per + 1, sizeof *uses) + 2 * sizeof *uses);
     char **outs = callocCheck((size_t)nin * per, sizeof *outs);
     uses[n++] = (ct_path_use){"--model", model, false, NULL};
+    if (hints) uses[n++] = (ct_path_use){"--hints", hints, false, NULL};
     for (int i = 0; i < nin; i++) uses[n++] = (ct_path_use){"input", in[i], false, NULL};
     for (int i = 0; i < nin; i++)
         for (size_t k = 0; k < per; k++) {
@@ -71,13 +76,13 @@ static void check_outputs(const char *out, const char *model, char **in, int nin
 
 int ct_cmd_colorize(int argc, char **argv)
 {
-    enum { O_CONF = 256, O_THREADS };
+    enum { O_CONF = 256, O_THREADS, O_HINTS };
     /* room for the colorize parameters' options, added from their table */
     struct option opts[16] = {
         {"model", required_argument, 0, 'm'}, {"output", required_argument, 0, 'o'},
-        {"confidence", no_argument, 0, O_CONF},
+        {"confidence", no_argument, 0, O_CONF}, {"hints", required_argument, 0, O_HINTS},
         {"threads", required_argument, 0, O_THREADS}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *model_path = NULL, *out = NULL;
+    const char *model_path = NULL, *out = NULL, *hints = NULL;
     cz_pixel_params pp;
     bool conf = false;
     int threads = 2, c;
@@ -89,6 +94,7 @@ int ct_cmd_colorize(int argc, char **argv)
         case 'm': model_path = optarg; break;
         case 'o': out = optarg; break;
         case O_CONF: conf = true; break;
+        case O_HINTS: hints = optarg; break;
         case O_THREADS: threads = (int)ct_parse_long("colorize", "--threads", optarg, 1, 256); break;
         case 'h': colorize_help(); return CT_EXIT_OK;
         default: ct_usage_error("colorize", "unknown option");
@@ -97,13 +103,20 @@ int ct_cmd_colorize(int argc, char **argv)
     if (!model_path) ct_usage_error("colorize", "--model MODEL_FILE is required");
     if (!out) ct_usage_error("colorize", "-o OUT_DIR is required");
     if (optind >= argc) ct_usage_error("colorize", "no input photos");
-    check_outputs(out, model_path, argv + optind, argc - optind, conf);
+    const bool hints_dir = hints && g_file_test(hints, G_FILE_TEST_IS_DIR);
+    if (hints && !hints_dir && argc - optind != 1)
+        ct_usage_error("colorize", "--hints FILE is for one input; give a folder of <stem>.png for %d",
+                       argc - optind);
+    check_outputs(out, model_path, hints, argv + optind, argc - optind, conf);
     ct_gegl_init();
     cz_lab_init();
     ct_set_threads(threads);
     cz_error err = {0};
     cz_model *m = cz_model_load(model_path, &err);
     if (!m) ct_die(__FILE__, __LINE__, NULL, "%s", err.msg); /* the message names the file */
+    if (hints && !cz_model_takes_hints(m))
+        ct_usage_error("colorize", "--hints: the %s model cannot take colour hints (a hints model can)",
+                       cz_model_get_config(m)->arch);
     ct_mkdir_p(out);
     int failed = 0, done = 0;
     double t0 = ct_now();
@@ -121,7 +134,28 @@ int ct_cmd_colorize(int argc, char **argv)
         const Babl *df = babl_format_with_space(alpha ? "R'G'B'A float" : "R'G'B' float", space);
         GeglBuffer *dst = gegl_buffer_new(r, df);
         GeglBuffer *cb = conf ? gegl_buffer_new(r, babl_format_with_space("Y float", space)) : NULL;
-        cz_status st = cz_pixel_colorize(m, src, dst, cb, r, &pp, NULL, NULL, &err);
+        GeglBuffer *hb = NULL;
+        cz_status st = CZ_STATUS_OK;
+        if (hints) {
+            char stem[1024];
+            ct_path_stem(stem, sizeof stem, argv[i]);
+            gchar *hp = hints_dir ? g_strdup_printf("%s/%s.png", hints, stem) : g_strdup(hints);
+            if (!hints_dir || g_file_test(hp, G_FILE_TEST_EXISTS)) {
+                hb = ct_image_load_buffer(hp, why, sizeof why);
+                const GeglRectangle *hr = hb ? gegl_buffer_get_extent(hb) : NULL;
+                if (!hb)
+                    st = cz_error_set(&err, CZ_STATUS_IO_ERROR, "hints %s: %s", hp, why);
+                else if (!babl_format_has_alpha(gegl_buffer_get_format(hb)))
+                    st = cz_error_set(&err, CZ_STATUS_INVALID_ARGUMENT,
+                                      "hints %s have no alpha: paint hints on a transparent image", hp);
+                else if (hr->width != r->width || hr->height != r->height)
+                    st = cz_error_set(&err, CZ_STATUS_INVALID_ARGUMENT, "hints %s are %dx%d, the photo %dx%d", hp,
+                                      hr->width, hr->height, r->width, r->height);
+            }
+            g_free(hp);
+        }
+        if (st == CZ_STATUS_OK) st = cz_pixel_colorize_hinted(m, src, hb, dst, cb, r, &pp, NULL, NULL, &err);
+        if (hb) g_object_unref(hb);
         if (st != CZ_STATUS_OK) {
             ct_warn("%s: %s", argv[i], err.msg);
             failed++;

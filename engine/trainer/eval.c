@@ -41,6 +41,8 @@ static void eval_help(void)
         "      --grid PATH        sample grid PNG (default MODEL minus .safetensors + .eval.png)\n"
         "      --no-grid          no sample grid\n"
         "      --oracle           answer with the truth itself (no --model needed)\n"
+        "      --hints N          a hints model gets N simulated hint points per photo from its truth\n"
+        "                         (5x5 px patches at uniform places, seeded by the photo's index)\n"
         "      --threads T        OpenBLAS threads (default 2)\n"
         "  -h, --help             this text\n"
         "\n"
@@ -49,18 +51,19 @@ static void eval_help(void)
 
 int ct_cmd_eval(int argc, char **argv)
 {
-    enum { O_JSON = 256, O_GRID, O_NO_GRID, O_ORACLE, O_THREADS };
+    enum { O_JSON = 256, O_GRID, O_NO_GRID, O_ORACLE, O_THREADS, O_HINTS };
     /* room for the colorize parameters' options, added from their table */
     struct option opts[16] = {
         {"model", required_argument, 0, 'm'}, {"images", required_argument, 0, 'i'},
         {"json", no_argument, 0, O_JSON},
         {"grid", required_argument, 0, O_GRID}, {"no-grid", no_argument, 0, O_NO_GRID},
         {"oracle", no_argument, 0, O_ORACLE}, {"threads", required_argument, 0, O_THREADS},
+        {"hints", required_argument, 0, O_HINTS},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *model_path = NULL, *dir = NULL, *grid = NULL;
     bool json = false, oracle = false, no_grid = false;
     cz_pixel_params pp;
-    int threads = 2, c;
+    int threads = 2, hints = -1, c;
     cz_pixel_params_init(&pp);
     ct_pixel_opts_add(opts, sizeof opts / sizeof *opts);
     while ((c = getopt_long(argc, argv, "m:i:" CT_PIXEL_OPTS_SHORT "h", opts, NULL)) != -1) {
@@ -73,6 +76,7 @@ int ct_cmd_eval(int argc, char **argv)
         case O_NO_GRID: no_grid = true; break;
         case O_ORACLE: oracle = true; break;
         case O_THREADS: threads = (int)ct_parse_long("eval", "--threads", optarg, 1, 256); break;
+        case O_HINTS: hints = (int)ct_parse_long("eval", "--hints", optarg, 0, 10000); break;
         case 'h': eval_help(); return CT_EXIT_OK;
         default: ct_usage_error("eval", "unknown option");
         }
@@ -88,6 +92,9 @@ int ct_cmd_eval(int argc, char **argv)
     if (!oracle) {
         m = cz_model_load(model_path, &err);
         if (!m) ct_die(__FILE__, __LINE__, NULL, "%s", err.msg); /* the message names the file */
+        if (hints >= 0 && !cz_model_takes_hints(m))
+            ct_usage_error("eval", "--hints: the %s model cannot take colour hints (a hints model can)",
+                           cz_model_get_config(m)->arch);
     }
     char *grid_path = NULL;
     bool grid_failed = false;
@@ -116,7 +123,7 @@ int ct_cmd_eval(int argc, char **argv)
     free(uses);
 
     ct_eval_result r;
-    ct_eval_measure(&r, m, &pp, dir, files, n, !json);
+    ct_eval_measure_hinted(&r, m, &pp, hints, dir, files, n, !json);
     if (grid_path && r.images) {
         char why[256], caption[256];
         snprintf(caption, sizeof caption, "%s on %s", oracle ? "oracle" : model_path, dir);

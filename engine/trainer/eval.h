@@ -40,6 +40,7 @@ typedef struct {
      * gray, prediction, truth; ncells of each row are filled. Owned. */
     unsigned char *cells;
     int ncells;
+    int hints; /* simulated hint points per photo, -1 none */
 } ct_eval_result;
 
 /* Fills *r from files [n], photos below dir: each is reduced to the centre
@@ -51,6 +52,12 @@ typedef struct {
  * ct_eval_result_free. */
 void ct_eval_measure(ct_eval_result *r, cz_model *model, const cz_pixel_params *pp,
                      const char *dir, char *const *files, size_t n, bool progress);
+/* The same, with hints >= 0: a hints model gets that many simulated hint
+ * points per photo from its truth (hints_sim.h's ct_hints_fixed: 5 x 5 px
+ * at uniform positions, seeded by the photo's index, so every run and every
+ * model gets the same hints). */
+void ct_eval_measure_hinted(ct_eval_result *r, cz_model *model, const cz_pixel_params *pp, int hints,
+                            const char *dir, char *const *files, size_t n, bool progress);
 void ct_eval_result_free(ct_eval_result *r);
 
 /* One JSON object on one line, with pp's temperature and saturation and,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "eval.h"
+#include "hints_sim.h"
 #include "image.h"
 #include "metrics.h"
 #include "util.h"
@@ -79,8 +80,8 @@ static void planes_free(eval_planes *p)
 
 /* p->pred = the model's answer to p->truth [S*S, 3] (the truth itself
  * without a model); exits when colorizing fails. */
-static void photo_answer(eval_planes *p, cz_model *model, const cz_pixel_params *pp, int S,
-                         const char *file)
+static void photo_answer(eval_planes *p, cz_model *model, const cz_pixel_params *pp, int S, int hints,
+                         uint64_t seed, const char *file)
 {
     const size_t ss = (size_t)S * S;
     if (!model) {
@@ -92,7 +93,21 @@ static void photo_answer(eval_planes *p, cz_model *model, const cz_pixel_params 
     cz_error err = {0};
     GeglBuffer *src = gegl_buffer_new(&rect, rgbf), *dst = gegl_buffer_new(&rect, rgbf);
     gegl_buffer_set(src, &rect, 0, rgbf, p->truth, GEGL_AUTO_ROWSTRIDE);
-    cz_status st = cz_pixel_colorize(model, src, dst, NULL, &rect, pp, NULL, NULL, &err);
+    GeglBuffer *hb = NULL;
+    if (hints >= 0) {
+        /* The hints as a user would paint them: Lab, alpha 1 at the patches. */
+        const Babl *labf = babl_format("CIE Lab alpha float");
+        float *plane = mallocCheck(ct_size3(ss, 3, sizeof(float))), *px = mallocCheck(ct_size3(ss, 4, sizeof(float)));
+        ct_hints_fixed(plane, plane + 2 * ss, NULL, 0, p->a, S, S, hints, seed);
+        for (size_t k = 0; k < ss; k++)
+            px[4 * k] = p->L[k], px[4 * k + 1] = plane[k], px[4 * k + 2] = plane[ss + k], px[4 * k + 3] = plane[2 * ss + k];
+        hb = gegl_buffer_new(&rect, labf);
+        gegl_buffer_set(hb, &rect, 0, labf, px, GEGL_AUTO_ROWSTRIDE);
+        free(plane);
+        free(px);
+    }
+    cz_status st = cz_pixel_colorize_hinted(model, src, hb, dst, NULL, &rect, pp, NULL, NULL, &err);
+    if (hb) g_object_unref(hb);
     if (st == CZ_STATUS_OK) gegl_buffer_get(dst, &rect, 1.0, rgbf, p->pred, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
     g_object_unref(src);
     g_object_unref(dst);
@@ -166,10 +181,17 @@ static void result_finish(ct_eval_result *r, eval_sums *s)
 void ct_eval_measure(ct_eval_result *r, cz_model *model, const cz_pixel_params *pp,
                      const char *dir, char *const *files, size_t n, bool progress)
 {
+    ct_eval_measure_hinted(r, model, pp, -1, dir, files, n, progress);
+}
+
+void ct_eval_measure_hinted(ct_eval_result *r, cz_model *model, const cz_pixel_params *pp, int hints,
+                            const char *dir, char *const *files, size_t n, bool progress)
+{
     const int S = CT_EVAL_SIDE;
     const size_t ss = (size_t)S * S;
     memset(r, 0, sizeof *r);
     r->side = S;
+    r->hints = hints;
     r->cells = mallocCheck(ct_size3(3 * CT_EVAL_GRID, ss, 3));
     eval_planes p;
     planes_new(&p, ss);
@@ -186,7 +208,7 @@ void ct_eval_measure(ct_eval_result *r, cz_model *model, const cz_pixel_params *
         ct_lab_image_free(&img);
         ct_lab_planes_to_rgb_float(p.truth, p.L, p.a, p.b, ss);
         ct_lab_planes_to_rgb_float(p.gray, p.L, p.zero, p.zero, ss);
-        photo_answer(&p, model, pp, S, files[i]);
+        photo_answer(&p, model, pp, S, hints, 0x68696E7473ull + i, files[i]);
         photo_measure(&s, folder_of(&s.folders, &s.nfolders, dir, files[i]), &p, S);
         if (r->images < CT_EVAL_GRID) photo_cells(r, &p, r->ncells++);
         r->images++;

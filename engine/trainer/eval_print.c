@@ -31,6 +31,7 @@ void ct_eval_print_json(FILE *out, const ct_eval_result *r, const cz_pixel_param
             r->images, r->skipped, r->side, r->psnr, r->psnr_gray, r->ssim, r->ssim_gray, r->cf_pred,
             r->cf_truth, r->cf_gray, r->delta_cf, r->delta_cf_gray, r->auc, r->auc_gray, r->ab_edge,
             r->ab_edge_truth, pp->temperature, pp->saturation);
+    if (r->hints >= 0) fprintf(out, ", \"hints\": %d", r->hints);
     if (r->nfolders > 1) {
         fprintf(out, ", \"folders\": [");
         for (int i = 0; i < r->nfolders; i++) {

@@ -1,0 +1,71 @@
+#!/bin/sh
+# test_hints.sh: the hints net through the trainer. A new hints net takes a
+# colorful model's corresponding layers (transfer.c) and trains, resumes
+# and runs; eval --hints N reports N and moves the answer; colorize --hints
+# takes an RGBA PNG, where a single 1-px dot on a large photo still changes
+# the colour near it (hints are averaged per network cell, not sampled);
+# hints for a model that cannot take them, a hints PNG of another size or
+# without alpha, and --hints FILE for two inputs are refused by name.
+#   usage: test_hints.sh CZ_TRAIN_BINARY PHOTO_ROOT PYTHON
+set -u
+BIN=$1
+PHOTOS=$2
+PY=$3
+TEST=hints
+. "$(dirname "$0")/check.sh"
+
+"$BIN" prepare "$PHOTOS" -o "$T/d.data" --size 64 -q > /dev/null 2>&1 || bad "prepare"
+"$BIN" train --arch colorful --width 0.125 --size 64 --data "$T/d.data" -o "$T/c.st" --checkpoint "$T/c.ckpt" \
+    --steps 20 --batch 4 --threads 2 --samples "$T/c" > /dev/null 2>&1 || bad "train colorful"
+"$BIN" train --arch hints --init-from "$T/c.st" --data "$T/d.data" -o "$T/h.st" --checkpoint "$T/h.ckpt" \
+    --steps 30 --batch 4 --threads 2 --lr 3e-3 --samples "$T/h" > "$T/h.log" 2>&1 || bad "train hints"
+check "the hints net says how many tensors it took from colorful" grep -q "takes [1-9][0-9]* tensors of the colorful" "$T/h.log"
+"$BIN" train --arch hints --data "$T/d.data" -o "$T/h.st" --checkpoint "$T/h.ckpt" --steps 40 --batch 4 \
+    --threads 2 --resume --samples "$T/h" > "$T/h2.log" 2>&1 || bad "resume hints: $(tail -2 "$T/h2.log")"
+check "the hints run resumes at 30" grep -q "continuing hints from .* at step 30" "$T/h2.log"
+
+# eval --hints: the count is reported, and hints change the answer
+"$BIN" eval --model "$T/h.st" --images "$PHOTOS/animals" --json --no-grid --hints 0 > "$T/e0.json" 2>/dev/null
+"$BIN" eval --model "$T/h.st" --images "$PHOTOS/animals" --json --no-grid --hints 50 > "$T/e50.json" 2>/dev/null
+"$PY" - "$T/e0.json" "$T/e50.json" > "$T/e.out" <<'PYEOF'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+print(a.get("hints"), b.get("hints"), a["psnr"] != b["psnr"])
+PYEOF
+check "eval --hints reports 0 and 50 and the answers differ: $(cat "$T/e.out")" grep -qx "0 50 True" "$T/e.out"
+"$BIN" eval --model "$T/c.st" --images "$PHOTOS/animals" --no-grid --hints 5 > "$T/ec.out" 2>&1
+check "eval --hints with a colorful model is bad usage" test $? -eq 2
+check "... and says the model cannot take hints" grep -q "cannot take colour hints" "$T/ec.out"
+
+# colorize --hints: a gray 640x480 photo, a transparent PNG with one red pixel
+"$PY" - "$T" <<'PYEOF'
+import sys, numpy as np
+from PIL import Image
+t = sys.argv[1]
+Image.fromarray(np.full((480, 640, 3), 128, np.uint8)).save(t + "/gray.png")
+h = np.zeros((480, 640, 4), np.uint8)
+h[240, 320] = (230, 20, 20, 255)
+Image.fromarray(h).save(t + "/dot.png")
+Image.fromarray(h[:, :600]).save(t + "/small.png")
+Image.fromarray(h[:, :, :3]).save(t + "/opaque.png")
+PYEOF
+"$BIN" colorize -m "$T/h.st" "$T/gray.png" -o "$T/none" > /dev/null 2>&1 || bad "colorize without hints"
+"$BIN" colorize -m "$T/h.st" --hints "$T/dot.png" "$T/gray.png" -o "$T/dot" > /dev/null 2>&1 || bad "colorize --hints"
+"$PY" - "$T/none/gray.png" "$T/dot/gray.png" > "$T/d.out" <<'PYEOF'
+import sys, numpy as np
+from PIL import Image
+a, b = (np.asarray(Image.open(p).convert("RGB"), np.float64) for p in sys.argv[1:])
+near = np.abs(a - b)[230:251, 310:331].max()
+print("near %.1f" % near)
+print("ok" if near >= 1 else "no")
+PYEOF
+check "one red pixel of 307,200 changes the colour near it: $(head -1 "$T/d.out")" grep -qx ok "$T/d.out"
+"$BIN" colorize -m "$T/c.st" --hints "$T/dot.png" "$T/gray.png" -o "$T/x" > "$T/x.out" 2>&1
+check "colorize --hints with a colorful model is bad usage" test $? -eq 2
+"$BIN" colorize -m "$T/h.st" --hints "$T/small.png" "$T/gray.png" -o "$T/y" > "$T/y.out" 2>&1
+check "hints of another size are refused: $(tail -1 "$T/y.out")" grep -q "600x480, the photo 640x480" "$T/y.out"
+"$BIN" colorize -m "$T/h.st" --hints "$T/opaque.png" "$T/gray.png" -o "$T/z" > "$T/z.out" 2>&1
+check "hints without alpha are refused: $(tail -1 "$T/z.out")" grep -q "have no alpha" "$T/z.out"
+"$BIN" colorize -m "$T/h.st" --hints "$T/dot.png" "$T/gray.png" "$T/dot.png" -o "$T/w" > "$T/w.out" 2>&1
+check "--hints FILE for two inputs is bad usage" test $? -eq 2
+finish hints
