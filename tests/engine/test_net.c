@@ -153,6 +153,37 @@ static char *tmp_path(const char *name)
     return p;
 }
 
+/* A hints model through its file: cz_model_predict (no hints: the hint
+ * channels stay 0) gives the same colours after save and load. */
+static void check_hints_file(void)
+{
+    cz_error err = {0};
+    cz_model_config cfg = {.arch = "hints", .width = 0.125f, .size = 32};
+    cz_model *m = cz_model_new(&cfg, 3, &err);
+    CHECK(&st, m, "hints new: %s", err.msg);
+    if (!m) return;
+    enum { S = 32, N = S * S };
+    static float L[N], ab0[2 * N], ab1[2 * N];
+    uint64_t rng = 4;
+    check_fill_uniform(L, N, 0, 100, &rng);
+    CHECK(&st, cz_model_get_output_kind(m) == CZ_OUTPUT_AB, "hints is not a regression model");
+    CHECK(&st, cz_model_predict(m, ab0, NULL, L, S, S, 0.38f, &err) == CZ_STATUS_OK, "hints predict: %s", err.msg);
+    const char *path = tmp_path("hints.safetensors");
+    CHECK(&st, cz_model_save(m, path, CZ_DTYPE_F32, false, NULL, &err) == CZ_STATUS_OK, "hints save: %s", err.msg);
+    cz_model *a = cz_model_load(path, &err);
+    CHECK(&st, a, "hints load: %s", err.msg);
+    if (a) {
+        CHECK(&st, cz_model_predict(a, ab1, NULL, L, S, S, 0.38f, &err) == CZ_STATUS_OK, "hints predict: %s",
+              err.msg);
+        CHECK(&st, !memcmp(ab0, ab1, sizeof ab0), "hints: other colours after save and load");
+        CHECK(&st, cz_net_param_find(cz_model_get_net(a), "model_class.0.weight") != NULL,
+              "hints: the class head is not in the loaded model");
+        cz_model_free(a);
+    }
+    unlink(path);
+    cz_model_free(m);
+}
+
 /* Random batch-norm statistics, so that inference depends on them. */
 static void fill_bn_statistics(cz_net *net, uint64_t *rng)
 {
@@ -382,6 +413,7 @@ int main(void)
     check_sharing_and_inplace();
     check_eccv16_size();
     check_siggraph17_size();
+    check_hints_file();
     check_model_files();
     check_set_size();
     cz_lab_exit();
