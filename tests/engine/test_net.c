@@ -169,7 +169,7 @@ static void check_hints_file(void)
     CHECK(&st, cz_model_get_output_kind(m) == CZ_OUTPUT_AB, "hints is not a regression model");
     CHECK(&st, cz_model_predict(m, ab0, NULL, L, S, S, 0.38f, &err) == CZ_STATUS_OK, "hints predict: %s", err.msg);
     const char *path = tmp_path("hints.safetensors");
-    CHECK(&st, cz_model_save(m, path, CZ_DTYPE_F32, false, NULL, &err) == CZ_STATUS_OK, "hints save: %s", err.msg);
+    CHECK(&st, cz_model_save(m, path, CZ_DTYPE_F32, NULL, 0, NULL, &err) == CZ_STATUS_OK, "hints save: %s", err.msg);
     cz_model *a = cz_model_load(path, &err);
     CHECK(&st, a, "hints load: %s", err.msg);
     if (a) {
