@@ -435,8 +435,13 @@ static cz_model *model_from_file(cz_safetensors *st, bool training, cz_error *er
         }
     }
     int q = model_q(m);
+    /* A classifier decodes with its bins' statistics; a hints net only
+     * trains with them, and a file without them (an imported one) starts
+     * from a uniform prior. */
+    const bool has_quant = m->quant && (m->arch->output == CZ_OUTPUT_LOGITS || cz_safetensors_find(st, "quant.prior") ||
+                                        cz_safetensors_find(st, "quant.weights"));
     if (check_params(m->weights, st, err) || (m->disc && has_disc && check_params(m->disc_weights, st, err)) ||
-        (m->quant && (check_tensor(st, "quant.prior", 1, &q, err) || check_tensor(st, "quant.weights", 1, &q, err))))
+        (has_quant && (check_tensor(st, "quant.prior", 1, &q, err) || check_tensor(st, "quant.weights", 1, &q, err))))
         goto fail;
     /* The net at its own size gets activations only when used (prediction
      * builds its own plan, the trainer sets its batch), but a model that
@@ -450,7 +455,7 @@ static cz_model *model_from_file(cz_safetensors *st, bool training, cz_error *er
         uint64_t rng = 0;
         cz_net_init_weights(m->disc, CZ_INIT_XAVIER, &rng);
     }
-    if (m->quant) {
+    if (has_quant) {
         if (load_tensor(m->prior, st, "quant.prior", 1, &q, (size_t)q, err) ||
             load_tensor(m->class_weights, st, "quant.weights", 1, &q, (size_t)q, err))
             goto fail;

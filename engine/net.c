@@ -191,17 +191,14 @@ static int add_param(cz_net *net, const char *layer, const char *suffix, int ndi
         net->weight = weight, net->cap_params = cap;
     }
     net->weight[net->nparams] = wi;
+    /* The net's view of the weight: its name and shape, data bound later. */
+    const cz_weight *wt = cz_weights_get(net->weights, wi);
     cz_param *p = &net->params[net->nparams];
     memset(p, 0, sizeof *p);
-    snprintf(p->name, sizeof p->name, "%s", name);
-    p->ndim = ndim;
-    p->count = 1;
-    for (int d = 0; d < ndim; d++) {
-        p->shape[d] = shape[d];
-        p->count *= (size_t)shape[d];
-    }
-    p->trainable = trainable;
-    p->fan_in = fan_in, p->fan_out = fan_out;
+    memcpy(p->name, wt->name, sizeof p->name);
+    memcpy(p->shape, wt->shape, sizeof p->shape);
+    p->ndim = wt->ndim, p->count = wt->count, p->trainable = wt->trainable;
+    p->fan_in = wt->fan_in, p->fan_out = wt->fan_out;
     return net->nparams++;
 }
 
