@@ -24,7 +24,7 @@
 #include "rng.h"
 #include "softmax.h"
 #include "subsample.h"
-#include "tensor.h"
+#include "arena.h"
 #include "upsample.h"
 #include "weights.h"
 

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tensor.h"
+#include "arena.h"
 
 struct cz_optim {
     cz_net *net;

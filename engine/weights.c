@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "init.h"
-#include "tensor.h"
+#include "arena.h"
 
 struct cz_weights {
     cz_weight *items;

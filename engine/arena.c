@@ -1,5 +1,5 @@
-/* tensor.c: the tensor arena (see tensor.h). */
-#include "tensor.h"
+/* arena.c: the tensor arena (see arena.h). */
+#include "arena.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,11 +1,11 @@
-/* tensor.h: the arena that holds the engine's float32 tensors.
+/* arena.h: the arena that holds the engine's float32 tensors.
  *
  * A cz_arena is one 64-byte-aligned block handed out in pieces; freeing the
  * arena frees every piece, so a network pass never allocates. Tensors are
  * plain float pointers into it, with their shapes kept by their owner
  * (net.c). */
-#ifndef CZ_TENSOR_H
-#define CZ_TENSOR_H
+#ifndef CZ_ARENA_H
+#define CZ_ARENA_H
 
 #include "cz.h"
 
