@@ -23,6 +23,16 @@
 #define PLUG_IN_AUTHOR     "The corolization authors"
 #define PLUG_IN_COPYRIGHT  "GPL-3.0-or-later"
 #define PLUG_IN_DATE       "2025"
+#define PLUG_IN_IMAGE_TYPES "RGB*, GRAY*, INDEXED*"
+#define PLUG_IN_MENU_PATH  "<Image>/Filters"
+#define PLUG_IN_MENU_LABEL N_("Colori_ze…")
+#define PLUG_IN_BLURB      N_("Colorize a black-and-white photo with a neural network")
+#define PLUG_IN_HELP       N_("Predicts the colours of a black-and-white photo " \
+                              "with a neural network and adds them as a new " \
+                              "layer above the source, whose lightness equals " \
+                              "the source's. The source layer is not changed; " \
+                              "grayscale and indexed images are converted to " \
+                              "RGB first, in the same undo step.")
 
 /* Used when no model is named, if installed; else the first model found. */
 #define COLORIZE_DEFAULT_MODEL "colorful"

@@ -1,10 +1,9 @@
 /* corolization-2.c: the GIMP 2.10 front-end (libgimp-2.0): PLUG_IN_INFO with
- * the same procedure, plug-in-corolization, and positional arguments in the
- * same order as the 3.0 front-end's names. The pixel work is in colorize.c. */
+ * the same procedure, plug-in-corolization, its positional arguments and a
+ * GTK 2 dialog made from the table in colorize-args.c, and the attachment of
+ * the layers that the plan of a run (colorize.c) makes. */
 
 #include "config.h"
-
-#include <string.h>
 
 #include <libgimp/gimp.h>
 #include <libgimp/gimpui.h>
@@ -82,23 +81,18 @@ query (void)
   g_free (locale_dir);
 
   gimp_install_procedure (PLUG_IN_PROC,
-                          N_("Colorize a black-and-white photo with a neural network"),
-                          "Predicts the colours of a black-and-white photo with "
-                          "a neural network and adds them as a new layer above "
-                          "the source, whose lightness equals the source's. "
-                          "The source layer is not changed; grayscale and "
-                          "indexed images are converted to RGB first, in the "
-                          "same undo step.",
+                          PLUG_IN_BLURB,
+                          PLUG_IN_HELP,
                           PLUG_IN_AUTHOR,
                           PLUG_IN_COPYRIGHT,
                           PLUG_IN_DATE,
-                          N_("Colori_ze…"),
-                          "RGB*, GRAY*, INDEXED*",
+                          PLUG_IN_MENU_LABEL,
+                          PLUG_IN_IMAGE_TYPES,
                           GIMP_PLUGIN,
                           G_N_ELEMENTS (args), 0,
                           args, NULL);
 
-  gimp_plugin_menu_register (PLUG_IN_PROC, "<Image>/Filters");
+  gimp_plugin_menu_register (PLUG_IN_PROC, PLUG_IN_MENU_PATH);
 
   for (id = 0; id < COLORIZE_N_ARGS; id++)
     g_free (args[3 + id].description);

@@ -1,6 +1,7 @@
 /* corolization.c: the GIMP 3.0 front-end (libgimp-3.0): a GimpPlugIn with
- * one procedure, plug-in-corolization, a GimpProcedureDialog, and the
- * attachment of the result to the image. The pixel work is in colorize.c. */
+ * one procedure, plug-in-corolization, whose arguments and
+ * GimpProcedureDialog come from the table in colorize-args.c, and the
+ * attachment of the layers that the plan of a run (colorize.c) makes. */
 
 #include "config.h"
 
@@ -91,25 +92,15 @@ corolization_create_procedure (GimpPlugIn  *plug_in,
                                             GIMP_PDB_PROC_TYPE_PLUGIN,
                                             corolization_run, NULL, NULL);
 
-      gimp_procedure_set_image_types (procedure, "RGB*, GRAY*, INDEXED*");
+      gimp_procedure_set_image_types (procedure, PLUG_IN_IMAGE_TYPES);
       gimp_procedure_set_sensitivity_mask (procedure,
                                            GIMP_PROCEDURE_SENSITIVE_DRAWABLE);
 
-      gimp_procedure_set_menu_label (procedure, _("Colori_ze…"));
-      gimp_procedure_add_menu_path (procedure, "<Image>/Filters");
+      gimp_procedure_set_menu_label (procedure, _(PLUG_IN_MENU_LABEL));
+      gimp_procedure_add_menu_path (procedure, PLUG_IN_MENU_PATH);
 
       gimp_procedure_set_documentation (procedure,
-                                        _("Colorize a black-and-white photo "
-                                          "with a neural network"),
-                                        _("Predicts the colours of a "
-                                          "black-and-white photo with a "
-                                          "neural network and adds them as a "
-                                          "new layer above the source, whose "
-                                          "lightness equals the source's. "
-                                          "The source layer is not changed; "
-                                          "grayscale and indexed images are "
-                                          "converted to RGB first, in the same "
-                                          "undo step."),
+                                        _(PLUG_IN_BLURB), _(PLUG_IN_HELP),
                                         name);
       gimp_procedure_set_attribution (procedure,
                                       PLUG_IN_AUTHOR,
@@ -121,7 +112,8 @@ corolization_create_procedure (GimpPlugIn  *plug_in,
 
       /* The dialog picks the model from a list; "model" stays the argument. */
       gimp_procedure_add_int_aux_argument (procedure, "model-index",
-                                           _("_Model"), NULL,
+                                           _(colorize_arg_get (COLORIZE_ARG_MODEL)->label),
+                                           NULL,
                                            0, G_MAXINT, 0,
                                            G_PARAM_READWRITE);
     }
