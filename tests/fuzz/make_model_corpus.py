@@ -67,7 +67,7 @@ def main():
         subprocess.run([trainer, "prepare", os.path.join(tmp, "photos"), "-o", data, "--size", "32", "-q"],
                        check=True)
         # pix2pix's PatchGAN and fusion's global path need 32 px
-        for arch, size in (("colorful", 16), ("pix2pix", 32), ("fusion", 32), ("residual", 16)):
+        for arch, size in (("colorful", 16), ("pix2pix", 32), ("fusion", 32), ("residual", 16), ("hints", 16)):
             out = os.path.join(tmp, arch + ".safetensors")
             subprocess.run([trainer, "train", "--arch", arch, "--data", data, "-o", out, "--steps", "1",
                             "--batch", "2", "--width", "0.01", "--size", str(size), "--dtype", "f16",
@@ -107,6 +107,15 @@ def main():
     variant("size_colorful_4096.safetensors", "colorful", size("4096"))  # fits: colorful's weights are size-free
     variant("size_pix2pix_4096.safetensors", "pix2pix", size("4096"))    # a deeper U-Net: tensors missing
     variant("size_fusion_64.safetensors", "fusion", size("64"))          # global fc of another shape
+
+    # issue 18: format_version and lab_white are read; issue 15: hints files
+    # may lack the bins' statistics (imported ones), but not a head
+    def meta(**kv):
+        return lambda h, b: h["__metadata__"].update(kv)
+    variant("version_2.safetensors", "residual", meta(format_version="2"))
+    variant("white_d65.safetensors", "residual", meta(lab_white="D65"))
+    variant("hints_no_quant.safetensors", "hints", lambda h, b: [h.pop("quant.prior"), h.pop("quant.weights")] and None)
+    variant("bad_hints_no_class_head.safetensors", "hints", lambda h, b: h.pop("model_class.0.weight") and None)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@
 # takes an RGBA PNG, where a single 1-px dot on a large photo still changes
 # the colour near it (hints are averaged per network cell, not sampled);
 # hints for a model that cannot take them, a hints PNG of another size or
-# without alpha, and --hints FILE for two inputs are refused by name.
+# without alpha, and --hints FILE for two inputs are refused by name; so
+# are checkpoint fields that are not numbers or out of range.
 #   usage: test_hints.sh CZ_TRAIN_BINARY PHOTO_ROOT PYTHON
 set -u
 BIN=$1
@@ -23,6 +24,25 @@ check "the hints net says how many tensors it took from colorful" grep -q "takes
 "$BIN" train --arch hints --data "$T/d.data" -o "$T/h.st" --checkpoint "$T/h.ckpt" --steps 40 --batch 4 \
     --threads 2 --resume --samples "$T/h" > "$T/h2.log" 2>&1 || bad "resume hints: $(tail -2 "$T/h2.log")"
 check "the hints run resumes at 30" grep -q "continuing hints from .* at step 30" "$T/h2.log"
+
+# a checkpoint's fields are checked where they are read (checkpoint.c)
+for kv in "step=x30" "schedule_from=99" "lambda=7"; do
+    "$PY" - "$T/h.ckpt" "$T/bad.ckpt" "$kv" <<'PYEOF'
+import json, struct, sys
+src, dst, kv = sys.argv[1:]
+k, v = kv.split("=", 1)
+b = open(src, "rb").read()
+n = struct.unpack("<Q", b[:8])[0]
+h = json.loads(b[8:8 + n])
+h["__metadata__"][k] = v
+hb = json.dumps(h).encode()
+hb += b" " * (-len(hb) % 8)
+open(dst, "wb").write(struct.pack("<Q", len(hb)) + hb + b[8 + n:])
+PYEOF
+    "$BIN" train --arch hints --data "$T/d.data" -o "$T/bad.st" --checkpoint "$T/bad.ckpt" --steps 50 --batch 4 \
+        --resume --samples "$T/bad" > "$T/bad.out" 2>&1
+    check "a checkpoint with $kv is refused by name: $(tail -1 "$T/bad.out")" grep -q "bad.ckpt: metadata ${kv%%=*}\|bad.ckpt: schedule_from" "$T/bad.out"
+done
 
 # eval --hints: the count is reported, and hints change the answer
 "$BIN" eval --model "$T/h.st" --images "$PHOTOS/animals" --json --no-grid --hints 0 > "$T/e0.json" 2>/dev/null
