@@ -19,6 +19,7 @@
 #include "plot.h"
 #include "step.h"
 #include "train_opts.h"
+#include "transfer.h"
 #include "util.h"
 
 double ct_lr_rate(double lr_min, double lr_max, long i, long n)
@@ -78,6 +79,25 @@ int ct_cmd_lr_find(int argc, char **argv)
     statusCheck(ct_dataset_open(&ds, o.data, &err), &err);
     int size = o.size ? o.size : (int)(ds.size < 128 ? ds.size : 128);
     cz_model *m = ct_model_for_data(o.arch, o.width, size, o.adversarial, &ds, o.seed);
+    if (o.init_from) {
+        /* From a trained model of the same architecture, or (transfer.h) a
+         * new hints net from a colorful model's layers: the rate that suits
+         * weights that already colour. */
+        cz_model *f = cz_model_load_for_training(o.init_from, &err);
+        if (!f) ct_die(__FILE__, __LINE__, NULL, "%s", err.msg);
+        if (!strcmp(o.arch, "hints") && !strcmp(cz_model_get_config(f)->arch, "colorful")) {
+            if (ct_transfer_colorful_to_hints(m, f, NULL, &err))
+                ct_usage_error("lr-find", "--init-from %s: %s", o.init_from, err.msg);
+            cz_model_free(f);
+        } else if (strcmp(o.arch, cz_model_get_config(f)->arch)) {
+            ct_usage_error("lr-find", "--arch %s, but %s holds a %s model", o.arch, o.init_from,
+                           cz_model_get_config(f)->arch);
+        } else {
+            cz_model_free(m);
+            m = f;
+            if (cz_model_set_size(m, size, &err)) ct_usage_error("lr-find", "--size %d: %s", size, err.msg);
+        }
+    }
     ct_set_rebalancing(m, &ds, o.lambda);
     ct_trainer tr;
     ct_trainer_init(&tr, m, o.batch, o.weight_decay, o.threads);

@@ -95,6 +95,8 @@ static void lr_find_help(void)
         "  -b, --batch, --size, --width, --lambda, --seed, --threads, --weight-decay,\n"
         "      --crop-scale, --adversarial\n"
         "                       as for train\n"
+        "      --init-from FILE start from a model of --arch (a hints net: from a\n"
+        "                       colorful model's layers, as train does)\n"
         "  -h, --help           this text\n");
 }
 
