@@ -146,6 +146,7 @@ def case(name, setup, model=None, expect='ok', drw=None, src=None, watch=None, *
          (src {src})
          (before (cz-nlayers img)))
     (cz-export img src "{work}/{name}-src-before.png")
+    {f'(cz-export img {watch} "{work}/{name}-watch-before.png")' if watch else ''}
     (let* ((failed (catch #t {call("img", "drw", model=model, **kw)} #f))
            (after (cz-nlayers img))
            (pos (car (gimp-image-get-item-position img src)))
@@ -163,7 +164,7 @@ def case(name, setup, model=None, expect='ok', drw=None, src=None, watch=None, *
       {f'(cz-export img {watch} "{work}/{name}-watch-after.png")' if watch else ''}
       (cz-export img #f "{work}/{name}-composite.png"))))
 """
-    cases.append((name, body, expect, kw))
+    cases.append((name, body, expect, dict(kw, watch=watch)))
 
 
 if V3:
@@ -337,7 +338,7 @@ for name, _, expect, kw in cases:
     before, after, failed = int(r['before']), int(r['after']), r['failed'] == '1'
     src0 = io.imread(f'{work}/{name}-src-before.png')
     src1 = io.imread(f'{work}/{name}-src-after.png')
-    if kw.get('watch') or os.path.exists(f'{work}/{name}-watch-before.png'):
+    if kw['watch']:
         check(f'{name}: the hints layer is unchanged',
               np.array_equal(io.imread(f'{work}/{name}-watch-before.png'),
                              io.imread(f'{work}/{name}-watch-after.png')))
