@@ -30,7 +30,7 @@ static const ColorizeArg args[COLORIZE_N_ARGS] =
     { COLORIZE_ARG_TYPE_BOOLEAN, 0, "confidence", N_("Add a con_fidence layer"),
       N_("Also add a grayscale layer of per-pixel confidence") },
   [COLORIZE_ARG_HINTS] =
-    { COLORIZE_ARG_TYPE_DRAWABLE, 0, "hints", N_("Colour _hints"),
+    { COLORIZE_ARG_TYPE_DRAWABLE, 0, "hints", N_("Colour hin_ts"),
       N_("A layer whose opaque pixels give the colour there (a hints "
          "model only); none for an automatic result") },
 };
