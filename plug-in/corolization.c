@@ -204,6 +204,15 @@ corolization_run (GimpProcedure        *procedure,
     return gimp_procedure_new_return_values (procedure,
                                              GIMP_PDB_EXECUTION_ERROR, error);
 
+  /* The last run's hints layer is offered again only in its own image. */
+  if (run_mode != GIMP_RUN_NONINTERACTIVE)
+    {
+      g_object_get (config, colorize_arg_get_name (COLORIZE_ARG_HINTS), &hints, NULL);
+      if (hints && gimp_item_get_image (GIMP_ITEM (hints)) != image)
+        g_object_set (config, colorize_arg_get_name (COLORIZE_ARG_HINTS), NULL, NULL);
+      g_clear_object (&hints);
+    }
+
   if (run_mode == GIMP_RUN_INTERACTIVE &&
       ! corolization_dialog (procedure, config, drawables[0]))
     return gimp_procedure_new_return_values (procedure, GIMP_PDB_CANCEL, NULL);
