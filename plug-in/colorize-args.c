@@ -29,6 +29,10 @@ static const ColorizeArg args[COLORIZE_N_ARGS] =
   [COLORIZE_ARG_CONFIDENCE] =
     { COLORIZE_ARG_TYPE_BOOLEAN, 0, "confidence", N_("Add a con_fidence layer"),
       N_("Also add a grayscale layer of per-pixel confidence") },
+  [COLORIZE_ARG_HINTS] =
+    { COLORIZE_ARG_TYPE_DRAWABLE, 0, "hints", N_("Colour hin_ts"),
+      N_("A layer whose opaque pixels give the colour there (a hints "
+         "model only); none for an automatic result") },
 };
 
 const ColorizeArg *
@@ -94,6 +98,8 @@ colorize_arg_describe (ColorizeArgId id)
                               colorize_output_to_string (COLORIZE_OUTPUT_CHROMA));
     case COLORIZE_ARG_TYPE_BOOLEAN:
       return g_strdup_printf ("%s: 1 or 0", help);
+    case COLORIZE_ARG_TYPE_DRAWABLE:
+      return g_strdup_printf ("%s: a layer ID, -1 for none", help);
     default:
       return g_strdup (help);
     }

@@ -2,8 +2,10 @@
  * both front-ends: after the run mode, the image and the drawable(s), in
  * this order. The numbers (temperature, saturation, size) take their names,
  * ranges, defaults and help from the engine's table (pixel_params.h); this
- * adds what only the plug-in has: the dialog's labels and the model, output
- * and confidence arguments. */
+ * adds what only the plug-in has: the dialog's labels and the model, output,
+ * confidence and hints arguments. The hints layer is an item of the image,
+ * not a value to keep: each front-end reads it in its own libgimp's terms
+ * and hands the plan its pixels (ColorizeSource.hints). */
 
 #ifndef __COLORIZE_ARGS_H__
 #define __COLORIZE_ARGS_H__
@@ -26,6 +28,7 @@ typedef enum
   COLORIZE_ARG_SIZE,
   COLORIZE_ARG_OUTPUT,
   COLORIZE_ARG_CONFIDENCE,
+  COLORIZE_ARG_HINTS,
   COLORIZE_N_ARGS
 } ColorizeArgId;
 
@@ -34,7 +37,8 @@ typedef enum
   COLORIZE_ARG_TYPE_STRING,   /* the model's name */
   COLORIZE_ARG_TYPE_NUMBER,   /* a cz_pixel_param: int or float */
   COLORIZE_ARG_TYPE_CHOICE,   /* a ColorizeOutput by name */
-  COLORIZE_ARG_TYPE_BOOLEAN
+  COLORIZE_ARG_TYPE_BOOLEAN,
+  COLORIZE_ARG_TYPE_DRAWABLE  /* a layer of the image, or none */
 } ColorizeArgType;
 
 typedef struct

@@ -398,6 +398,18 @@ colorize_plan_run (const ColorizeSource *source,
       return FALSE;
     }
 
+  /* The engine refuses too, in English: say it in the user's language. */
+  if (source->hints && ! cz_model_takes_hints (model))
+    {
+      g_set_error (error, COLORIZE_ERROR, 0,
+                   _("The model “%s” does not take colour hints: choose a "
+                     "hints model, or no hints layer."),
+                   model_name);
+      cz_model_free (model);
+      g_free (model_name);
+      return FALSE;
+    }
+
   format = colorize_layer_format (source->precision, plan->alpha, source->space);
   color  = gegl_buffer_new (extent, format);
   if (values->confidence)
@@ -406,9 +418,10 @@ colorize_plan_run (const ColorizeSource *source,
                                                           babl_format_get_space (format)));
 
   state.model_name = model_name;
-  status = cz_pixel_colorize (model, source->pixels, color, confidence,
-                              extent, &values->params, colorize_progress,
-                              &state, &cz_err);
+  status = cz_pixel_colorize_hinted (model, source->pixels, source->hints,
+                                     color, confidence, extent,
+                                     &values->params, colorize_progress,
+                                     &state, &cz_err);
   cz_model_free (model);
 
   if (status != CZ_STATUS_OK)
@@ -495,8 +508,31 @@ colorize_plan_make (const ColorizeSource *source,
   g_object_unref (source->pixels);
   if (source->selection)
     g_object_unref (source->selection);
+  if (source->hints)
+    g_object_unref (source->hints);
 
   return ok;
+}
+
+/* A pixel (x, y) of the drawable is (x + source_x - hints_x, ...) of the
+ * hints layer; GEGL's "shift-x" reads the source buffer at x + shift-x. */
+GeglBuffer *
+colorize_hints_buffer (GeglBuffer *buffer,
+                       gint        hints_x,
+                       gint        hints_y,
+                       gint        source_x,
+                       gint        source_y)
+{
+  GeglBuffer *view;
+
+  view = g_object_new (GEGL_TYPE_BUFFER,
+                       "source",  buffer,
+                       "shift-x", source_x - hints_x,
+                       "shift-y", source_y - hints_y,
+                       NULL);
+  g_object_unref (buffer);
+
+  return view;
 }
 
 void

@@ -50,6 +50,9 @@ typedef struct
   gint        offset_y;
   gint        precision;   /* the image's, a GimpPrecision value */
   const Babl *space;       /* the new layers' colour space */
+  GeglBuffer *hints;       /* the colour hints in the drawable's own
+                            * coordinates (colorize_hints_buffer), in the
+                            * image's space; NULL for none */
 } ColorizeSource;
 
 /* A layer a run adds, made but not yet attached. */
@@ -99,6 +102,16 @@ gboolean       colorize_check_item       (gboolean              is_layer,
                                           gboolean              is_mask,
                                           gboolean              is_group,
                                           GError              **error);
+
+/* The pixels of a hints layer (its buffer, transfer full) at (hints_x,
+ * hints_y) in the image, seen in the coordinates of a drawable at
+ * (source_x, source_y): a read-only view, shifted by the offset difference,
+ * for ColorizeSource.hints. */
+GeglBuffer    *colorize_hints_buffer     (GeglBuffer           *buffer,
+                                          gint                  hints_x,
+                                          gint                  hints_y,
+                                          gint                  source_x,
+                                          gint                  source_y);
 
 /* Starts the progress bar, checks values and the selection, loads the
  * model and colorizes source into the new layers of plan (the selection

@@ -16,9 +16,12 @@ static void     run                (const gchar      *name,
                                     const GimpParam  *param,
                                     gint             *nreturn_vals,
                                     GimpParam       **return_vals);
-static gboolean corolization_dialog (ColorizeValues  *values);
+static gboolean corolization_dialog (ColorizeValues  *values,
+                                     gint32           drawable_ID,
+                                     gint32          *hints_ID);
 static gboolean corolization_apply  (gint32                image_ID,
                                      gint32                drawable_ID,
+                                     gint32                hints_ID,
                                      const ColorizeValues *values,
                                      GError              **error);
 
@@ -51,7 +54,8 @@ static const GimpPDBArgType arg_types[] =
   [COLORIZE_ARG_TYPE_STRING]  = GIMP_PDB_STRING,
   [COLORIZE_ARG_TYPE_NUMBER]  = GIMP_PDB_FLOAT,
   [COLORIZE_ARG_TYPE_CHOICE]  = GIMP_PDB_STRING,
-  [COLORIZE_ARG_TYPE_BOOLEAN] = GIMP_PDB_INT32
+  [COLORIZE_ARG_TYPE_BOOLEAN] = GIMP_PDB_INT32,
+  [COLORIZE_ARG_TYPE_DRAWABLE] = GIMP_PDB_DRAWABLE
 };
 
 static void
@@ -109,15 +113,18 @@ corolization_get_last_values (ColorizeValues *values)
 }
 
 /* The positional arguments after run-mode, image and drawable, in the
- * table's order. */
+ * table's order: n_args of them (calls written before "hints" existed
+ * stop before it). */
 static void
 corolization_get_args (const GimpParam *param,
+                       gint             n_args,
                        ColorizeValues  *values,
+                       gint32          *hints_ID,
                        GError         **error)
 {
   ColorizeArgId id;
 
-  for (id = 0; id < COLORIZE_N_ARGS; id++)
+  for (id = 0; (gint) id < n_args; id++)
     {
       const GimpParam *arg = &param[3 + id];
 
@@ -138,6 +145,9 @@ corolization_get_args (const GimpParam *param,
         case COLORIZE_ARG_TYPE_BOOLEAN:
           values->confidence = arg->data.d_int32 != 0;
           break;
+        case COLORIZE_ARG_TYPE_DRAWABLE:
+          *hints_ID = arg->data.d_drawable;
+          break;
         }
     }
 }
@@ -156,6 +166,7 @@ run (const gchar      *name,
   GError           *error   = NULL;
   gint32            image_ID;
   gint32            drawable_ID;
+  gint32            hints_ID = -1;
 
   corolization_bind_domain ();
   gegl_init (NULL, NULL);
@@ -178,15 +189,17 @@ run (const gchar      *name,
         {
         case GIMP_RUN_INTERACTIVE:
           corolization_get_last_values (&values);
-          if (! corolization_dialog (&values))
+          if (! corolization_dialog (&values, drawable_ID, &hints_ID))
             status = GIMP_PDB_CANCEL;
           break;
 
         case GIMP_RUN_NONINTERACTIVE:
-          if (nparams != 3 + COLORIZE_N_ARGS)
+          if (nparams != 3 + COLORIZE_N_ARGS &&
+              nparams != 3 + COLORIZE_ARG_HINTS)
             status = GIMP_PDB_CALLING_ERROR;
           else
-            corolization_get_args (param, &values, &error);
+            corolization_get_args (param, nparams - 3, &values, &hints_ID,
+                                   &error);
           break;
 
         case GIMP_RUN_WITH_LAST_VALS:
@@ -195,8 +208,14 @@ run (const gchar      *name,
         }
     }
 
+  if (status == GIMP_PDB_SUCCESS && ! error && hints_ID > 0 &&
+      (! gimp_item_is_valid (hints_ID) || ! gimp_item_is_drawable (hints_ID) ||
+       gimp_item_get_image (hints_ID) != image_ID))
+    g_set_error (&error, COLORIZE_ERROR, 0,
+                 _("The colour hints layer must belong to the same image."));
+
   if (status == GIMP_PDB_SUCCESS && ! error &&
-      corolization_apply (image_ID, drawable_ID, &values, &error))
+      corolization_apply (image_ID, drawable_ID, hints_ID, &values, &error))
     {
       if (run_mode != GIMP_RUN_NONINTERACTIVE)
         gimp_displays_flush ();
@@ -227,14 +246,68 @@ corolization_number_update (GtkAdjustment  *adj,
                              gtk_adjustment_get_value (adj));
 }
 
+/* The hints combo offers the layers of the source's image. */
 static gboolean
-corolization_dialog (ColorizeValues *values)
+corolization_same_image (gint32   image_ID,
+                         gint32   item_ID,
+                         gpointer data)
+{
+  return image_ID == GPOINTER_TO_INT (data);
+}
+
+/* "New hints layer": an empty transparent layer of the source's size just
+ * above it, one undo step (an ordinary one: cancelling the dialog keeps
+ * it), selected in the combo. A hint needs colour: a gray or indexed
+ * image is made RGB in the same step. */
+static void
+corolization_new_hints_layer (GtkWidget *button,
+                              GtkWidget *combo)
+{
+  gint32 drawable_ID = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button),
+                                                           "cz-drawable"));
+  gint32 image_ID    = gimp_item_get_image (drawable_ID);
+  gint32 parent_ID   = gimp_item_get_parent (drawable_ID);
+  gint32 layer_ID;
+  gint   x, y;
+
+  gimp_image_undo_group_start (image_ID);
+
+  if (gimp_image_base_type (image_ID) != GIMP_RGB)
+    gimp_image_convert_rgb (image_ID);
+
+  gimp_drawable_offsets (drawable_ID, &x, &y);
+  layer_ID = gimp_layer_new (image_ID, _("Colour hints"),
+                             gimp_drawable_width (drawable_ID),
+                             gimp_drawable_height (drawable_ID),
+                             GIMP_RGBA_IMAGE, 100.0, GIMP_LAYER_MODE_NORMAL);
+  gimp_image_insert_layer (image_ID, layer_ID, parent_ID > 0 ? parent_ID : -1,
+                           gimp_image_get_item_position (image_ID, drawable_ID));
+  gimp_layer_set_offsets (layer_ID, x, y);
+  gimp_drawable_fill (layer_ID, GIMP_FILL_TRANSPARENT);
+
+  gimp_image_undo_group_end (image_ID);
+  gimp_displays_flush ();
+
+  gimp_int_combo_box_append (GIMP_INT_COMBO_BOX (combo),
+                             GIMP_INT_STORE_VALUE, layer_ID,
+                             GIMP_INT_STORE_LABEL, _("Colour hints"),
+                             -1);
+  gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (combo), layer_ID);
+}
+
+static gboolean
+corolization_dialog (ColorizeValues *values,
+                     gint32          drawable_ID,
+                     gint32         *hints_ID)
 {
   GtkWidget     *dialog;
   GtkWidget     *table;
   GtkWidget     *combo  = NULL;
   GtkWidget     *output = NULL;
+  GtkWidget     *hints  = NULL;
   GtkWidget     *toggle;
+  GtkWidget     *hbox;
+  GtkWidget     *button;
   gchar        **names = colorize_model_list ();
   gchar         *label;
   gint           index;
@@ -319,6 +392,31 @@ corolization_dialog (ColorizeValues *values)
                             &values->confidence);
           gtk_table_attach_defaults (GTK_TABLE (table), toggle, 0, 3, row, row + 1);
           break;
+
+        case COLORIZE_ARG_TYPE_DRAWABLE:
+          hints = gimp_layer_combo_box_new (corolization_same_image,
+                                            GINT_TO_POINTER (gimp_item_get_image (drawable_ID)));
+          gimp_int_combo_box_prepend (GIMP_INT_COMBO_BOX (hints),
+                                      GIMP_INT_STORE_VALUE, -1,
+                                      GIMP_INT_STORE_LABEL, _("None"),
+                                      -1);
+          gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (hints), -1);
+
+          button = gtk_button_new_with_mnemonic (_("_New hints layer"));
+          gimp_help_set_help_data (button,
+                                   _("Add an empty transparent layer above this one "
+                                     "to paint colour hints on"), NULL);
+          g_object_set_data (G_OBJECT (button), "cz-drawable",
+                             GINT_TO_POINTER (drawable_ID));
+          g_signal_connect (button, "clicked",
+                            G_CALLBACK (corolization_new_hints_layer), hints);
+
+          hbox = gtk_hbox_new (FALSE, 6);
+          gtk_box_pack_start (GTK_BOX (hbox), hints, TRUE, TRUE, 0);
+          gtk_box_pack_start (GTK_BOX (hbox), button, FALSE, FALSE, 0);
+          gimp_table_attach_aligned (GTK_TABLE (table), 0, row, label, 0.0, 0.5,
+                                     hbox, 2, FALSE);
+          break;
         }
 
       g_free (label);
@@ -333,6 +431,8 @@ corolization_dialog (ColorizeValues *values)
       if (names[0] && gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (combo), &index))
         g_strlcpy (values->model, names[index], sizeof (values->model));
       gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (output), (gint *) &values->output);
+      if (! gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (hints), hints_ID))
+        *hints_ID = -1;
     }
 
   gtk_widget_destroy (dialog);
@@ -362,6 +462,7 @@ corolization_image_space (gint32 image_ID)
 static gboolean
 corolization_apply (gint32                image_ID,
                     gint32                drawable_ID,
+                    gint32                hints_ID,
                     const ColorizeValues *values,
                     GError              **error)
 {
@@ -387,6 +488,21 @@ corolization_apply (gint32                image_ID,
     gegl_buffer_set_format (source.pixels,
                             babl_format_with_space (babl_format_get_encoding (gegl_buffer_get_format (source.pixels)),
                                                     source.space));
+
+  /* Read only, in the image's space as the source. */
+  if (hints_ID > 0)
+    {
+      GeglBuffer *buffer = gimp_drawable_get_buffer (hints_ID);
+      gint        hints_x, hints_y;
+
+      if (gimp_drawable_is_rgb (hints_ID) && source.space)
+        gegl_buffer_set_format (buffer,
+                                babl_format_with_space (babl_format_get_encoding (gegl_buffer_get_format (buffer)),
+                                                        source.space));
+      gimp_drawable_offsets (hints_ID, &hints_x, &hints_y);
+      source.hints = colorize_hints_buffer (buffer, hints_x, hints_y,
+                                            source.offset_x, source.offset_y);
+    }
 
   /* All the work happens before the image is touched: an error, or a
    * cancel (which ends the plug-in), leaves the image as it was. */

@@ -40,7 +40,8 @@ static GimpValueArray * corolization_run              (GimpProcedure        *pro
                                                        GimpProcedureConfig  *config,
                                                        gpointer              run_data);
 static gboolean         corolization_dialog           (GimpProcedure        *procedure,
-                                                       GimpProcedureConfig  *config);
+                                                       GimpProcedureConfig  *config,
+                                                       GimpDrawable         *drawable);
 static void             corolization_add_argument     (GimpProcedure        *procedure,
                                                        ColorizeArgId         id);
 static void             corolization_get_values       (GimpProcedureConfig  *config,
@@ -48,6 +49,7 @@ static void             corolization_get_values       (GimpProcedureConfig  *con
                                                        GError              **error);
 static gboolean         corolization_apply            (GimpImage            *image,
                                                        GimpDrawable         *drawable,
+                                                       GimpDrawable         *hints,
                                                        const ColorizeValues *values,
                                                        GError              **error);
 
@@ -163,6 +165,11 @@ corolization_add_argument (GimpProcedure *procedure,
       gimp_procedure_add_boolean_argument (procedure, name, label, help,
                                            FALSE, G_PARAM_READWRITE);
       break;
+
+    case COLORIZE_ARG_TYPE_DRAWABLE:
+      gimp_procedure_add_drawable_argument (procedure, name, label, help,
+                                            TRUE, G_PARAM_READWRITE);
+      break;
     }
 }
 
@@ -175,6 +182,7 @@ corolization_run (GimpProcedure        *procedure,
                   gpointer              run_data)
 {
   ColorizeValues  values;
+  GimpDrawable   *hints  = NULL;
   GError         *error  = NULL;
 
   /* GIMP 3 leaves GEGL to the plug-in, as 2.10 did: without this the
@@ -196,14 +204,31 @@ corolization_run (GimpProcedure        *procedure,
     return gimp_procedure_new_return_values (procedure,
                                              GIMP_PDB_EXECUTION_ERROR, error);
 
+  /* The last run's hints layer is offered again only in its own image. */
+  if (run_mode != GIMP_RUN_NONINTERACTIVE)
+    {
+      g_object_get (config, colorize_arg_get_name (COLORIZE_ARG_HINTS), &hints, NULL);
+      if (hints && gimp_item_get_image (GIMP_ITEM (hints)) != image)
+        g_object_set (config, colorize_arg_get_name (COLORIZE_ARG_HINTS), NULL, NULL);
+      g_clear_object (&hints);
+    }
+
   if (run_mode == GIMP_RUN_INTERACTIVE &&
-      ! corolization_dialog (procedure, config))
+      ! corolization_dialog (procedure, config, drawables[0]))
     return gimp_procedure_new_return_values (procedure, GIMP_PDB_CANCEL, NULL);
 
   corolization_get_values (config, &values, &error);
+  g_object_get (config, colorize_arg_get_name (COLORIZE_ARG_HINTS), &hints, NULL);
+
+  if (! error && hints &&
+      gimp_item_get_image (GIMP_ITEM (hints)) != image)
+    g_set_error (&error, COLORIZE_ERROR, 0,
+                 _("The colour hints layer must belong to the same image."));
 
   if (! error)
-    corolization_apply (image, drawables[0], &values, &error);
+    corolization_apply (image, drawables[0], hints, &values, &error);
+
+  g_clear_object (&hints);
 
   if (error)
     return gimp_procedure_new_return_values (procedure,
@@ -251,11 +276,49 @@ corolization_get_values (GimpProcedureConfig  *config,
       }
 }
 
+/* "New hints layer": an empty transparent layer of the source's size just
+ * above it, one undo step (an ordinary one: cancelling the dialog keeps
+ * it), selected as the hints. A hint needs colour: a gray or indexed image
+ * is made RGB in the same step. */
+static void
+corolization_new_hints_layer (GtkWidget           *button,
+                              GimpProcedureConfig *config)
+{
+  GimpDrawable *drawable = g_object_get_data (G_OBJECT (button), "cz-drawable");
+  GimpImage    *image    = gimp_item_get_image (GIMP_ITEM (drawable));
+  GimpLayer    *layer;
+  gint          x, y;
+
+  gimp_image_undo_group_start (image);
+
+  if (gimp_image_get_base_type (image) != GIMP_RGB)
+    gimp_image_convert_rgb (image);
+
+  gimp_drawable_get_offsets (drawable, &x, &y);
+  layer = gimp_layer_new (image, _("Colour hints"),
+                          gimp_drawable_get_width (drawable),
+                          gimp_drawable_get_height (drawable),
+                          GIMP_RGBA_IMAGE, 100.0, GIMP_LAYER_MODE_NORMAL);
+  gimp_image_insert_layer (image, layer,
+                           GIMP_LAYER (gimp_item_get_parent (GIMP_ITEM (drawable))),
+                           gimp_image_get_item_position (image, GIMP_ITEM (drawable)));
+  gimp_layer_set_offsets (layer, x, y);
+  gimp_drawable_fill (GIMP_DRAWABLE (layer), GIMP_FILL_TRANSPARENT);
+
+  gimp_image_undo_group_end (image);
+
+  g_object_set (config, colorize_arg_get_name (COLORIZE_ARG_HINTS), layer, NULL);
+  gimp_displays_flush ();
+}
+
 static gboolean
 corolization_dialog (GimpProcedure       *procedure,
-                     GimpProcedureConfig *config)
+                     GimpProcedureConfig *config,
+                     GimpDrawable        *drawable)
 {
   GtkWidget    *dialog;
+  GtkWidget    *box;
+  GtkWidget    *button;
   GtkListStore *store;
   GList        *fields = NULL;
   gchar       **names  = colorize_model_list ();
@@ -286,10 +349,28 @@ corolization_dialog (GimpProcedure       *procedure,
   gimp_procedure_dialog_get_int_combo (GIMP_PROCEDURE_DIALOG (dialog),
                                        "model-index", GIMP_INT_STORE (store));
 
+  /* The hints layer's chooser, and beside it a button that makes one. */
+  box = gimp_procedure_dialog_fill_box (GIMP_PROCEDURE_DIALOG (dialog), "hints-box",
+                                       colorize_arg_get_name (COLORIZE_ARG_HINTS),
+                                       NULL);
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (box), GTK_ORIENTATION_HORIZONTAL);
+  gtk_box_set_spacing (GTK_BOX (box), 6);
+  button = gtk_button_new_with_mnemonic (_("_New hints layer"));
+  gimp_help_set_help_data (button,
+                           _("Add an empty transparent layer above this one "
+                             "to paint colour hints on"), NULL);
+  g_object_set_data (G_OBJECT (button), "cz-drawable", drawable);
+  g_signal_connect (button, "clicked",
+                    G_CALLBACK (corolization_new_hints_layer), config);
+  gtk_box_pack_start (GTK_BOX (box), button, FALSE, FALSE, 0);
+  gtk_widget_show (button);
+
   /* The arguments in the table's order, the model by its list. */
   for (i = 0; i < COLORIZE_N_ARGS; i++)
     fields = g_list_append (fields, (gpointer) (i == COLORIZE_ARG_MODEL ?
                                                 "model-index" :
+                                                i == COLORIZE_ARG_HINTS ?
+                                                "hints-box" :
                                                 colorize_arg_get_name (i)));
   gimp_procedure_dialog_fill_list (GIMP_PROCEDURE_DIALOG (dialog), fields);
   g_list_free (fields);
@@ -330,6 +411,7 @@ corolization_dialog (GimpProcedure       *procedure,
 static gboolean
 corolization_apply (GimpImage            *image,
                     GimpDrawable         *drawable,
+                    GimpDrawable         *hints,
                     const ColorizeValues *values,
                     GError              **error)
 {
@@ -346,6 +428,18 @@ corolization_apply (GimpImage            *image,
   source.precision = gimp_image_get_precision (image);
   source.space     = babl_format_get_space (gimp_drawable_get_format (drawable));
   gimp_drawable_get_offsets (drawable, &source.offset_x, &source.offset_y);
+
+  /* Read only; its buffer's format carries the image's space, as the
+   * source's does. */
+  if (hints)
+    {
+      gint hints_x, hints_y;
+
+      gimp_drawable_get_offsets (hints, &hints_x, &hints_y);
+      source.hints = colorize_hints_buffer (gimp_drawable_get_buffer (hints),
+                                            hints_x, hints_y,
+                                            source.offset_x, source.offset_y);
+    }
 
   if (! gimp_selection_is_empty (image))
     {

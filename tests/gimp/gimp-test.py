@@ -42,8 +42,11 @@ ap.add_argument('--model', default='testnet',
                 help='the model (in --models) the cases use; --models also holds broken.safetensors')
 ap.add_argument('--min-chroma', type=float, default=2.0,
                 help='mean chroma the new layer must exceed')
+ap.add_argument('--hints-model', default='testhints',
+                help='a hints model in --models, for the colour hints cases')
 args = ap.parse_args()
 MODEL = args.model
+HINTS_MODEL = args.hints_model
 V3 = args.gimp == '3'
 work = fresh_work(args.work)
 
@@ -78,12 +81,19 @@ else:
     CALL = '(plug-in-corolization RUN-NONINTERACTIVE {img} {drw} {pos})'
 
 
-def call(img, drw, model='', t=0.38, s=1.0, size=0, output='layer', conf=False):
+def call(img, drw, model='', t=0.38, s=1.0, size=0, output='layer', conf=False,
+         hints=None):
+    """hints: a Scheme expression for the hints layer; None or '-1' for
+    none (GIMP 3.0 leaves the argument out; GIMP 2.10's Script-Fu wants
+    every argument, so it passes -1)."""
     if V3:
         kw = f'#:model "{model}" #:temperature {t} #:saturation {s} #:size {size} ' \
              f'#:output "{output}" #:confidence {"TRUE" if conf else "FALSE"}'
+        if hints is not None and hints != '-1':
+            kw += f' #:hints {hints}'
         return CALL.format(img=img, drw=drw, kw=kw)
     pos = f'"{model}" {t} {s} {size} "{output}" {1 if conf else 0}'
+    pos += f' {hints if hints is not None else -1}'
     return CALL.format(img=img, drw=drw, pos=pos)
 
 
@@ -118,10 +128,12 @@ PHOTOS = {'gray': 'cat-gray.png', 'tiny': 'one.png'}
 BOTTOM = '(cz-layer img (- (cz-nlayers img) 1))'
 
 
-def case(name, setup, model=None, expect='ok', drw=None, src=None, **kw):
+def case(name, setup, model=None, expect='ok', drw=None, src=None, watch=None, **kw):
     """setup: Scheme run with img bound, before the call. drw: the drawable
     passed (default: the selected one); src: the top-level layer that must
-    stay unchanged (default: drw). expect: 'ok' or 'error'.
+    stay unchanged (default: drw); watch: another top-level layer that must
+    stay unchanged (exported as NAME-watch-before/after.png). expect: 'ok'
+    or 'error'.
     After the call the new layer sits just above src, the confidence layer
     (if asked for) above that."""
     model = model or MODEL
@@ -134,6 +146,7 @@ def case(name, setup, model=None, expect='ok', drw=None, src=None, **kw):
          (src {src})
          (before (cz-nlayers img)))
     (cz-export img src "{work}/{name}-src-before.png")
+    {f'(cz-export img {watch} "{work}/{name}-watch-before.png")' if watch else ''}
     (let* ((failed (catch #t {call("img", "drw", model=model, **kw)} #f))
            (after (cz-nlayers img))
            (pos (car (gimp-image-get-item-position img src)))
@@ -148,9 +161,10 @@ def case(name, setup, model=None, expect='ok', drw=None, src=None, **kw):
       (if new (cz-export img new "{work}/{name}-new.png"))
       (if conf (cz-export img conf "{work}/{name}-conf.png"))
       (cz-export img src "{work}/{name}-src-after.png")
+      {f'(cz-export img {watch} "{work}/{name}-watch-after.png")' if watch else ''}
       (cz-export img #f "{work}/{name}-composite.png"))))
 """
-    cases.append((name, body, expect, kw))
+    cases.append((name, body, expect, dict(kw, watch=watch)))
 
 
 if V3:
@@ -192,6 +206,32 @@ case('channel', CHANNEL, expect='error',
 case('unknown-model', '', model='no-such-model', expect='error')
 case('broken-model', '', model='broken', expect='error')
 
+# ---- Colour hints: a red square painted on a transparent layer over the
+# gray background (top left of the astronaut, L about 70). The hints layer
+# is 300x300 at (-120, -100), so its own coordinates differ from the
+# source's: the square, at image (76, 28) to (100, 52), is at (196, 128) in
+# it; a wrong sign of the shift would put the hint 240 px right and 200 px
+# down, out of the region measured.
+HINT_SQUARE = (76, 28, 24)  # x, y, side in the image
+HINT_REGION = (slice(16, 64), slice(64, 112))  # rows, columns measured
+if V3:
+    NEW_LAYER = '(gimp-layer-new img "Colour hints" 300 300 RGBA-IMAGE 100 LAYER-MODE-NORMAL)'
+else:
+    NEW_LAYER = '(gimp-layer-new img 300 300 RGBA-IMAGE "Colour hints" 100 LAYER-MODE-NORMAL)'
+HINTS = f"""(let ((h (car {NEW_LAYER})))
+  (gimp-image-insert-layer img h 0 0)
+  (gimp-layer-set-offsets h -120 -100)
+  (gimp-drawable-fill h FILL-TRANSPARENT)
+  (gimp-context-set-foreground '(255 0 0))
+  (gimp-image-select-rectangle img CHANNEL-OP-REPLACE {HINT_SQUARE[0]} {HINT_SQUARE[1]} {HINT_SQUARE[2]} {HINT_SQUARE[2]})
+  (gimp-drawable-edit-fill h FILL-FOREGROUND)
+  (gimp-selection-none img))"""
+case('hints-none', '', model=HINTS_MODEL, hints='-1')
+case('hints-red', HINTS, model=HINTS_MODEL, drw=BOTTOM, src=BOTTOM,
+     watch='(cz-layer img 0)', hints='(cz-layer img 0)')
+case('hints-plain-model', HINTS, expect='error', drw=BOTTOM, src=BOTTOM,
+     watch='(cz-layer img 0)', hints='(cz-layer img 0)')
+
 script = prelude + ''.join(b for _, b, _, _ in cases)
 with open(f'{work}/tests.scm', 'w') as f:
     f.write(script)
@@ -202,15 +242,17 @@ env.pop('LANGUAGE', None)
 env.pop('LC_ALL', None)
 
 
-def run_gimp(batch, extra_env=None):
+def run_gimp(batch, extra_env=None, brushes=False):
+    """brushes: GIMP 2.10 loads its data (-d skips it, and gimp-pencil
+    then paints nothing)."""
     e = dict(env, **(extra_env or {}))
     gimprc = f'{e["HOME"]}/gimprc'
     if V3:
         cmd = ['gimp-console-3.0', '-i', '-n', '--quit', '--gimprc', gimprc,
                '--batch-interpreter=plug-in-script-fu-eval', '-b', batch]
     else:  # fonts are needed for the text layer (no -f)
-        cmd = ['gimp-console-2.10', '-i', '-d', '--gimprc', gimprc,
-               '-b', batch, '-b', '(gimp-quit 0)']
+        cmd = ['gimp-console-2.10', '-i'] + ([] if brushes else ['-d']) + \
+              ['--gimprc', gimprc, '-b', batch, '-b', '(gimp-quit 0)']
     p = subprocess.run(cmd, env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        text=True, timeout=900)
     return p.stdout
@@ -230,6 +272,9 @@ check('the plug-in printed no GLib criticals', not ours,
       f'{len(ours)}, first: {ours[0]}' if ours else '')
 results = {m[0]: dict(kv.split('=') for kv in m[1].split())
            for m in re.findall(r'CZ (\S+) (.*)', out)}
+check('hints with a model that takes none: the error says so',
+      re.search(r'The model “' + re.escape(MODEL) + r'” does not take colour hints', out)
+      is not None)
 check('unknown model: the error names the model and the installed ones',
       re.search(r'There is no colorization model named “no-such-model”\. '
                 r'Installed models: .*\b' + re.escape(MODEL) + r'\b', out) is not None)
@@ -293,6 +338,10 @@ for name, _, expect, kw in cases:
     before, after, failed = int(r['before']), int(r['after']), r['failed'] == '1'
     src0 = io.imread(f'{work}/{name}-src-before.png')
     src1 = io.imread(f'{work}/{name}-src-after.png')
+    if kw['watch']:
+        check(f'{name}: the hints layer is unchanged',
+              np.array_equal(io.imread(f'{work}/{name}-watch-before.png'),
+                             io.imread(f'{work}/{name}-watch-after.png')))
     if expect == 'error':
         check(f'{name}: an error, nothing added', failed and after == before,
               f'failed={failed} layers {before}->{after}')
@@ -348,10 +397,25 @@ for name, _, expect, kw in cases:
           dL.size > 0 and (dL <= 0.5 + q).all() and (dL.size < 100 or dL.mean() < 0.2),
           f'max |dL| {dL.max():.3f}, mean {dL.mean():.3f}, max excess over 0.5 + q '
           f'{(dL - 0.5 - q).max():+.3f}' if dL.size else 'no opaque pixel')
+    if name.startswith('hints'):
+        continue  # measured below, against each other
     if name not in ('tiny', 'text'):
         chroma = np.hypot(ln[..., 1], ln[..., 2])[mask].mean()
         check(f'{name}: has colour', chroma > args.min_chroma,
               f'mean chroma {chroma:.2f} (threshold {args.min_chroma})')
+
+# The red hint: the region around it turns red. MIN_HINT_A and the margin
+# come from measurements of the test hints model (train-test-model.sh).
+MIN_HINT_A, MIN_HINT_GAIN = 10.0, 5.0
+if all(os.path.exists(f'{work}/{n}-new.png') for n in ('hints-none', 'hints-red')):
+    a_none = lab(f'{work}/hints-none-new.png')[0][HINT_REGION][..., 1].mean()
+    a_red = lab(f'{work}/hints-red-new.png')[0][HINT_REGION][..., 1].mean()
+    check(f'hints-red: the region of the red hint is red (mean a* > {MIN_HINT_A}, '
+          f'{MIN_HINT_GAIN} above the run without hints)',
+          a_red > MIN_HINT_A and a_red > a_none + MIN_HINT_GAIN,
+          f'mean a* {a_red:.2f} with the hint, {a_none:.2f} without')
+else:
+    check('hints-red: both runs made a layer', False)
 
 # ---- Translations: German, in a fresh config so the plug-in is queried anew
 # LANGUAGE only works in a non-C locale on newer glibc (Debian 13): use
@@ -444,5 +508,40 @@ if len(blocks) == 4:
         check(f'batch: {n} has the source size and colour',
               res.shape[:2] == src.shape[:2] and chroma > args.min_chroma,
               f'{res.shape[1]}x{res.shape[0]}, mean chroma {chroma:.2f}')
+
+# ---- hints example: README's two "Colour hints" scripts, run as printed ---
+# on the gray astronaut, with the test hints model staged as "hints"; the
+# red dot it paints (image 84..92, 36..44, a 20 px pencil) lies in the
+# region the hints-red case measures.
+sec = readme.split('### Colour hints', 1)[1].split('\n### ', 1)[0]
+blocks = [re.sub(r'^    ', '', b, flags=re.M).rstrip('\n')
+          for b in re.findall(r'(?:^    .*\n)+', sec, re.M)]
+check('hints example: README has the 3.0 and 2.10 scripts', len(blocks) == 2,
+      f'{len(blocks)} code blocks')
+if len(blocks) == 2:
+    hdir = f'{work}/hints-example'
+    os.makedirs(f'{hdir}/models')
+    shutil.copy(f'{args.models}/{HINTS_MODEL}.safetensors', f'{hdir}/models/hints.safetensors')
+    batch = f"""(begin {prelude}
+  (let ((img {LOAD.format(p=f"{work}/astro-rgb.png")})) #t)
+  {blocks[0] if V3 else blocks[1]}
+  (let ((img {'(vector-ref (car (gimp-get-images)) 0)' if V3 else '(aref (cadr (gimp-image-list)) 0)'}))
+    (cz-msg "hints-example layers=" (number->string (cz-nlayers img))
+            " name=" (car (gimp-item-get-name (cz-layer img 1))))
+    (cz-export img (cz-layer img 1) "{hdir}/new.png")))"""
+    out = run_gimp(batch, {'COROLIZATION_MODELS': f'{hdir}/models'}, brushes=True)
+    with open(f'{hdir}/gimp.log', 'w') as f:
+        f.write(out)
+    m = re.search(r'CZ hints-example layers=(\d+) name=(.*)', out)
+    check('hints example: a hints layer and a colorized layer added',
+          m is not None and m.group(1) == '3' and m.group(2).startswith('Colorized'),
+          m.group(0) if m else out[-1500:])
+    if m and os.path.exists(f'{hdir}/new.png') and os.path.exists(f'{work}/hints-none-new.png'):
+        a_none = lab(f'{work}/hints-none-new.png')[0][HINT_REGION][..., 1].mean()
+        a_ex = lab(f'{hdir}/new.png')[0][HINT_REGION][..., 1].mean()
+        check(f'hints example: the red dot makes its region red (mean a* > {MIN_HINT_A}, '
+              f'{MIN_HINT_GAIN} above the run without hints)',
+              a_ex > MIN_HINT_A and a_ex > a_none + MIN_HINT_GAIN,
+              f'mean a* {a_ex:.2f} with the dot, {a_none:.2f} without')
 
 finish()
