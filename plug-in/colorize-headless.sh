@@ -25,8 +25,9 @@ rm -f "$out"
 
 # On any error Script-Fu stops the batch; the missing file reports it.
 # GIMP 3.0 takes the arguments left out from the plug-in's defaults; the
-# 2.10 PDB has none, so its call spells them out (0.38 1.0 0 "layer" 0: the
-# defaults of engine/pixel_params.c, which a shell script cannot include).
+# 2.10 PDB has none, so its call spells them out (0.38 1.0 0 "layer" 0 -1: the
+# defaults of engine/pixel_params.c, which a shell script cannot include, and
+# no hints layer).
 case $gimp in
 3.0) log=$(gimp-console-3.0 -i -n --quit --batch-interpreter=plug-in-script-fu-eval -b "
 (let* ((img (car (gimp-file-load RUN-NONINTERACTIVE \"$photo\")))
@@ -43,7 +44,7 @@ case $gimp in
        (drw (car (gimp-image-flatten img))))
   (if (= (car (gimp-image-base-type img)) INDEXED) (gimp-image-convert-rgb img))
   (if (= (car (gimp-image-base-type img)) RGB) (gimp-image-convert-grayscale img))
-  (plug-in-corolization RUN-NONINTERACTIVE img drw \"$model\" 0.38 1.0 0 \"layer\" 0)
+  (plug-in-corolization RUN-NONINTERACTIVE img drw \"$model\" 0.38 1.0 0 \"layer\" 0 -1)
   (let ((flat (car (gimp-image-flatten img))))
     (file-png-save2 RUN-NONINTERACTIVE img flat \"$out\" \"$out\" 0 9 0 0 0 0 0 0 0))
   (gimp-image-delete img))" -b '(gimp-quit 0)' 2>&1) || true ;;
