@@ -490,6 +490,7 @@ colorize_plan_make (const ColorizeSource *source,
   memset (plan, 0, sizeof (*plan));
 
   gimp_progress_init (_("Colorizing"));
+  plan->progress = TRUE;
 
   if (! source->touched)
     g_set_error (error, COLORIZE_ERROR, 0,
@@ -536,10 +537,31 @@ colorize_hints_buffer (GeglBuffer *buffer,
 }
 
 void
+colorize_plan_hints_layer (ColorizePlan *plan,
+                           gint          width,
+                           gint          height,
+                           gint          offset_x,
+                           gint          offset_y)
+{
+  memset (plan, 0, sizeof (*plan));
+  plan->layers[0].name    = g_strdup (_("Colour hints"));
+  plan->layers[0].visible = TRUE;
+  plan->n_layers = 1;
+  plan->width    = width;
+  plan->height   = height;
+  plan->offset_x = offset_x;
+  plan->offset_y = offset_y;
+  plan->alpha    = TRUE;
+}
+
+void
 colorize_plan_fill (const ColorizeLayer *layer,
                     GeglBuffer          *dst)
 {
-  gegl_buffer_copy (layer->pixels, NULL, GEGL_ABYSS_NONE, dst, NULL);
+  if (layer->pixels)
+    gegl_buffer_copy (layer->pixels, NULL, GEGL_ABYSS_NONE, dst, NULL);
+  else
+    gegl_buffer_clear (dst, NULL);
   g_object_unref (dst);
 }
 
@@ -555,7 +577,9 @@ colorize_plan_clear (ColorizePlan *plan)
     }
   plan->n_layers = 0;
 
-  gimp_progress_end ();
+  if (plan->progress)
+    gimp_progress_end ();
+  plan->progress = FALSE;
 }
 
 gchar *

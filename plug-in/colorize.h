@@ -59,7 +59,7 @@ typedef struct
 typedef struct
 {
   gchar      *name;        /* owned, translated */
-  GeglBuffer *pixels;      /* owned */
+  GeglBuffer *pixels;      /* owned; NULL: a transparent layer */
   gboolean    chroma;      /* LCh Color mode, else Normal */
   gboolean    visible;
 } ColorizeLayer;
@@ -76,6 +76,7 @@ typedef struct
   gint          offset_x;
   gint          offset_y;
   gboolean      alpha;
+  gboolean      progress;    /* colorize_plan_clear ends the progress bar */
 } ColorizePlan;
 
 /* Folders searched for models, most specific first; free with g_strfreev. */
@@ -122,11 +123,19 @@ gboolean       colorize_plan_make        (const ColorizeSource *source,
                                           const ColorizeValues *values,
                                           ColorizePlan         *plan,
                                           GError              **error);
-/* Copies layer's pixels into dst, the buffer of the layer made for it,
- * and unrefs dst (transfer full). */
+/* The plan of the dialog's "New hints layer" button: one empty,
+ * transparent "Colour hints" layer of width x height at (offset_x,
+ * offset_y), attached as a run's layers are. */
+void           colorize_plan_hints_layer (ColorizePlan         *plan,
+                                          gint                  width,
+                                          gint                  height,
+                                          gint                  offset_x,
+                                          gint                  offset_y);
+/* Copies layer's pixels into dst, the buffer of the layer made for it
+ * (clears dst for a transparent layer), and unrefs dst (transfer full). */
 void           colorize_plan_fill        (const ColorizeLayer  *layer,
                                           GeglBuffer           *dst);
-/* Frees what plan holds and ends the progress bar. */
+/* Frees what plan holds and ends its progress bar, if it has one. */
 void           colorize_plan_clear       (ColorizePlan         *plan);
 
 /* The catalogue folder: "locale" beside the plug-in if present, else the

@@ -19,6 +19,9 @@ static void     run                (const gchar      *name,
 static gboolean corolization_dialog (ColorizeValues  *values,
                                      gint32           drawable_ID,
                                      gint32          *hints_ID);
+static gint32   corolization_attach (gint32                image_ID,
+                                     gint32                drawable_ID,
+                                     const ColorizePlan   *plan);
 static gboolean corolization_apply  (gint32                image_ID,
                                      gint32                drawable_ID,
                                      gint32                hints_ID,
@@ -255,37 +258,64 @@ corolization_same_image (gint32   image_ID,
   return image_ID == GPOINTER_TO_INT (data);
 }
 
-/* "New hints layer": an empty transparent layer of the source's size just
- * above it, one undo step (an ordinary one: cancelling the dialog keeps
- * it), selected in the combo. A hint needs colour: a gray or indexed
- * image is made RGB in the same step. */
-static void
-corolization_new_hints_layer (GtkWidget *button,
-                              GtkWidget *combo)
+/* Attaches the layers of plan above drawable_ID, in one undo step, the
+ * image made RGB first (a hint or a colour needs it); returns the top one. */
+static gint32
+corolization_attach (gint32              image_ID,
+                     gint32              drawable_ID,
+                     const ColorizePlan *plan)
 {
-  gint32 drawable_ID = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button),
-                                                           "cz-drawable"));
-  gint32 image_ID    = gimp_item_get_image (drawable_ID);
-  gint32 parent_ID   = gimp_item_get_parent (drawable_ID);
-  gint32 layer_ID;
-  gint   x, y;
+  gint32 parent_ID = gimp_item_get_parent (drawable_ID);
+  gint   position  = gimp_image_get_item_position (image_ID, drawable_ID);
+  gint32 layer_ID  = -1;
+  gint   i;
 
   gimp_image_undo_group_start (image_ID);
 
   if (gimp_image_base_type (image_ID) != GIMP_RGB)
     gimp_image_convert_rgb (image_ID);
 
-  gimp_drawable_offsets (drawable_ID, &x, &y);
-  layer_ID = gimp_layer_new (image_ID, _("Colour hints"),
-                             gimp_drawable_width (drawable_ID),
-                             gimp_drawable_height (drawable_ID),
-                             GIMP_RGBA_IMAGE, 100.0, GIMP_LAYER_MODE_NORMAL);
-  gimp_image_insert_layer (image_ID, layer_ID, parent_ID > 0 ? parent_ID : -1,
-                           gimp_image_get_item_position (image_ID, drawable_ID));
-  gimp_layer_set_offsets (layer_ID, x, y);
-  gimp_drawable_fill (layer_ID, GIMP_FILL_TRANSPARENT);
+  for (i = 0; i < plan->n_layers; i++)
+    {
+      const ColorizeLayer *spec = &plan->layers[i];
+
+      layer_ID = gimp_layer_new (image_ID, spec->name, plan->width, plan->height,
+                                 plan->alpha ? GIMP_RGBA_IMAGE : GIMP_RGB_IMAGE,
+                                 100.0,
+                                 spec->chroma ?
+                                 GIMP_LAYER_MODE_LCH_COLOR : GIMP_LAYER_MODE_NORMAL);
+      gimp_image_insert_layer (image_ID, layer_ID,
+                               parent_ID > 0 ? parent_ID : -1, position);
+      gimp_layer_set_offsets (layer_ID, plan->offset_x, plan->offset_y);
+      colorize_plan_fill (spec, gimp_drawable_get_buffer (layer_ID));
+      gimp_drawable_update (layer_ID, 0, 0, plan->width, plan->height);
+      gimp_item_set_visible (layer_ID, spec->visible);
+    }
 
   gimp_image_undo_group_end (image_ID);
+
+  return layer_ID;
+}
+
+/* "New hints layer": an empty transparent layer of the source's size just
+ * above it, attached as a run's layers are (one ordinary undo step:
+ * cancelling the dialog keeps it), selected in the combo. */
+static void
+corolization_new_hints_layer (GtkWidget *button,
+                              GtkWidget *combo)
+{
+  gint32       drawable_ID = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button),
+                                                                 "cz-drawable"));
+  ColorizePlan plan;
+  gint32       layer_ID;
+  gint         x, y;
+
+  gimp_drawable_offsets (drawable_ID, &x, &y);
+  colorize_plan_hints_layer (&plan, gimp_drawable_width (drawable_ID),
+                             gimp_drawable_height (drawable_ID), x, y);
+  layer_ID = corolization_attach (gimp_item_get_image (drawable_ID),
+                                  drawable_ID, &plan);
+  colorize_plan_clear (&plan);
   gimp_displays_flush ();
 
   gimp_int_combo_box_append (GIMP_INT_COMBO_BOX (combo),
@@ -468,10 +498,7 @@ corolization_apply (gint32                image_ID,
 {
   ColorizeSource  source = { 0 };
   ColorizePlan    plan;
-  gint32          parent_ID;
-  gint            position;
   gint            x, y, w, h;
-  gint            i;
 
   source.space     = corolization_image_space (image_ID);
   source.pixels    = gimp_drawable_get_buffer (drawable_ID);
@@ -509,33 +536,7 @@ corolization_apply (gint32                image_ID,
   if (! colorize_plan_make (&source, values, &plan, error))
     return FALSE;
 
-  gimp_image_undo_group_start (image_ID);
-
-  if (gimp_image_base_type (image_ID) != GIMP_RGB)
-    gimp_image_convert_rgb (image_ID);
-
-  parent_ID = gimp_item_get_parent (drawable_ID);
-  position  = gimp_image_get_item_position (image_ID, drawable_ID);
-
-  for (i = 0; i < plan.n_layers; i++)
-    {
-      gint32 layer_ID = gimp_layer_new (image_ID, plan.layers[i].name,
-                                        plan.width, plan.height,
-                                        plan.alpha ? GIMP_RGBA_IMAGE : GIMP_RGB_IMAGE,
-                                        100.0,
-                                        plan.layers[i].chroma ?
-                                        GIMP_LAYER_MODE_LCH_COLOR :
-                                        GIMP_LAYER_MODE_NORMAL);
-
-      gimp_image_insert_layer (image_ID, layer_ID,
-                               parent_ID > 0 ? parent_ID : -1, position);
-      gimp_layer_set_offsets (layer_ID, plan.offset_x, plan.offset_y);
-      colorize_plan_fill (&plan.layers[i], gimp_drawable_get_buffer (layer_ID));
-      gimp_drawable_update (layer_ID, 0, 0, plan.width, plan.height);
-      gimp_item_set_visible (layer_ID, plan.layers[i].visible);
-    }
-
-  gimp_image_undo_group_end (image_ID);
+  corolization_attach (image_ID, drawable_ID, &plan);
 
   colorize_plan_clear (&plan);
 

@@ -52,6 +52,9 @@ static gboolean         corolization_apply            (GimpImage            *ima
                                                        GimpDrawable         *hints,
                                                        const ColorizeValues *values,
                                                        GError              **error);
+static GimpLayer      * corolization_attach           (GimpImage            *image,
+                                                       GimpDrawable         *drawable,
+                                                       const ColorizePlan   *plan);
 
 
 G_DEFINE_TYPE (Corolization, corolization, GIMP_TYPE_PLUG_IN)
@@ -276,36 +279,62 @@ corolization_get_values (GimpProcedureConfig  *config,
       }
 }
 
-/* "New hints layer": an empty transparent layer of the source's size just
- * above it, one undo step (an ordinary one: cancelling the dialog keeps
- * it), selected as the hints. A hint needs colour: a gray or indexed image
- * is made RGB in the same step. */
-static void
-corolization_new_hints_layer (GtkWidget           *button,
-                              GimpProcedureConfig *config)
+/* Attaches the layers of plan above drawable, in one undo step, the image
+ * made RGB first (a hint or a colour needs it); returns the top one. */
+static GimpLayer *
+corolization_attach (GimpImage          *image,
+                     GimpDrawable       *drawable,
+                     const ColorizePlan *plan)
 {
-  GimpDrawable *drawable = g_object_get_data (G_OBJECT (button), "cz-drawable");
-  GimpImage    *image    = gimp_item_get_image (GIMP_ITEM (drawable));
-  GimpLayer    *layer;
-  gint          x, y;
+  GimpLayer *parent   = GIMP_LAYER (gimp_item_get_parent (GIMP_ITEM (drawable)));
+  gint       position = gimp_image_get_item_position (image, GIMP_ITEM (drawable));
+  GimpLayer *layer    = NULL;
+  gint       i;
 
   gimp_image_undo_group_start (image);
 
   if (gimp_image_get_base_type (image) != GIMP_RGB)
     gimp_image_convert_rgb (image);
 
-  gimp_drawable_get_offsets (drawable, &x, &y);
-  layer = gimp_layer_new (image, _("Colour hints"),
-                          gimp_drawable_get_width (drawable),
-                          gimp_drawable_get_height (drawable),
-                          GIMP_RGBA_IMAGE, 100.0, GIMP_LAYER_MODE_NORMAL);
-  gimp_image_insert_layer (image, layer,
-                           GIMP_LAYER (gimp_item_get_parent (GIMP_ITEM (drawable))),
-                           gimp_image_get_item_position (image, GIMP_ITEM (drawable)));
-  gimp_layer_set_offsets (layer, x, y);
-  gimp_drawable_fill (GIMP_DRAWABLE (layer), GIMP_FILL_TRANSPARENT);
+  for (i = 0; i < plan->n_layers; i++)
+    {
+      const ColorizeLayer *spec = &plan->layers[i];
+
+      layer = gimp_layer_new (image, spec->name, plan->width, plan->height,
+                              plan->alpha ? GIMP_RGBA_IMAGE : GIMP_RGB_IMAGE, 100.0,
+                              spec->chroma ?
+                              GIMP_LAYER_MODE_LCH_COLOR : GIMP_LAYER_MODE_NORMAL);
+      gimp_image_insert_layer (image, layer, parent, position);
+      gimp_layer_set_offsets (layer, plan->offset_x, plan->offset_y);
+      colorize_plan_fill (spec, gimp_drawable_get_buffer (GIMP_DRAWABLE (layer)));
+      gimp_drawable_update (GIMP_DRAWABLE (layer), 0, 0, plan->width, plan->height);
+      if (! spec->visible)
+        gimp_item_set_visible (GIMP_ITEM (layer), FALSE);
+    }
 
   gimp_image_undo_group_end (image);
+
+  return layer;
+}
+
+/* "New hints layer": an empty transparent layer of the source's size just
+ * above it, attached as a run's layers are (one ordinary undo step:
+ * cancelling the dialog keeps it), selected as the hints. */
+static void
+corolization_new_hints_layer (GtkWidget           *button,
+                              GimpProcedureConfig *config)
+{
+  GimpDrawable *drawable = g_object_get_data (G_OBJECT (button), "cz-drawable");
+  ColorizePlan  plan;
+  GimpLayer    *layer;
+  gint          x, y;
+
+  gimp_drawable_get_offsets (drawable, &x, &y);
+  colorize_plan_hints_layer (&plan, gimp_drawable_get_width (drawable),
+                             gimp_drawable_get_height (drawable), x, y);
+  layer = corolization_attach (gimp_item_get_image (GIMP_ITEM (drawable)),
+                               drawable, &plan);
+  colorize_plan_clear (&plan);
 
   g_object_set (config, colorize_arg_get_name (COLORIZE_ARG_HINTS), layer, NULL);
   gimp_displays_flush ();
@@ -417,10 +446,7 @@ corolization_apply (GimpImage            *image,
 {
   ColorizeSource  source = { 0 };
   ColorizePlan    plan;
-  GimpLayer      *parent;
-  gint            position;
   gint            x, y, w, h;
-  gint            i;
 
   source.pixels    = gimp_drawable_get_buffer (drawable);
   source.touched   = TRUE;
@@ -452,33 +478,7 @@ corolization_apply (GimpImage            *image,
   if (! colorize_plan_make (&source, values, &plan, error))
     return FALSE;
 
-  gimp_image_undo_group_start (image);
-
-  if (gimp_image_get_base_type (image) != GIMP_RGB)
-    gimp_image_convert_rgb (image);
-
-  parent   = GIMP_LAYER (gimp_item_get_parent (GIMP_ITEM (drawable)));
-  position = gimp_image_get_item_position (image, GIMP_ITEM (drawable));
-
-  for (i = 0; i < plan.n_layers; i++)
-    {
-      const ColorizeLayer *spec  = &plan.layers[i];
-      GimpLayer           *layer =
-        gimp_layer_new (image, spec->name, plan.width, plan.height,
-                        plan.alpha ? GIMP_RGBA_IMAGE : GIMP_RGB_IMAGE, 100.0,
-                        spec->chroma ?
-                        GIMP_LAYER_MODE_LCH_COLOR : GIMP_LAYER_MODE_NORMAL);
-
-      gimp_image_insert_layer (image, layer, parent, position);
-      gimp_layer_set_offsets (layer, plan.offset_x, plan.offset_y);
-      colorize_plan_fill (spec, gimp_drawable_get_buffer (GIMP_DRAWABLE (layer)));
-      gimp_drawable_update (GIMP_DRAWABLE (layer), 0, 0, plan.width, plan.height);
-      if (! spec->visible)
-        gimp_item_set_visible (GIMP_ITEM (layer), FALSE);
-    }
-
-  gimp_image_undo_group_end (image);
-
+  corolization_attach (image, drawable, &plan);
   colorize_plan_clear (&plan);
 
   return TRUE;
