@@ -26,6 +26,9 @@ user would. No PDB procedure undoes, so the keystrokes are the only way.
      as a user would, and says so. The layer is read once the plug-in has
      ended (it is inserted before its pixels are written).
   6. Ctrl+Z: 1 layer, grayscale, pixels unchanged
+Between 4 and 5, the dialog's "New hints layer" button (Alt+N) adds an
+empty, transparent "Colour hints" layer of the source's size above it, made
+RGB in the same undo step; Escape keeps it; one Ctrl+Z removes it.
 
 About 15 s on GIMP 2.10, 20 s on GIMP 3.0. Xvfb has no window manager, so
 the test focuses a newly shown dialog itself, as a window manager would.
@@ -357,6 +360,32 @@ def main():
     check('Escape: the layers as before, grayscale', base == GRAY and names == before,
           f'base {base}, layers {names}')
     check('Escape: the source pixels unchanged', *same_pixels(img, 'escape'))
+
+    # ---- 4b. the dialog's "New hints layer" (Alt+N), then Escape ----------
+    dialog, pid = open_dialog('New hints layer')
+    if not dialog:
+        return
+    xdo('key', '--clearmodifiers', 'alt+n')
+    base, names = wait_layers(img, len(before) + 1, 10)
+    ok = check('New hints layer: "Colour hints" added above the source, RGB',
+               base == RGB and names == ['Colour hints'] + before,
+               f'base {base}, layers {names}')
+    xdo('windowfocus', '--sync', dialog[0])
+    xdo('key', 'Escape')
+    ended = poll(lambda: process_ended(pid), 10)
+    base, names = state(img)
+    check('New hints layer, Escape: the plug-in ends and the layer stays',
+          ended and names == ['Colour hints'] + before, f'plug-in ended: {bool(ended)}, layers {names}')
+    if ok:
+        px = export(img, 0, 'hints-layer')
+        check('New hints layer: the source\'s size, all transparent',
+              px.shape[:2] == photo_px.shape[:2] and px.shape[2] == 4 and px[..., 3].max() == 0,
+              f'{px.shape}, max alpha {px[..., 3].max() if px.ndim == 3 and px.shape[2] == 4 else None}')
+    if not args.no_undo:
+        keys_to_image('ctrl+z')
+    base, names = wait_layers(img, len(before), 10)
+    check('one Ctrl+Z after New hints layer: the layers as before, grayscale',
+          base == GRAY and names == before, f'base {base}, layers {names}')
 
     # ---- 5. Filters > Colorize…, the dialog, Enter -------------------------
     dialog, pid = open_dialog('Enter')
