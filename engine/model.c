@@ -34,6 +34,7 @@ struct cz_model {
     cz_quant *quant;
     float *prior, *class_weights; /* [q] */
     cz_safetensors *file;   /* kept open for metadata */
+    float mask_offset;      /* the arch's, or the file's "mask_offset" (an imported net's) */
 };
 
 /* Only a model whose output is ab can be shown to a discriminator. */
@@ -188,6 +189,7 @@ static cz_model *model_alloc(const cz_model_config *cfg, cz_error *err)
     }
     m->cfg = *cfg;
     m->arch = cz_arch_find(cfg->arch);
+    m->mask_offset = m->arch->mask_offset;
     if (!(m->weights = cz_weights_new())) goto oom;
     if (m->arch->output == CZ_OUTPUT_LOGITS || m->arch->hints) { /* hints: its class head trains on the bins */
         m->quant = malloc(sizeof *m->quant);
@@ -409,6 +411,15 @@ static cz_model *model_from_file(cz_safetensors *st, bool training, cz_error *er
         return NULL;
     }
     m->file = st;
+    const char *mo = cz_safetensors_metadata(st, "mask_offset");
+    if (mo) {
+        char *end;
+        m->mask_offset = strtof(mo, &end);
+        if (*end || end == mo || !(m->mask_offset >= -1.0f && m->mask_offset <= 1.0f)) {
+            cz_error_set(err, CZ_STATUS_FORMAT_ERROR, "mask_offset \"%.16s\" is not a number in [-1, 1]", mo);
+            goto fail;
+        }
+    }
     m->net = plan_net(m, &m->nodes, cfg.size, cfg.size, err);
     if (!m->net) goto fail;
     const bool adversarial = cfg.adversarial || m->arch->adversarial;
@@ -521,7 +532,7 @@ bool cz_model_takes_hints(const cz_model *m) { return m->arch->hints; }
 
 void cz_model_encode_hints(const cz_model *m, float *dst, const float *hint_ab, const float *mask, size_t n)
 {
-    const float s = m->arch->ab_scale, o = m->arch->ab_offset, mo = m->arch->mask_offset;
+    const float s = m->arch->ab_scale, o = m->arch->ab_offset, mo = m->mask_offset;
     for (size_t i = 0; i < n; i++) {
         const bool on = hint_ab && mask && mask[i] > 0.5f;
         dst[i] = on ? hint_ab[i] * s + o : 0.0f;
@@ -690,6 +701,12 @@ cz_status cz_model_save(cz_model *m, const char *path, int dtype, const cz_st_en
                             "class_names", names_csv, "lab_white", "D50",
                             "adversarial", m->cfg.adversarial ? "1" : "0"};
     int nm = 18;
+    char mask_offset[32];
+    if (m->mask_offset != m->arch->mask_offset) {
+        snprintf(mask_offset, sizeof mask_offset, "%g", m->mask_offset);
+        meta[nm++] = "mask_offset";
+        meta[nm++] = mask_offset;
+    }
     for (int i = 0; extra_meta && extra_meta[i] && extra_meta[i + 1] && nm < 62; i += 2) {
         meta[nm++] = extra_meta[i];
         meta[nm++] = extra_meta[i + 1];

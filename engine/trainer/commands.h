@@ -8,6 +8,7 @@ int ct_cmd_train(int argc, char **argv);
 int ct_cmd_lr_find(int argc, char **argv);
 int ct_cmd_eval(int argc, char **argv);
 int ct_cmd_colorize(int argc, char **argv);
+int ct_cmd_import(int argc, char **argv);
 
 /* Starts GEGL (and babl) once for the commands that read photos (in
  * image.c); ct_gegl_exit ends it if it was started. */

@@ -26,6 +26,8 @@ static void usage(FILE *f)
         "                                              PSNR, SSIM, colourfulness, AuC\n"
         "  colorize --model MODEL_FILE IN... -o OUT_DIR\n"
         "                                              the plug-in's pixel path on files\n"
+        "  import --arch hints --from FILE.pth -o MODEL_FILE\n"
+        "                                              a published PyTorch checkpoint\n"
         "\n"
         "'corolization-train COMMAND --help' describes each command.\n"
         "Exit status: 0 success, 1 failure, 2 bad usage.\n");
@@ -35,7 +37,7 @@ int main(int argc, char **argv)
 {
     static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
         {"prepare", ct_cmd_prepare}, {"train", ct_cmd_train}, {"lr-find", ct_cmd_lr_find},
-        {"eval", ct_cmd_eval}, {"colorize", ct_cmd_colorize},
+        {"eval", ct_cmd_eval}, {"colorize", ct_cmd_colorize}, {"import", ct_cmd_import},
     };
     if (argc < 2) {
         usage(stderr);

@@ -25,7 +25,7 @@ help() {
 }
 help
 echo ".fi"
-for c in prepare train lr-find eval colorize; do
+for c in prepare train lr-find eval colorize import; do
     printf '.SH "%s"\n.nf\n' "$(echo "$c" | tr a-z A-Z)"
     help "$c"
     echo ".fi"
