@@ -80,32 +80,32 @@ static cz_status take(cz_param *p, const ct_pth_tensor *t, cz_error *err)
     return CZ_STATUS_OK;
 }
 
-/* Fills every parameter of m from the checkpoint; every checkpoint tensor
- * must be used but the batch norms' num_batches_tracked counters. */
+/* Fills every parameter of m from the checkpoint. A checkpoint tensor the
+ * architecture lacks is named first (a wrong --arch shows at once), then a
+ * missing one; the batch norms' num_batches_tracked counters are dropped. */
 static cz_status fill(cz_model *m, const ct_pth *pth, cz_error *err)
 {
     cz_net *net = cz_model_get_net(m);
-    size_t n = ct_pth_count(pth);
-    bool *used = callocCheck(n + 1, sizeof *used);
-    cz_status st = CZ_STATUS_OK;
-    for (int i = 0; !st && i < cz_net_param_count(net); i++) {
+    const size_t n = ct_pth_count(pth);
+    for (size_t k = 0; k < n; k++) {
+        const ct_pth_tensor *t = ct_pth_get(pth, k);
+        const char *dot = strrchr(t->name, '.');
+        if (!cz_net_param_find(net, t->name) && !(dot && !strcmp(dot, ".num_batches_tracked") && t->count == 1))
+            return cz_error_set(err, CZ_STATUS_SHAPE_MISMATCH,
+                                "tensor '%s' of the checkpoint is not part of the %s architecture", t->name,
+                                cz_model_get_config(m)->arch);
+    }
+    for (int i = 0; i < cz_net_param_count(net); i++) {
         cz_param *p = cz_net_param(net, i);
         size_t k = 0;
         while (k < n && strcmp(ct_pth_get(pth, k)->name, p->name)) k++;
         if (k == n)
-            st = cz_error_set(err, CZ_STATUS_SHAPE_MISMATCH, "tensor '%s' is missing from the checkpoint", p->name);
-        else if (!(st = take(p, ct_pth_get(pth, k), err)))
-            used[k] = true;
+            return cz_error_set(err, CZ_STATUS_SHAPE_MISMATCH, "tensor '%s' is missing from the checkpoint",
+                                p->name);
+        cz_status st = take(p, ct_pth_get(pth, k), err);
+        if (st) return st;
     }
-    for (size_t k = 0; !st && k < n; k++) {
-        const ct_pth_tensor *t = ct_pth_get(pth, k);
-        const char *dot = strrchr(t->name, '.');
-        if (!used[k] && !(dot && !strcmp(dot, ".num_batches_tracked") && t->count == 1))
-            st = cz_error_set(err, CZ_STATUS_SHAPE_MISMATCH, "tensor '%s' of the checkpoint is not part of the %s "
-                              "architecture", t->name, cz_model_get_config(m)->arch);
-    }
-    free(used);
-    return st;
+    return CZ_STATUS_OK;
 }
 
 int ct_cmd_import(int argc, char **argv)
