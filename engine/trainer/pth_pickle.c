@@ -343,8 +343,9 @@ static cz_status step(up *u, int *result)
         u->p++;
         return CZ_STATUS_OK;
     case 0x95: /* FRAME: a size hint */
-        if (need(u, 8)) u->p += 8;
-        break;
+        if (!need(u, 8)) break;
+        u->p += 8;
+        return CZ_STATUS_OK;
     case '}': return push(u, new_val(u, V_DICT));
     case ']': return push(u, new_val(u, V_LIST));
     case ')': return push(u, new_val(u, V_TUPLE));

@@ -7,6 +7,9 @@
 #   model        cz_model_load_memory (fuzz_model.c, corpus-model/, made by
 #                make_model_corpus.py), capped at 1 GB so a small file that
 #                makes the loader allocate much is a failure
+#   pth          the PyTorch checkpoint reader of `corolization-train import`
+#                (engine/trainer/pth.h: fuzz_pth.c, corpus-pth/, made by
+#                make_pth_corpus.py)
 #   photo        the photo checks before GEGL decodes (engine/trainer/photo.h:
 #                fuzz_photo.c, corpus-photo/, made by make_photo_corpus.py)
 # Fails on any crash, leak or sanitizer report, and when clang or libFuzzer is
@@ -38,8 +41,12 @@ photo)
     corpus=$here/corpus-photo pkgs="libpng libjpeg"
     sources="$src/engine/trainer/photo_header.c $src/engine/trainer/photo_verify.c"
     opts="-rss_limit_mb=2048 -max_len=4096 -dict=$here/photo.dict -timeout=5" ;;
+pth)
+    corpus=$here/corpus-pth pkgs=glib-2.0
+    sources="$src/engine/trainer/pth.c $src/engine/trainer/pth_zip.c $src/engine/trainer/pth_pickle.c $src/engine/file.c $src/engine/error.c $src/engine/dtype.c"
+    opts="-rss_limit_mb=2048 -max_len=8192 -timeout=10" ;;
 *)
-    echo "run.sh: ERROR: unknown target '$target' (safetensors, model, photo)" >&2
+    echo "run.sh: ERROR: unknown target '$target' (safetensors, model, photo, pth)" >&2
     exit 1 ;;
 esac
 
