@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -262,4 +263,20 @@ cz_status cz_file_write(const char *path, const void *data, size_t n, cz_error *
         return s;
     }
     return cz_file_writer_commit(w, err);
+}
+
+cz_status cz_file_map(const char *path, void **map, size_t *size, cz_error *err)
+{
+    struct stat sb;
+    int fd = cz_file_open_regular(path, &sb, err);
+    if (fd < 0) return err ? err->status : CZ_STATUS_IO_ERROR;
+    *size = (size_t)sb.st_size;
+    *map = *size ? mmap(NULL, *size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+    int e = errno;
+    close(fd);
+    if (*map == MAP_FAILED) {
+        *map = NULL;
+        return cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: mmap: %s", path, strerror(e));
+    }
+    return CZ_STATUS_OK;
 }

@@ -29,6 +29,11 @@
  * failure returns -1 with a message naming path. */
 int cz_file_open_regular(const char *path, struct stat *sb, cz_error *err);
 
+/* Maps path (opened as above) read-only and private into *map, its length
+ * in *size; caller munmaps. An empty file is *map NULL, *size 0 (mmap
+ * cannot map 0 bytes) and no error, for the parser to refuse. */
+cz_status cz_file_map(const char *path, void **map, size_t *size, cz_error *err);
+
 typedef struct cz_file_writer cz_file_writer;
 
 /* Starts replacing path (mode 0666 less the umask). Returns a writer that

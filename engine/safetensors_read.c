@@ -292,18 +292,10 @@ cz_safetensors *cz_safetensors_open_memory(const void *data, size_t size, cz_err
 
 cz_safetensors *cz_safetensors_open(const char *path, cz_error *err)
 {
-    struct stat sb;
-    int fd = cz_file_open_regular(path, &sb, err);
-    if (fd < 0) return NULL;
-    size_t size = (size_t)sb.st_size;
-    /* mmap cannot map 0 bytes; an empty file still gets its error from the parser */
-    void *map = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
-    int e = errno;
-    close(fd);
-    if (map == MAP_FAILED) {
-        cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: mmap: %s", path, strerror(e));
-        return NULL;
-    }
+    void *map;
+    size_t size;
+    if (cz_file_map(path, &map, &size, err)) return NULL;
+    /* an empty file (map NULL) still gets its error from the parser */
     cz_safetensors *st = st_new(map ? map : (void *)"", size, map, err);
     if (!st && err) { /* prefix the path to the parser's reason */
         char reason[sizeof err->msg];

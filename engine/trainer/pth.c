@@ -90,14 +90,11 @@ ct_pth *ct_pth_open_memory(const void *data, size_t size, cz_error *err)
 
 ct_pth *ct_pth_open(const char *path, cz_error *err)
 {
-    struct stat sb;
-    int fd = cz_file_open_regular(path, &sb, err);
-    if (fd < 0) return NULL;
-    size_t size = (size_t)sb.st_size;
-    void *map = size ? mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
-    close(fd);
-    if (map == MAP_FAILED) {
-        cz_error_set(err, CZ_STATUS_IO_ERROR, "%s: %s", path, size ? "cannot map the file" : "empty file");
+    void *map;
+    size_t size;
+    if (cz_file_map(path, &map, &size, err)) return NULL;
+    if (!map) {
+        cz_error_set(err, CZ_STATUS_FORMAT_ERROR, "%s: empty file", path);
         return NULL;
     }
     cz_error e = {0};
