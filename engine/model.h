@@ -85,7 +85,8 @@ cz_status cz_model_predict_hints(cz_model *m, float *ab, float *confidence, cons
 bool cz_model_takes_reference(const cz_model *m);
 cz_status cz_model_check_reference(const cz_model *m, cz_error *err);
 /* cz_model_predict_hints with a reference photo's prior (reference.h; NULL:
- * none) at strength 0..2 (0: decoded exactly as without). A reference given
+ * none) in place of the model's training prior, at strength 0..2 (0:
+ * decoded exactly as without). A reference given
  * to a model that cannot use it is refused (cz_model_check_reference), as
  * is one over another number of bins (made with another model's quant).
  * confidence is then the re-weighted distribution's. */

@@ -40,8 +40,11 @@ int cz_reference_get_bins(const cz_reference *r) { return r->q; }
 
 const float *cz_reference_get_histogram(const cz_reference *r) { return r->hist; }
 
-void cz_reference_log_prior(float *lp, const cz_reference *r, float strength)
+void cz_reference_log_prior(float *lp, const cz_reference *r, const float *train_prior, float strength)
 {
-    for (int q = 0; q < r->q; q++)
-        lp[q] = strength == 0.0f ? 0.0f : strength * logf(r->hist[q] + CZ_REFERENCE_EPS);
+    for (int q = 0; q < r->q; q++) {
+        float x = logf(r->hist[q] + CZ_REFERENCE_EPS);
+        if (train_prior) x -= logf(train_prior[q] + CZ_REFERENCE_EPS);
+        lp[q] = strength == 0.0f ? 0.0f : strength * x;
+    }
 }

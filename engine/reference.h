@@ -6,10 +6,14 @@
  * Gaussian of CZ_REFERENCE_SIGMA over ab, cz_quant_weights), giving a
  * histogram h [Q] that sums to 1. Decoding then re-weights each pixel's
  * predicted distribution before the annealed mean:
- *     p'(q) ~ p(q) * (h(q) + CZ_REFERENCE_EPS)^s,  s in [0, 2], 0 = off,
- * which on logits is adding s * log(h(q) + eps) (cz_reference_log_prior).
- * eps keeps the colours the reference lacks possible, so the prior moves
- * the network's choice rather than overriding it.
+ *     p'(q) ~ p(q) * ((h(q) + eps) / (pi(q) + eps))^s,  s in [0, 2], 0 = off,
+ * where pi is the prior of the model's training photos (the file's
+ * quant.prior): the network's p already carries pi, so the reference
+ * replaces it rather than piling on it. Without the division (p * h^s, the
+ * issue's first form) both priors favour the grays every photo is mostly
+ * made of, and on the validation photos the result lost half its
+ * colourfulness. On logits this is adding cz_reference_log_prior. eps
+ * keeps the colours the reference lacks possible.
  *
  * Only a model whose output is a distribution over these bins can use it
  * (colorful). The hints net's class head is over its own grid but its
@@ -24,7 +28,7 @@
 #include "quant.h"
 
 #define CZ_REFERENCE_SIGMA 5.0f /* ab units: the training prior's smoothing */
-#define CZ_REFERENCE_EPS 1e-3f  /* floor under h, chosen on the validation photos */
+#define CZ_REFERENCE_EPS 1e-4f  /* floor under h and pi, chosen on the validation photos */
 
 typedef struct cz_reference cz_reference; /* opaque */
 
@@ -39,8 +43,10 @@ int cz_reference_get_bins(const cz_reference *r);
 /* h [bins], summing to 1 (owned by r). */
 const float *cz_reference_get_histogram(const cz_reference *r);
 
-/* lp [bins] = strength * log(h + CZ_REFERENCE_EPS): what decoding adds to
- * each pixel's logits. strength 0 gives exact zeros. */
-void cz_reference_log_prior(float *lp, const cz_reference *r, float strength);
+/* lp [bins] = strength * (log(h + eps) - log(pi + eps)) with eps =
+ * CZ_REFERENCE_EPS, pi [bins] the model's training prior (NULL: none, the
+ * plain p * h^s): what decoding adds to each pixel's logits. strength 0
+ * gives exact zeros. */
+void cz_reference_log_prior(float *lp, const cz_reference *r, const float *train_prior, float strength);
 
 #endif

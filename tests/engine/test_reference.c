@@ -1,6 +1,7 @@
 /* test_reference.c: a reference photo's prior (reference.h). Its histogram
  * against the smoothing recomputed here from the bin centres; the prior in
- * decoding against a double-precision decode of logits + s log(h + eps);
+ * decoding against a double-precision decode of logits + s log((h + eps) /
+ * (pi + eps)) for a gray-heavy training prior pi;
  * strength 0 decoding byte for byte as no reference, through a model too;
  * the prior moving the decoded ab towards the reference's colour, more at
  * strength 2 than at 1; and the refusals (no pixels, a regression model). */
@@ -58,7 +59,7 @@ static void test_histogram(check_state *st, const cz_quant *qt)
     CHECK(st, within > 0.95, "only %g of the mass within 15 of its bin", within);
     printf("  one colour: peak %.3f at (%g, %g), %.3f within 15\n", h[arg], qt->ab[arg][0], qt->ab[arg][1], within);
     float lp[CZ_QUANT_MAX_BINS];
-    cz_reference_log_prior(lp, r, 0.0f);
+    cz_reference_log_prior(lp, r, NULL, 0.0f);
     int nonzero = 0;
     for (int q = 0; q < qt->q; q++) nonzero += lp[q] != 0.0f;
     CHECK(st, !nonzero, "strength 0: %d bins have a non-zero log prior", nonzero);
@@ -88,9 +89,14 @@ static void test_decode(check_state *st, const cz_quant *qt, uint64_t *rng)
     if (!r) return;
     float *logits = malloc(sizeof(float) * Q * HW), ab0[2 * HW], ab[2 * HW], c0[HW], c[HW], lp[CZ_QUANT_MAX_BINS];
     check_fill_uniform(logits, (size_t)Q * HW, -3, 3, rng);
+    /* a training prior: mostly gray, as photos are */
+    float pi[CZ_QUANT_MAX_BINS];
+    double pis = 0;
+    for (int q = 0; q < Q; q++) pis += pi[q] = expf(-(qt->ab[q][0] * qt->ab[q][0] + qt->ab[q][1] * qt->ab[q][1]) / 800.0f);
+    for (int q = 0; q < Q; q++) pi[q] /= (float)pis;
     const float T = 0.38f;
     cz_quant_decode(ab0, c0, logits, NULL, HW, T, qt);
-    cz_reference_log_prior(lp, r, 0.0f);
+    cz_reference_log_prior(lp, r, pi, 0.0f);
     cz_quant_decode(ab, c, logits, lp, HW, T, qt);
     CHECK(st, !memcmp(ab, ab0, sizeof ab) && !memcmp(c, c0, sizeof c), "strength 0 decodes differently");
 
@@ -98,20 +104,21 @@ static void test_decode(check_state *st, const cz_quant *qt, uint64_t *rng)
     const float strengths[3] = {0.5f, 1.0f, 2.0f};
     for (int i = 0; i < 3; i++) {
         const float s = strengths[i];
-        cz_reference_log_prior(lp, r, s);
+        cz_reference_log_prior(lp, r, pi, s);
         cz_quant_decode(ab, c, logits, lp, HW, T, qt);
         d[i] = distance_to_reference(ab, HW);
-        /* p'(q) ~ p(q) (h(q) + eps)^s, then annealed, in double */
+        /* p'(q) ~ p(q) ((h(q) + eps) / (pi(q) + eps))^s, then annealed, in double */
         const float *h = cz_reference_get_histogram(r);
         double worst = 0;
         for (int p = 0; p < HW; p++) {
             double mx = -INFINITY, sum = 0, sa = 0, sb = 0;
+            const double e = CZ_REFERENCE_EPS;
             for (int q = 0; q < Q; q++)
-                mx = fmax(mx, logits[(size_t)q * HW + p] + s * log(h[q] + (double)CZ_REFERENCE_EPS));
+                mx = fmax(mx, logits[(size_t)q * HW + p] + s * log((h[q] + e) / (pi[q] + e)));
             for (int q = 0; q < Q; q++) {
-                double x = logits[(size_t)q * HW + p] + s * log(h[q] + (double)CZ_REFERENCE_EPS);
-                double e = exp((x - mx) / T);
-                sum += e, sa += e * qt->ab[q][0], sb += e * qt->ab[q][1];
+                double x = logits[(size_t)q * HW + p] + s * log((h[q] + e) / (pi[q] + e));
+                double z = exp((x - mx) / T);
+                sum += z, sa += z * qt->ab[q][0], sb += z * qt->ab[q][1];
             }
             worst = fmax(worst, fmax(fabs(ab[p] - sa / sum), fabs(ab[HW + p] - sb / sum)));
         }
