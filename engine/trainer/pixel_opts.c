@@ -84,7 +84,11 @@ void ct_pixel_opts_help(void)
         else
             snprintf(flags, sizeof flags, "      --%s %s", t->name, forms[id].metavar);
         snprintf(text, sizeof text, "%s; %g to %g, default %g", t->help, t->min, t->max, t->def);
-        printf("%-*s", HELP_INDENT, flags);
+        /* a name too long for the column gets a line of its own */
+        if ((int)strlen(flags) >= HELP_INDENT - 1)
+            printf("%s\n%*s", flags, HELP_INDENT, "");
+        else
+            printf("%-*s", HELP_INDENT, flags);
         print_wrapped(HELP_INDENT, text);
     }
 }
