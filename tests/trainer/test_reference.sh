@@ -23,20 +23,26 @@ from PIL import Image
 Image.new("RGB", (300, 200), (0, 150, 160)).save(sys.argv[1] + "/bluegreen.png")
 PYEOF
 IN=$PHOTOS/food/cup-table.jpg
-"$BIN" colorize --model "$C" --threads 2 -o "$T/none" "$IN" > /dev/null 2>&1 || bad "colorize"
+"$BIN" colorize --model "$C" --threads 1 -o "$T/none" "$IN" > /dev/null 2>&1 || bad "colorize"
 "$BIN" colorize --model "$C" --threads 2 --reference "$T/bluegreen.png" -o "$T/ref" "$IN" > /dev/null 2>&1 \
     || bad "colorize --reference"
-"$BIN" colorize --model "$C" --threads 2 --reference "$T/bluegreen.png" --reference-strength 0 -o "$T/zero" \
+"$BIN" colorize --model "$C" --threads 1 --reference "$T/bluegreen.png" --reference-strength 0 -o "$T/zero" \
     "$IN" > /dev/null 2>&1 || bad "colorize --reference-strength 0"
-# (the pixels: a PNG's bytes differ from run to run by its time stamp)
+# The pixels (a PNG's bytes differ from run to run by its time stamp). The
+# engine's ab is byte-identical (tests/engine/test_reference.c); babl may
+# pick another path for the final Lab -> RGB conversion once it has built
+# the reference's RGB -> Lab (it times its candidates), which moves a
+# handful of 8-bit values by 1.
 "$PY" - "$T/none/cup-table.png" "$T/zero/cup-table.png" > "$T/zero.out" <<'PYEOF'
 import sys
 import numpy as np
 from PIL import Image
-a, b = (np.asarray(Image.open(p)) for p in sys.argv[1:])
-print("same" if a.shape == b.shape and (a == b).all() else "differ")
+a, b = (np.asarray(Image.open(p)).astype(int) for p in sys.argv[1:])
+d = np.abs(a - b) if a.shape == b.shape else np.array([99])
+print("same" if d.max() <= 1 and (d > 0).mean() < 1e-4 else "differ",
+      "(%d values differ, by at most %d)" % ((d > 0).sum(), d.max()))
 PYEOF
-check "strength 0 writes the pixels of no reference" grep -qx same "$T/zero.out"
+check "strength 0 writes the pixels of no reference: $(cat "$T/zero.out")" grep -q "^same" "$T/zero.out"
 # the mean ab's hue angle, and its distance in degrees to the reference's
 "$PY" - "$T/bluegreen.png" "$T/none/cup-table.png" "$T/ref/cup-table.png" > "$T/hue.out" <<'PYEOF'
 import math, sys
