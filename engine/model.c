@@ -547,9 +547,35 @@ cz_status cz_model_predict(cz_model *m, float *ab, float *confidence, const floa
     return cz_model_predict_hints(m, ab, confidence, L, NULL, h, w, temperature, err);
 }
 
+bool cz_model_takes_reference(const cz_model *m) { return m->arch->output == CZ_OUTPUT_LOGITS && m->quant; }
+
+cz_status cz_model_check_reference(const cz_model *m, cz_error *err)
+{
+    if (cz_model_takes_reference(m)) return CZ_STATUS_OK;
+    return cz_error_set(err, CZ_STATUS_UNSUPPORTED,
+                        "the %s model predicts colours directly, not a distribution over colour bins, so it "
+                        "cannot use a reference photo (a colorful model can)", m->cfg.arch);
+}
+
 cz_status cz_model_predict_hints(cz_model *m, float *ab, float *confidence, const float *L, const cz_hints *hints,
                                  int h, int w, float temperature, cz_error *err)
 {
+    return cz_model_predict_reference(m, ab, confidence, L, hints, NULL, 0.0f, h, w, temperature, err);
+}
+
+cz_status cz_model_predict_reference(cz_model *m, float *ab, float *confidence, const float *L,
+                                     const cz_hints *hints, const cz_reference *ref, float strength, int h, int w,
+                                     float temperature, cz_error *err)
+{
+    if (ref) {
+        cz_status s = cz_model_check_reference(m, err);
+        if (s) return s;
+        if (cz_reference_get_bins(ref) != m->quant->q)
+            return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "the reference is over %d colour bins, the model's %d",
+                                cz_reference_get_bins(ref), m->quant->q);
+        if (!(strength >= 0.0f && strength <= 2.0f))
+            return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "reference strength %g is outside 0 to 2", strength);
+    }
     if (hints && !m->arch->hints)
         return cz_error_set(err, CZ_STATUS_UNSUPPORTED,
                             "the %s model cannot take colour hints (a hints model can)", m->cfg.arch);
@@ -590,7 +616,11 @@ cz_status cz_model_predict_hints(cz_model *m, float *ab, float *confidence, cons
     const size_t on = (size_t)oh * ow;
     float *lo = malloc(3 * on * sizeof(float));
     if (!lo) return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
-    cz_quant_decode(lo, lo + 2 * on, out, (int)on, temperature, m->quant);
+    /* strength 0 is no prior at all, so it decodes exactly as without one */
+    float lp[CZ_QUANT_MAX_BINS];
+    const bool prior = ref && strength > 0.0f;
+    if (prior) cz_reference_log_prior(lp, ref, m->prior, strength);
+    cz_quant_decode(lo, lo + 2 * on, out, prior ? lp : NULL, (int)on, temperature, m->quant);
     cz_upsample_forward(ab, lo, 2, oh, ow, h, w);
     if (confidence) cz_upsample_forward(confidence, lo + 2 * on, 1, oh, ow, h, w);
     free(lo);

@@ -27,6 +27,7 @@
 #include "cz.h"
 #include "net.h"
 #include "quant.h"
+#include "reference.h"
 #include "safetensors.h"
 
 /* The format_version this engine writes and reads. */
@@ -80,6 +81,20 @@ bool cz_model_takes_hints(const cz_model *m);
  * cannot take them are CZ_STATUS_UNSUPPORTED, with a message saying so. */
 cz_status cz_model_predict_hints(cz_model *m, float *ab, float *confidence, const float *L, const cz_hints *hints,
                                  int h, int w, float temperature, cz_error *err);
+/* Whether the model's output is a distribution over its quantisation's ab
+ * bins that a reference photo's prior can re-weight (colorful); and the
+ * same as a status: CZ_STATUS_UNSUPPORTED with a message saying why not. */
+bool cz_model_takes_reference(const cz_model *m);
+cz_status cz_model_check_reference(const cz_model *m, cz_error *err);
+/* cz_model_predict_hints with a reference photo's prior (reference.h; NULL:
+ * none) in place of the model's training prior, at strength 0..2 (0:
+ * decoded exactly as without). A reference given
+ * to a model that cannot use it is refused (cz_model_check_reference), as
+ * is one over another number of bins (made with another model's quant).
+ * confidence is then the re-weighted distribution's. */
+cz_status cz_model_predict_reference(cz_model *m, float *ab, float *confidence, const float *L,
+                                     const cz_hints *hints, const cz_reference *ref, float strength, int h, int w,
+                                     float temperature, cz_error *err);
 /* The hint input channels [3, n] (see cz_arch.hints) from hints for n
  * pixels; hint_ab and mask NULL: no hints. */
 void cz_model_encode_hints(const cz_model *m, float *dst, const float *hint_ab, const float *mask, size_t n);

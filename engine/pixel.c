@@ -372,6 +372,7 @@ cz_status cz_pixel_colorize_hinted(cz_model *model, GeglBuffer *src, GeglBuffer 
     if (hints && !cz_model_takes_hints(model))
         return cz_error_set(err, CZ_STATUS_UNSUPPORTED,
                             "the %s model cannot take colour hints (a hints model can)", cz_model_get_config(model)->arch);
+    if (params->reference && cz_model_check_reference(model, err) != CZ_STATUS_OK) return CZ_STATUS_UNSUPPORTED;
     if (rect->width <= 0 || rect->height <= 0)
         return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "the area to colorize is empty");
     if (cz_pixel_params_check(params, NULL, err) != CZ_STATUS_OK) return CZ_STATUS_INVALID_ARGUMENT;
@@ -405,7 +406,8 @@ cz_status cz_pixel_colorize_hinted(cz_model *model, GeglBuffer *src, GeglBuffer 
         goto done;
     }
     const cz_hints h = {hint, hint ? hint + 2 * cells : NULL};
-    st = cz_model_predict_hints(model, ab, conf, L, hints ? &h : NULL, nh, nw, params->temperature, err);
+    st = cz_model_predict_reference(model, ab, conf, L, hints ? &h : NULL, params->reference,
+                                    params->reference_strength, nh, nw, params->temperature, err);
     if (st != CZ_STATUS_OK) goto done;
     if (!report(progress, user, 0.75, CZ_PIXEL_STEP_WRITING)) {
         st = cz_error_set(err, CZ_STATUS_CANCELLED, "cancelled");
@@ -419,4 +421,47 @@ done:
     g_free(conf);
     g_free(hint);
     return st;
+}
+
+cz_reference *cz_pixel_reference_new(const cz_model *model, GeglBuffer *ref, const GeglRectangle *rect,
+                                     cz_error *err)
+{
+    if (!model || !ref) {
+        cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "missing model or reference buffer");
+        return NULL;
+    }
+    if (cz_model_check_reference(model, err) != CZ_STATUS_OK) return NULL;
+    GeglRectangle r;
+    if (!gegl_rectangle_intersect(&r, rect ? rect : gegl_buffer_get_extent(ref), gegl_buffer_get_extent(ref))) {
+        cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "the reference area is empty");
+        return NULL;
+    }
+    /* A histogram needs no more: GEGL box-filters the area down to it. */
+    int long_side = r.width > r.height ? r.width : r.height;
+    double scale = long_side > CZ_PIXEL_REFERENCE_SIDE ? (double)CZ_PIXEL_REFERENCE_SIDE / long_side : 1.0;
+    GeglRectangle sr = {(int)floor(r.x * scale), (int)floor(r.y * scale), (int)lround(r.width * scale),
+                        (int)lround(r.height * scale)};
+    if (sr.width < 1) sr.width = 1;
+    if (sr.height < 1) sr.height = 1;
+    const size_t n = (size_t)sr.width * (size_t)sr.height;
+    const Babl *space = babl_format_get_space(gegl_buffer_get_format(ref));
+    const Babl *fmt = babl_format_with_space("CIE Lab alpha float", space);
+    float *px = g_try_new(float, 4 * n); /* [n, 4] L, a, b, alpha */
+    float *ab = g_try_new(float, 2 * n); /* [2, k] of the k opaque pixels */
+    cz_reference *out = NULL;
+    if (!px || !ab) {
+        cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory for the reference");
+        goto done;
+    }
+    gegl_buffer_get(ref, &sr, scale, fmt, px, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (px[4 * i + 3] >= 0.5f) ab[k++] = px[4 * i + 1];
+    for (size_t i = 0, j = 0; i < n; i++)
+        if (px[4 * i + 3] >= 0.5f) ab[k + j++] = px[4 * i + 2];
+    out = cz_reference_new(cz_model_get_quant(model), ab, k, err);
+done:
+    g_free(px);
+    g_free(ab);
+    return out;
 }

@@ -9,7 +9,10 @@
  *    size, times saturation, joined with the source's exact full-resolution L
  *    (and its alpha), converted by babl into the destination's format.
  * Memory is bounded by the network size plus GEGL's tiles, whatever the
- * image size. The source buffer is only read. */
+ * image size. The source buffer is only read.
+ *
+ * A reference photo (params->reference, cz_pixel_reference_new) re-weights
+ * a classifier model's distribution at step 2 (reference.h). */
 #ifndef CZ_PIXEL_H
 #define CZ_PIXEL_H
 
@@ -48,5 +51,16 @@ cz_status cz_pixel_colorize_hinted(cz_model *model, GeglBuffer *src, GeglBuffer 
                                    GeglBuffer *confidence, const GeglRectangle *rect,
                                    const cz_pixel_params *params, cz_pixel_progress progress, void *user,
                                    cz_error *err);
+
+/* A reference photo's colour prior for model (classifier models only;
+ * others are CZ_STATUS_UNSUPPORTED with a message saying why): the ab
+ * histogram of ref's pixels over rect (NULL: its extent) with alpha >= 0.5,
+ * read as Lab in the buffer's own space at most CZ_PIXEL_REFERENCE_SIDE
+ * pixels on the long side. Set it as params->reference for
+ * cz_pixel_colorize; the caller frees it (cz_reference_free). NULL on
+ * error, with err set. */
+#define CZ_PIXEL_REFERENCE_SIDE 256
+cz_reference *cz_pixel_reference_new(const cz_model *model, GeglBuffer *ref, const GeglRectangle *rect,
+                                     cz_error *err);
 
 #endif

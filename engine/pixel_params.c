@@ -17,6 +17,9 @@ static const cz_pixel_param table[CZ_PIXEL_PARAM_COUNT] = {
     [CZ_PIXEL_PARAM_SIZE] = {
         "size", N_("Network input in pixels (long side); 0 for the model's own"),
         true, 0, 4096, 0, 8, 64, 0},
+    [CZ_PIXEL_PARAM_REFERENCE_STRENGTH] = {
+        "reference-strength", N_("How strongly a reference photo's colours steer the result; 0 for not at all (classifier models)"),
+        false, 0.0, 2.0, 1.0, 0.05, 0.25, 2},
 };
 
 const cz_pixel_param *cz_pixel_param_get(cz_pixel_param_id id)
@@ -26,6 +29,7 @@ const cz_pixel_param *cz_pixel_param_get(cz_pixel_param_id id)
 
 void cz_pixel_params_init(cz_pixel_params *p)
 {
+    p->reference = NULL;
     for (int id = 0; id < CZ_PIXEL_PARAM_COUNT; id++)
         cz_pixel_params_set_value(p, (cz_pixel_param_id)id, table[id].def);
 }
@@ -36,6 +40,7 @@ double cz_pixel_params_get_value(const cz_pixel_params *p, cz_pixel_param_id id)
     case CZ_PIXEL_PARAM_TEMPERATURE: return p->temperature;
     case CZ_PIXEL_PARAM_SATURATION: return p->saturation;
     case CZ_PIXEL_PARAM_SIZE: return p->size;
+    case CZ_PIXEL_PARAM_REFERENCE_STRENGTH: return p->reference_strength;
     default: return 0.0;
     }
 }
@@ -46,6 +51,7 @@ void cz_pixel_params_set_value(cz_pixel_params *p, cz_pixel_param_id id, double 
     case CZ_PIXEL_PARAM_TEMPERATURE: p->temperature = (float)value; break;
     case CZ_PIXEL_PARAM_SATURATION: p->saturation = (float)value; break;
     case CZ_PIXEL_PARAM_SIZE: p->size = (int)lround(value); break;
+    case CZ_PIXEL_PARAM_REFERENCE_STRENGTH: p->reference_strength = (float)value; break;
     default: break;
     }
 }

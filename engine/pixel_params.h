@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "cz.h"
+#include "reference.h"
 
 /* The default annealed-mean temperature: the table's default, and a
  * constant for code that calls cz_model_predict directly (the trainer's
@@ -20,12 +21,17 @@ typedef struct {
     float temperature; /* annealed-mean T: lower is more vivid */
     float saturation;  /* chroma scale */
     int size;          /* network input long side; 0 = the model's own */
+    float reference_strength; /* s of the reference's prior (reference.h) */
+    /* Not a table parameter: a reference photo's prior (classifier models;
+     * cz_pixel_reference_new), borrowed, NULL (the default) for none. */
+    const cz_reference *reference;
 } cz_pixel_params;
 
 typedef enum {
     CZ_PIXEL_PARAM_TEMPERATURE,
     CZ_PIXEL_PARAM_SATURATION,
     CZ_PIXEL_PARAM_SIZE,
+    CZ_PIXEL_PARAM_REFERENCE_STRENGTH,
     CZ_PIXEL_PARAM_COUNT
 } cz_pixel_param_id;
 
@@ -44,7 +50,7 @@ typedef struct {
  * out of range. */
 const cz_pixel_param *cz_pixel_param_get(cz_pixel_param_id id);
 
-/* Sets every parameter of p to its default. */
+/* Sets every parameter of p to its default, and no reference. */
 void cz_pixel_params_init(cz_pixel_params *p);
 
 /* One parameter of p as a double, and set from one (rounded for integers). */

@@ -254,7 +254,7 @@ void cz_quant_weights(float *prior, float *weights, const double *counts,
     }
 }
 
-void cz_quant_decode(float *ab, float *confidence, const float *logits, int hw,
+void cz_quant_decode(float *ab, float *confidence, const float *logits, const float *log_prior, int hw,
                      float temperature, const cz_quant *qt)
 {
     enum { BLOCK = 64 };
@@ -267,17 +267,20 @@ void cz_quant_decode(float *ab, float *confidence, const float *logits, int hw,
         size_t m = n - p0 < BLOCK ? n - p0 : BLOCK;
         float mx[BLOCK], sum[BLOCK], sa[BLOCK], sb[BLOCK], sum1[BLOCK];
         int arg[BLOCK];
+        /* Adding 0 changes no float, so no prior decodes exactly as before. */
+        const float lp0 = log_prior ? log_prior[0] : 0.0f;
         for (size_t i = 0; i < m; i++) {
-            mx[i] = logits[p0 + i];
+            mx[i] = logits[p0 + i] + lp0;
             arg[i] = 0;
             sum[i] = sa[i] = sb[i] = sum1[i] = 0.0f;
         }
         /* pass 1: the max of each pixel's logits (contiguous across pixels) */
         for (int q = 1; q < Q; q++) {
             const float *x = logits + (size_t)q * n + p0;
+            const float lp = log_prior ? log_prior[q] : 0.0f;
             for (size_t i = 0; i < m; i++)
-                if (x[i] > mx[i]) {
-                    mx[i] = x[i];
+                if (x[i] + lp > mx[i]) {
+                    mx[i] = x[i] + lp;
                     arg[i] = q;
                 }
         }
@@ -286,22 +289,24 @@ void cz_quant_decode(float *ab, float *confidence, const float *logits, int hw,
             int need1 = confidence && temperature != 1.0f;
             for (int q = 0; q < Q; q++) {
                 const float *x = logits + (size_t)q * n + p0;
+                const float lp = log_prior ? log_prior[q] : 0.0f;
                 float a = qt->ab[q][0], b = qt->ab[q][1];
                 for (size_t i = 0; i < m; i++) {
-                    float e = expf((x[i] - mx[i]) * invt);
+                    float e = expf((x[i] + lp - mx[i]) * invt);
                     sum[i] += e;
                     sa[i] += e * a;
                     sb[i] += e * b;
                 }
                 if (need1)
-                    for (size_t i = 0; i < m; i++) sum1[i] += expf(x[i] - mx[i]);
+                    for (size_t i = 0; i < m; i++) sum1[i] += expf(x[i] + lp - mx[i]);
             }
             if (!need1)
                 for (size_t i = 0; i < m; i++) sum1[i] = sum[i];
         } else if (confidence) {
             for (int q = 0; q < Q; q++) {
                 const float *x = logits + (size_t)q * n + p0;
-                for (size_t i = 0; i < m; i++) sum1[i] += expf(x[i] - mx[i]);
+                const float lp = log_prior ? log_prior[q] : 0.0f;
+                for (size_t i = 0; i < m; i++) sum1[i] += expf(x[i] + lp - mx[i]);
             }
         }
         for (size_t i = 0; i < m; i++) {

@@ -44,8 +44,11 @@ void cz_quant_weights(float *prior, float *weights, const double *counts,
 
 /* Annealed mean: z = softmax(logits / T) per pixel, ab = sum_q z_q * bin_q.
  * logits [Q, hw] -> ab [2, hw]. T -> 0 gives the mode, T = 1 the mean.
- * confidence [hw] (may be NULL): max_q of softmax(logits), 1/Q..1. */
-void cz_quant_decode(float *ab, float *confidence, const float *logits, int hw,
+ * log_prior [Q] (may be NULL: none) is added to every pixel's logits first,
+ * re-weighting its distribution p(q) by exp(log_prior[q]) before the
+ * annealing (a reference photo's prior, reference.h).
+ * confidence [hw] (may be NULL): max_q of that softmax at T = 1, 1/Q..1. */
+void cz_quant_decode(float *ab, float *confidence, const float *logits, const float *log_prior, int hw,
                      float temperature, const cz_quant *qt);
 
 #endif

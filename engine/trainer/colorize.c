@@ -32,6 +32,9 @@ static void colorize_help(void)
         "                         input, or a folder with PATH/<stem>.png per input (an input\n"
         "                         without one gets none); every pixel with alpha >= 0.5 gives its\n"
         "                         colour's ab there\n"
+        "      --reference PHOTO  a colour photo whose colours the results should take on\n"
+        "                         (colorful models): its ab histogram re-weights the\n"
+        "                         predicted colours, as much as --reference-strength says\n"
         "      --threads T        OpenBLAS threads (default 2)\n"
         "  -h, --help             this text\n"
         "\n"
@@ -55,13 +58,15 @@ static char *output_path(const char *out, const char *in, const char *suffix)
  * (a.jpg and a.png both give a.png): a batch user expects one
  * OUT_DIR/<stem>.png per photo, so a silent suffix would break the naming
  * scripts rely on; the message names both so that one can be renamed. */
-static void check_outputs(const char *out, const char *model, const char *hints, char **in, int nin, bool conf)
+static void check_outputs(const char *out, const char *model, const char *hints, const char *reference, char **in,
+                          int nin, bool conf)
 {
     size_t n = 0, per = conf ? 2 : 1;
-    ct_path_use *uses = mallocCheck(ct_size3((size_t)nin, per + 1, sizeof *uses) + 2 * sizeof *uses);
+    ct_path_use *uses = mallocCheck(ct_size3((size_t)nin, per + 1, sizeof *uses) + 3 * sizeof *uses);
     char **outs = callocCheck((size_t)nin * per, sizeof *outs);
     uses[n++] = (ct_path_use){"--model", model, false, NULL};
     if (hints) uses[n++] = (ct_path_use){"--hints", hints, false, NULL};
+    if (reference) uses[n++] = (ct_path_use){"--reference", reference, false, NULL};
     for (int i = 0; i < nin; i++) uses[n++] = (ct_path_use){"input", in[i], false, NULL};
     for (int i = 0; i < nin; i++)
         for (size_t k = 0; k < per; k++) {
@@ -76,13 +81,14 @@ static void check_outputs(const char *out, const char *model, const char *hints,
 
 int ct_cmd_colorize(int argc, char **argv)
 {
-    enum { O_CONF = 256, O_THREADS, O_HINTS };
+    enum { O_CONF = 256, O_THREADS, O_HINTS, O_REFERENCE };
     /* room for the colorize parameters' options, added from their table */
     struct option opts[16] = {
         {"model", required_argument, 0, 'm'}, {"output", required_argument, 0, 'o'},
         {"confidence", no_argument, 0, O_CONF}, {"hints", required_argument, 0, O_HINTS},
+        {"reference", required_argument, 0, O_REFERENCE},
         {"threads", required_argument, 0, O_THREADS}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *model_path = NULL, *out = NULL, *hints = NULL;
+    const char *model_path = NULL, *out = NULL, *hints = NULL, *reference = NULL;
     cz_pixel_params pp;
     bool conf = false;
     int threads = 2, c;
@@ -95,6 +101,7 @@ int ct_cmd_colorize(int argc, char **argv)
         case 'o': out = optarg; break;
         case O_CONF: conf = true; break;
         case O_HINTS: hints = optarg; break;
+        case O_REFERENCE: reference = optarg; break;
         case O_THREADS: threads = (int)ct_parse_long("colorize", "--threads", optarg, 1, 256); break;
         case 'h': colorize_help(); return CT_EXIT_OK;
         default: ct_usage_error("colorize", "unknown option");
@@ -107,7 +114,7 @@ int ct_cmd_colorize(int argc, char **argv)
     if (hints && !hints_dir && argc - optind != 1)
         ct_usage_error("colorize", "--hints FILE is for one input; give a folder of <stem>.png for %d",
                        argc - optind);
-    check_outputs(out, model_path, hints, argv + optind, argc - optind, conf);
+    check_outputs(out, model_path, hints, reference, argv + optind, argc - optind, conf);
     ct_gegl_init();
     cz_lab_init();
     ct_set_threads(threads);
@@ -117,6 +124,8 @@ int ct_cmd_colorize(int argc, char **argv)
     if (hints && !cz_model_takes_hints(m))
         ct_usage_error("colorize", "--hints: the %s model cannot take colour hints (a hints model can)",
                        cz_model_get_config(m)->arch);
+    cz_reference *ref = reference ? ct_pixel_opts_reference_load("colorize", m, reference) : NULL;
+    pp.reference = ref;
     ct_mkdir_p(out);
     int failed = 0, done = 0;
     double t0 = ct_now();
@@ -180,6 +189,7 @@ int ct_cmd_colorize(int argc, char **argv)
         if (cb) g_object_unref(cb);
     }
     fprintf(stderr, "colorize: %d written, %d failed, %.2f s\n", done, failed, ct_now() - t0);
+    cz_reference_free(ref);
     cz_model_free(m);
     return failed ? CT_EXIT_FAILURE : CT_EXIT_OK;
 }

@@ -43,6 +43,10 @@ static void eval_help(void)
         "      --oracle           answer with the truth itself (no --model needed)\n"
         "      --hints N          a hints model gets N simulated hint points per photo from its truth\n"
         "                         (5x5 px patches at uniform places, seeded by the photo's index)\n"
+        "      --reference PHOTO  colour every photo towards PHOTO's colours (colorful models; see\n"
+        "                         colorize --help)\n"
+        "      --reference-self   each photo's own truth is its reference: the best a reference\n"
+        "                         can do\n"
         "      --threads T        OpenBLAS threads (default 2)\n"
         "  -h, --help             this text\n"
         "\n"
@@ -51,17 +55,18 @@ static void eval_help(void)
 
 int ct_cmd_eval(int argc, char **argv)
 {
-    enum { O_JSON = 256, O_GRID, O_NO_GRID, O_ORACLE, O_THREADS, O_HINTS };
+    enum { O_JSON = 256, O_GRID, O_NO_GRID, O_ORACLE, O_THREADS, O_HINTS, O_REFERENCE, O_REFERENCE_SELF };
     /* room for the colorize parameters' options, added from their table */
-    struct option opts[16] = {
+    struct option opts[20] = {
         {"model", required_argument, 0, 'm'}, {"images", required_argument, 0, 'i'},
         {"json", no_argument, 0, O_JSON},
         {"grid", required_argument, 0, O_GRID}, {"no-grid", no_argument, 0, O_NO_GRID},
         {"oracle", no_argument, 0, O_ORACLE}, {"threads", required_argument, 0, O_THREADS},
-        {"hints", required_argument, 0, O_HINTS},
+        {"hints", required_argument, 0, O_HINTS}, {"reference", required_argument, 0, O_REFERENCE},
+        {"reference-self", no_argument, 0, O_REFERENCE_SELF},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    const char *model_path = NULL, *dir = NULL, *grid = NULL;
-    bool json = false, oracle = false, no_grid = false;
+    const char *model_path = NULL, *dir = NULL, *grid = NULL, *reference = NULL;
+    bool json = false, oracle = false, no_grid = false, reference_self = false;
     cz_pixel_params pp;
     int threads = 2, hints = -1, c;
     cz_pixel_params_init(&pp);
@@ -77,6 +82,8 @@ int ct_cmd_eval(int argc, char **argv)
         case O_ORACLE: oracle = true; break;
         case O_THREADS: threads = (int)ct_parse_long("eval", "--threads", optarg, 1, 256); break;
         case O_HINTS: hints = (int)ct_parse_long("eval", "--hints", optarg, 0, 10000); break;
+        case O_REFERENCE: reference = optarg; break;
+        case O_REFERENCE_SELF: reference_self = true; break;
         case 'h': eval_help(); return CT_EXIT_OK;
         default: ct_usage_error("eval", "unknown option");
         }
@@ -84,6 +91,8 @@ int ct_cmd_eval(int argc, char **argv)
     if (optind != argc) ct_usage_error("eval", "unexpected argument '%s'", argv[optind]);
     if (!dir) ct_usage_error("eval", "--images DIR is required");
     if (!model_path && !oracle) ct_usage_error("eval", "--model MODEL_FILE is required");
+    if (reference && reference_self) ct_usage_error("eval", "--reference and --reference-self exclude each other");
+    if (oracle && (reference || reference_self)) ct_usage_error("eval", "--oracle takes no reference");
     ct_gegl_init();
     cz_lab_init();
     ct_set_threads(threads);
@@ -96,6 +105,11 @@ int ct_cmd_eval(int argc, char **argv)
             ct_usage_error("eval", "--hints: the %s model cannot take colour hints (a hints model can)",
                            cz_model_get_config(m)->arch);
     }
+    cz_error ref_err = {0};
+    if (m && reference_self && cz_model_check_reference(m, &ref_err) != CZ_STATUS_OK)
+        ct_usage_error("eval", "--reference-self: %s", ref_err.msg);
+    cz_reference *ref = m && reference ? ct_pixel_opts_reference_load("eval", m, reference) : NULL;
+    pp.reference = ref;
     char *grid_path = NULL;
     bool grid_failed = false;
     if (!no_grid && (grid || model_path)) {
@@ -114,16 +128,18 @@ int ct_cmd_eval(int argc, char **argv)
     size_t n;
     char **files = ct_photos_list(dir, &n);
     if (!files) ct_die(__FILE__, __LINE__, "the folder must exist and be readable", "cannot read folder '%s'", dir);
-    ct_path_use *uses = mallocCheck(ct_size3(n + 2, sizeof *uses, 1));
+    ct_path_use *uses = mallocCheck(ct_size3(n + 3, sizeof *uses, 1));
     size_t nuses = 0;
     if (grid_path) uses[nuses++] = (ct_path_use){"--grid", grid_path, true, NULL};
     if (model_path) uses[nuses++] = (ct_path_use){"--model", model_path, false, NULL};
+    if (reference) uses[nuses++] = (ct_path_use){"--reference", reference, false, NULL};
     for (size_t i = 0; i < n; i++) uses[nuses++] = (ct_path_use){"the photo", files[i], false, NULL};
     ct_paths_check("eval", uses, nuses);
     free(uses);
 
     ct_eval_result r;
-    ct_eval_measure_hinted(&r, m, &pp, hints, dir, files, n, !json);
+    ct_eval_measure_hinted(&r, m, &pp, hints, reference_self, dir, files, n, !json);
+    if (reference) r.reference = reference;
     if (grid_path && r.images) {
         char why[256], caption[256];
         snprintf(caption, sizeof caption, "%s on %s", oracle ? "oracle" : model_path, dir);
@@ -142,6 +158,7 @@ int ct_cmd_eval(int argc, char **argv)
     ct_eval_result_free(&r);
     ct_photos_free(files, n);
     free(grid_path);
+    cz_reference_free(ref);
     cz_model_free(m);
     return rc;
 }

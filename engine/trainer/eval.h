@@ -41,6 +41,9 @@ typedef struct {
     unsigned char *cells;
     int ncells;
     int hints; /* simulated hint points per photo, -1 none */
+    /* The reference photo: "self" (each photo's own truth), a path (the
+     * caller's, not owned; set by the caller), or NULL for none. */
+    const char *reference;
 } ct_eval_result;
 
 /* Fills *r from files [n], photos below dir: each is reduced to the centre
@@ -55,13 +58,16 @@ void ct_eval_measure(ct_eval_result *r, cz_model *model, const cz_pixel_params *
 /* The same, with hints >= 0: a hints model gets that many simulated hint
  * points per photo from its truth (hints_sim.h's ct_hints_fixed: 5 x 5 px
  * at uniform positions, seeded by the photo's index, so every run and every
- * model gets the same hints). */
+ * model gets the same hints); and with reference_self, each photo's truth
+ * (at CT_EVAL_SIDE) is its own reference photo at pp's strength, the bound
+ * a reference can reach (a classifier model; r->reference = "self"). */
 void ct_eval_measure_hinted(ct_eval_result *r, cz_model *model, const cz_pixel_params *pp, int hints,
-                            const char *dir, char *const *files, size_t n, bool progress);
+                            bool reference_self, const char *dir, char *const *files, size_t n, bool progress);
 void ct_eval_result_free(ct_eval_result *r);
 
-/* One JSON object on one line, with pp's temperature and saturation and,
- * for photos in several folders, "folders". */
+/* One JSON object on one line, with pp's temperature and saturation, the
+ * "reference" ("self" or its path) and "reference_strength" when there is
+ * one and, for photos in several folders, "folders". */
 void ct_eval_print_json(FILE *out, const ct_eval_result *r, const cz_pixel_params *pp);
 /* A table for people: what names the answer (a model file, "oracle");
  * grid_path, when not NULL, is named as the sample grid. */

@@ -79,9 +79,10 @@ static void planes_free(eval_planes *p)
 }
 
 /* p->pred = the model's answer to p->truth [S*S, 3] (the truth itself
- * without a model); exits when colorizing fails. */
+ * without a model), with the truth as its own reference when self_ref;
+ * exits when colorizing fails. */
 static void photo_answer(eval_planes *p, cz_model *model, const cz_pixel_params *pp, int S, int hints,
-                         uint64_t seed, const char *file)
+                         bool self_ref, uint64_t seed, const char *file)
 {
     const size_t ss = (size_t)S * S;
     if (!model) {
@@ -106,7 +107,16 @@ static void photo_answer(eval_planes *p, cz_model *model, const cz_pixel_params 
         free(plane);
         free(px);
     }
-    cz_status st = cz_pixel_colorize_hinted(model, src, hb, dst, NULL, &rect, pp, NULL, NULL, &err);
+    cz_pixel_params own = *pp;
+    cz_reference *ref = NULL;
+    cz_status st = CZ_STATUS_OK;
+    if (self_ref) {
+        ref = cz_pixel_reference_new(model, src, &rect, &err);
+        if (!ref) st = err.status;
+        own.reference = ref;
+    }
+    if (st == CZ_STATUS_OK) st = cz_pixel_colorize_hinted(model, src, hb, dst, NULL, &rect, &own, NULL, NULL, &err);
+    cz_reference_free(ref);
     if (hb) g_object_unref(hb);
     if (st == CZ_STATUS_OK) gegl_buffer_get(dst, &rect, 1.0, rgbf, p->pred, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
     g_object_unref(src);
@@ -181,17 +191,18 @@ static void result_finish(ct_eval_result *r, eval_sums *s)
 void ct_eval_measure(ct_eval_result *r, cz_model *model, const cz_pixel_params *pp,
                      const char *dir, char *const *files, size_t n, bool progress)
 {
-    ct_eval_measure_hinted(r, model, pp, -1, dir, files, n, progress);
+    ct_eval_measure_hinted(r, model, pp, -1, false, dir, files, n, progress);
 }
 
 void ct_eval_measure_hinted(ct_eval_result *r, cz_model *model, const cz_pixel_params *pp, int hints,
-                            const char *dir, char *const *files, size_t n, bool progress)
+                            bool reference_self, const char *dir, char *const *files, size_t n, bool progress)
 {
     const int S = CT_EVAL_SIDE;
     const size_t ss = (size_t)S * S;
     memset(r, 0, sizeof *r);
     r->side = S;
     r->hints = hints;
+    r->reference = reference_self ? "self" : NULL;
     r->cells = mallocCheck(ct_size3(3 * CT_EVAL_GRID, ss, 3));
     eval_planes p;
     planes_new(&p, ss);
@@ -208,7 +219,7 @@ void ct_eval_measure_hinted(ct_eval_result *r, cz_model *model, const cz_pixel_p
         ct_lab_image_free(&img);
         ct_lab_planes_to_rgb_float(p.truth, p.L, p.a, p.b, ss);
         ct_lab_planes_to_rgb_float(p.gray, p.L, p.zero, p.zero, ss);
-        photo_answer(&p, model, pp, S, hints, 0x68696E7473ull + i, files[i]);
+        photo_answer(&p, model, pp, S, hints, reference_self, 0x68696E7473ull + i, files[i]);
         photo_measure(&s, folder_of(&s.folders, &s.nfolders, dir, files[i]), &p, S);
         if (r->images < CT_EVAL_GRID) photo_cells(r, &p, r->ncells++);
         r->images++;

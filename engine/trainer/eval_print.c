@@ -32,6 +32,11 @@ void ct_eval_print_json(FILE *out, const ct_eval_result *r, const cz_pixel_param
             r->cf_truth, r->cf_gray, r->delta_cf, r->delta_cf_gray, r->auc, r->auc_gray, r->ab_edge,
             r->ab_edge_truth, pp->temperature, pp->saturation);
     if (r->hints >= 0) fprintf(out, ", \"hints\": %d", r->hints);
+    if (r->reference) {
+        fprintf(out, ", \"reference\": ");
+        json_print_string(out, r->reference);
+        fprintf(out, ", \"reference_strength\": %g", pp->reference_strength);
+    }
     if (r->nfolders > 1) {
         fprintf(out, ", \"folders\": [");
         for (int i = 0; i < r->nfolders; i++) {

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "image.h"
+#include "pixel.h"
 #include "util.h"
 
 /* Help lines: options in the first 25 columns, text wrapped at 79. */
@@ -19,6 +21,7 @@ static const struct {
     [CZ_PIXEL_PARAM_TEMPERATURE] = {'t', "T"},
     [CZ_PIXEL_PARAM_SATURATION] = {'s', "S"},
     [CZ_PIXEL_PARAM_SIZE] = {0, "N"},
+    [CZ_PIXEL_PARAM_REFERENCE_STRENGTH] = {0, "S"},
 };
 
 void ct_pixel_opts_add(struct option *opts, size_t n)
@@ -81,7 +84,24 @@ void ct_pixel_opts_help(void)
         else
             snprintf(flags, sizeof flags, "      --%s %s", t->name, forms[id].metavar);
         snprintf(text, sizeof text, "%s; %g to %g, default %g", t->help, t->min, t->max, t->def);
-        printf("%-*s", HELP_INDENT, flags);
+        /* a name too long for the column gets a line of its own */
+        if ((int)strlen(flags) >= HELP_INDENT - 1)
+            printf("%s\n%*s", flags, HELP_INDENT, "");
+        else
+            printf("%-*s", HELP_INDENT, flags);
         print_wrapped(HELP_INDENT, text);
     }
+}
+
+cz_reference *ct_pixel_opts_reference_load(const char *cmd, const cz_model *model, const char *path)
+{
+    cz_error err = {0};
+    if (cz_model_check_reference(model, &err) != CZ_STATUS_OK) ct_usage_error(cmd, "--reference: %s", err.msg);
+    char why[256];
+    GeglBuffer *buf = ct_image_load_buffer(path, why, sizeof why);
+    if (!buf) ct_die(__FILE__, __LINE__, NULL, "reference %s: %s", path, why);
+    cz_reference *ref = cz_pixel_reference_new(model, buf, NULL, &err);
+    g_object_unref(buf);
+    if (!ref) ct_die(__FILE__, __LINE__, NULL, "reference %s: %s", path, err.msg);
+    return ref;
 }

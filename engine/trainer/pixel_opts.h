@@ -9,12 +9,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "model.h"
 #include "pixel_params.h"
 
 /* Their short forms, for getopt_long's optstring. */
 #define CT_PIXEL_OPTS_SHORT "t:s:"
 
-/* Appends the long options (--temperature, --saturation, --size) after the
+/* Appends the long options (--temperature, --saturation, --size,
+ * --reference-strength) after the
  * last entry of opts, which holds n entries and is zero-terminated; exits
  * if they do not fit. getopt_long then returns CT_PIXEL_OPT + id for them. */
 #define CT_PIXEL_OPT 0x1000
@@ -26,5 +28,10 @@ bool ct_pixel_opts_parse(const char *cmd, int c, const char *arg, cz_pixel_param
 
 /* Prints their --help lines, in the layout of the commands' own. */
 void ct_pixel_opts_help(void);
+
+/* --reference PHOTO of cmd: the photo's colour prior for model (caller
+ * frees it). A model that cannot use one is a usage error of cmd; a photo
+ * that cannot be read exits with status 1. Needs GEGL. */
+cz_reference *ct_pixel_opts_reference_load(const char *cmd, const cz_model *model, const char *path);
 
 #endif

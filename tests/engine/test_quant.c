@@ -377,7 +377,7 @@ static void test_decode(check_state *st, const cz_quant *qt, uint64_t *rng)
         logits[(size_t)arg[p] * HW + p] = 4 + 40 * (p % 2); /* clear mode; some large */
     }
     /* T = 0.01: the mode */
-    cz_quant_decode(ab, conf, logits, HW, 0.01f, qt);
+    cz_quant_decode(ab, conf, logits, NULL, HW, 0.01f, qt);
     int bad = 0, badc = 0;
     for (int p = 0; p < HW; p++) {
         bad += fabsf(ab[p] - qt->ab[arg[p]][0]) > 1e-3f || fabsf(ab[HW + p] - qt->ab[arg[p]][1]) > 1e-3f;
@@ -386,14 +386,14 @@ static void test_decode(check_state *st, const cz_quant *qt, uint64_t *rng)
         badc += fabs(conf[p] - c) > 1e-5 * c;
     }
     CHECK(st, !bad && !badc, "T 0.01: %d pixels not at the mode, %d confidences wrong", bad, badc);
-    cz_quant_decode(ab, NULL, logits, HW, 0, qt);
+    cz_quant_decode(ab, NULL, logits, NULL, HW, 0, qt);
     bad = 0;
     for (int p = 0; p < HW; p++) bad += ab[p] != qt->ab[arg[p]][0] || ab[HW + p] != qt->ab[arg[p]][1];
     CHECK(st, !bad, "T 0: %d pixels not at the mode", bad);
     /* T = 1: the mean; T = 0.38: the annealed mean */
     const float ts[2] = {1.0f, 0.38f};
     for (int i = 0; i < 2; i++) {
-        cz_quant_decode(ab, conf, logits, HW, ts[i], qt);
+        cz_quant_decode(ab, conf, logits, NULL, HW, ts[i], qt);
         double worst = 0, worstc = 0;
         for (int p = 0; p < HW; p++) {
             double a, b, c;
@@ -407,7 +407,7 @@ static void test_decode(check_state *st, const cz_quant *qt, uint64_t *rng)
     }
     /* equal logits: the plain mean of the bins, confidence 1/Q */
     for (size_t i = 0; i < (size_t)Q * HW; i++) logits[i] = 7;
-    cz_quant_decode(ab, conf, logits, HW, 1, qt);
+    cz_quant_decode(ab, conf, logits, NULL, HW, 1, qt);
     double ma = 0, mb = 0;
     for (int q = 0; q < Q; q++) {
         ma += qt->ab[q][0] / Q;

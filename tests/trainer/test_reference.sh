@@ -1,0 +1,98 @@
+#!/bin/sh
+# test_reference.sh: reference photos through the trainer (issue 16).
+# colorize --reference with an all blue-green photo moves the result's mean
+# hue towards it, and --reference-strength 0 gives the very pixels of no
+# reference; eval --reference-self (each photo its own reference) brings
+# the colourfulness nearer the truth's and says so in its JSON, as eval
+# --reference names its photo; a regression model, a reference that cannot
+# be read and a strength outside 0..2 are refused by name.
+#   usage: test_reference.sh CZ_TRAIN_BINARY MODELS_DIR PHOTO_ROOT PYTHON
+# MODELS_DIR holds the shipped colorful and pix2pix models.
+set -u
+BIN=$1
+MODELS=$2
+PHOTOS=$3
+PY=$4
+TEST=reference
+. "$(dirname "$0")/check.sh"
+C=$MODELS/colorful.safetensors
+
+"$PY" - "$T" <<'PYEOF' || bad "python could not draw the reference"
+import sys
+from PIL import Image
+Image.new("RGB", (300, 200), (0, 150, 160)).save(sys.argv[1] + "/bluegreen.png")
+PYEOF
+IN=$PHOTOS/food/cup-table.jpg
+"$BIN" colorize --model "$C" --threads 1 -o "$T/none" "$IN" > /dev/null 2>&1 || bad "colorize"
+"$BIN" colorize --model "$C" --threads 2 --reference "$T/bluegreen.png" -o "$T/ref" "$IN" > /dev/null 2>&1 \
+    || bad "colorize --reference"
+"$BIN" colorize --model "$C" --threads 1 --reference "$T/bluegreen.png" --reference-strength 0 -o "$T/zero" \
+    "$IN" > /dev/null 2>&1 || bad "colorize --reference-strength 0"
+# The pixels (a PNG's bytes differ from run to run by its time stamp). The
+# engine's ab is byte-identical (tests/engine/test_reference.c); babl may
+# pick another path for the final Lab -> RGB conversion once it has built
+# the reference's RGB -> Lab (it times its candidates), which moves a
+# handful of 8-bit values by 1.
+"$PY" - "$T/none/cup-table.png" "$T/zero/cup-table.png" > "$T/zero.out" <<'PYEOF'
+import sys
+import numpy as np
+from PIL import Image
+a, b = (np.asarray(Image.open(p)).astype(int) for p in sys.argv[1:])
+d = np.abs(a - b) if a.shape == b.shape else np.array([99])
+print("same" if d.max() <= 1 and (d > 0).mean() < 1e-4 else "differ",
+      "(%d values differ, by at most %d)" % ((d > 0).sum(), d.max()))
+PYEOF
+check "strength 0 writes the pixels of no reference: $(cat "$T/zero.out")" grep -q "^same" "$T/zero.out"
+# the mean ab's hue angle, and its distance in degrees to the reference's
+"$PY" - "$T/bluegreen.png" "$T/none/cup-table.png" "$T/ref/cup-table.png" > "$T/hue.out" <<'PYEOF'
+import math, sys
+import numpy as np
+from PIL import Image
+from skimage import color
+def hue(path):
+    lab = color.rgb2lab(np.asarray(Image.open(path).convert("RGB")) / 255.0)
+    return math.degrees(math.atan2(lab[..., 2].mean(), lab[..., 1].mean()))
+h_ref, h_none, h_with = (hue(p) for p in sys.argv[1:])
+d = lambda h: abs((h - h_ref + 180) % 360 - 180)
+print("%d %d" % (d(h_none) > d(h_with) + 45, d(h_with) < 45),
+      "hue %.0f without, %.0f with a reference of hue %.0f" % (h_none, h_with, h_ref))
+PYEOF
+check "a blue-green reference turns the mean hue to it: $(cat "$T/hue.out")" grep -q "^1 1 " "$T/hue.out"
+
+# eval: the oracle reference, and one photo as everyone's reference
+"$BIN" eval --model "$C" --images "$PHOTOS/food" --json --no-grid > "$T/e0.json" 2> /dev/null || bad "eval"
+"$BIN" eval --model "$C" --images "$PHOTOS/food" --json --no-grid --reference-self > "$T/es.json" 2> /dev/null \
+    || bad "eval --reference-self"
+"$BIN" eval --model "$C" --images "$PHOTOS/food" --json --no-grid --reference "$T/bluegreen.png" \
+    --reference-strength 0.5 > "$T/er.json" 2> /dev/null || bad "eval --reference"
+"$PY" - "$T/e0.json" "$T/es.json" "$T/er.json" "$T/bluegreen.png" > "$T/e.out" <<'PYEOF'
+import json, sys
+e0, es, er = (json.load(open(p)) for p in sys.argv[1:4])
+print("%d %d %d" % (abs(es["delta_cf"]) < abs(e0["delta_cf"]),
+                    "reference" not in e0 and es.get("reference") == "self" and es.get("reference_strength") == 1,
+                    er.get("reference") == sys.argv[4] and er.get("reference_strength") == 0.5),
+      "delta_cf %.2f without, %.2f with each photo its own reference" % (e0["delta_cf"], es["delta_cf"]))
+PYEOF
+check "eval --reference-self: delta_cf nearer 0, JSON says self: $(cat "$T/e.out")" grep -q "^1 1 . " "$T/e.out"
+check "eval --reference: the JSON names the photo and strength: $(cat "$T/e.out")" grep -q "^. . 1 " "$T/e.out"
+
+# refusals
+"$BIN" colorize --model "$MODELS/pix2pix.safetensors" --reference "$T/bluegreen.png" -o "$T/p" "$IN" > "$T/p.out" 2>&1
+check "a pix2pix model with --reference is bad usage" test $? -eq 2
+check "... and says why" grep -q "pix2pix model .* cannot use a reference photo" "$T/p.out"
+"$BIN" eval --model "$MODELS/pix2pix.safetensors" --images "$PHOTOS/food" --no-grid --reference-self > "$T/ps.out" 2>&1
+check "eval --reference-self with pix2pix is bad usage" test $? -eq 2
+check "... and says why" grep -q "cannot use a reference photo" "$T/ps.out"
+for s in 2.5 -1 x; do
+    "$BIN" colorize --model "$C" --reference "$T/bluegreen.png" --reference-strength "$s" -o "$T/s" "$IN" \
+        > "$T/s.out" 2>&1
+    check "--reference-strength $s is bad usage" test $? -eq 2
+    check "... naming the option" grep -q -- "--reference-strength" "$T/s.out"
+done
+"$BIN" colorize --model "$C" --reference "$T/missing.png" -o "$T/m" "$IN" > "$T/m.out" 2>&1
+check "a missing reference fails with status 1" test $? -eq 1
+check "... naming it" grep -q "missing.png" "$T/m.out"
+"$BIN" eval --model "$C" --images "$PHOTOS/food" --no-grid --reference "$T/bluegreen.png" --reference-self \
+    > /dev/null 2>&1
+check "--reference and --reference-self together are bad usage" test $? -eq 2
+finish "reference"
