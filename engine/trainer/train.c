@@ -233,7 +233,7 @@ static void save_model(cz_model *m, const train_opts *o, long step, const char *
     snprintf(desc, sizeof desc, "%s trained %ld steps of batch %d at %d px by corolization-train",
              cz_model_get_config(m)->arch, step, o->batch, cz_model_get_config(m)->size);
     if (avg) snprintf(s_ema, sizeof s_ema, "%g over %ld steps", o->ema, ct_ema_updates(avg));
-    const char *meta[16] = {"step", s_step, "seed", s_seed, "command", command,
+    const char *meta[18] = {"step", s_step, "seed", s_seed, "command", command, /* 7 pairs + NULL */
                             "training_images", s_images, "description", desc,
                             "trainer", "corolization-train"};
     int k = 12;

@@ -63,6 +63,15 @@ train -o "$T/b.safetensors" --steps 10 --resume
 check "a lost average: the run goes on" [ $? -eq 0 ]
 check "... and says the average starts again" grep -q "average starts again" "$T/err"
 
+# --init-from a checkpoint (its command becomes the lineage) with --ema: the
+# model file's metadata holds both, and the file loads (the metadata list
+# once had no room for its end marker, and the header took stack bytes).
+train -o "$T/d.safetensors" --steps 10 --init-from "$T/a.safetensors.ckpt" --ema 0.8
+check "--init-from with --ema exits 0" [ $? -eq 0 ]
+check "... and its model file loads, naming both commands" \
+    sh -c '"$1" eval --model "$2" --images "$3" --json --no-grid --threads 1 > /dev/null &&
+           grep -aq previous_command "$2" && grep -aq weights_average "$2"' sh "$BIN" "$T/d.safetensors" "$PHOTOS"
+
 train -o "$T/c.safetensors" --steps 8
 check "without --ema the model is the checkpoint's weights" \
     [ "$(tensors "$T/c.safetensors" "$T/c.safetensors.ckpt")" = same ]
