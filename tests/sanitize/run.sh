@@ -16,16 +16,22 @@ ninja -C "$build" build.ninja >/dev/null
 # the rest of the tree (the trainer's test model for the GIMP suite) is not
 # needed here.
 trainer_units="metrics dataset loader step photo"
-targets=$(cd "$build" && meson introspect --tests | /usr/bin/python3 -c '
-import json, sys
+# The files of every target those tests depend on (their programs, and any
+# program they take as an argument, as the importer's parity test does).
+targets=$(cd "$build" && /usr/bin/python3 -c '
+import json, subprocess, sys
 units = set(sys.argv[1].split())
-for t in json.load(sys.stdin):
+def introspect(what):
+    return json.loads(subprocess.run(["meson", "introspect", what], check=True,
+                                     capture_output=True, text=True).stdout)
+files = {t["id"]: t["filename"] for t in introspect("--targets")}
+for t in introspect("--tests"):
     if set(t["suite"]) & {"corolization:engine", "corolization:parity", "engine", "parity"} or (
             set(t["suite"]) & {"corolization:trainer", "trainer"} and t["name"] in units):
-        for f in t["cmd"][:1]:
-            print(f)' "$trainer_units")
-# (the trainer too: the importer's parity test runs it)
-ninja -C "$build" engine/trainer/corolization-train $(for t in $targets; do echo "${t#$build/}"; done)
+        for d in t["depends"]:
+            for f in files.get(d, []):
+                print(f)' "$trainer_units" | sort -u)
+ninja -C "$build" $(for t in $targets; do echo "${t#$build/}"; done)
 # babl_init keeps a few hundred bytes for the process's lifetime (a plain
 # babl_init/babl_exit program shows the same); that one leak is suppressed.
 export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0"
