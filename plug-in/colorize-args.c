@@ -33,6 +33,14 @@ static const ColorizeArg args[COLORIZE_N_ARGS] =
     { COLORIZE_ARG_TYPE_DRAWABLE, 0, "hints", N_("Colour hin_ts"),
       N_("A layer whose opaque pixels give the colour there (a hints "
          "model only); none for an automatic result") },
+  [COLORIZE_ARG_REFERENCE] =
+    { COLORIZE_ARG_TYPE_DRAWABLE, 0, "reference", N_("R_eference layer"),
+      N_("A colour photo, in any open image, whose colours the result "
+         "takes (a colorful model only); its image's selection, if any, "
+         "limits the pixels taken; none for an automatic result") },
+  [COLORIZE_ARG_REFERENCE_STRENGTH] =
+    { COLORIZE_ARG_TYPE_NUMBER, CZ_PIXEL_PARAM_REFERENCE_STRENGTH, NULL,
+      N_("Reference stren_gth"), NULL },
 };
 
 const ColorizeArg *

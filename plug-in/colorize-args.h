@@ -3,9 +3,10 @@
  * this order. The numbers (temperature, saturation, size) take their names,
  * ranges, defaults and help from the engine's table (pixel_params.h); this
  * adds what only the plug-in has: the dialog's labels and the model, output,
- * confidence and hints arguments. The hints layer is an item of the image,
- * not a value to keep: each front-end reads it in its own libgimp's terms
- * and hands the plan its pixels (ColorizeSource.hints). */
+ * confidence, hints and reference arguments. The hints and reference layers
+ * are items of an image, not values to keep: each front-end reads them in
+ * its own libgimp's terms and hands the plan their pixels
+ * (ColorizeSource.hints, ColorizeSource.reference). */
 
 #ifndef __COLORIZE_ARGS_H__
 #define __COLORIZE_ARGS_H__
@@ -29,6 +30,8 @@ typedef enum
   COLORIZE_ARG_OUTPUT,
   COLORIZE_ARG_CONFIDENCE,
   COLORIZE_ARG_HINTS,
+  COLORIZE_ARG_REFERENCE,
+  COLORIZE_ARG_REFERENCE_STRENGTH,
   COLORIZE_N_ARGS
 } ColorizeArgId;
 
@@ -38,7 +41,7 @@ typedef enum
   COLORIZE_ARG_TYPE_NUMBER,   /* a cz_pixel_param: int or float */
   COLORIZE_ARG_TYPE_CHOICE,   /* a ColorizeOutput by name */
   COLORIZE_ARG_TYPE_BOOLEAN,
-  COLORIZE_ARG_TYPE_DRAWABLE  /* a layer of the image, or none */
+  COLORIZE_ARG_TYPE_DRAWABLE  /* a layer, or none */
 } ColorizeArgType;
 
 typedef struct

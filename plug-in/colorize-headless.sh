@@ -44,7 +44,7 @@ case $gimp in
        (drw (car (gimp-image-flatten img))))
   (if (= (car (gimp-image-base-type img)) INDEXED) (gimp-image-convert-rgb img))
   (if (= (car (gimp-image-base-type img)) RGB) (gimp-image-convert-grayscale img))
-  (plug-in-corolization RUN-NONINTERACTIVE img drw \"$model\" 0.38 1.0 0 \"layer\" 0 -1)
+  (plug-in-corolization RUN-NONINTERACTIVE img drw \"$model\" 0.38 1.0 0 \"layer\" 0 -1 -1 1.0)
   (let ((flat (car (gimp-image-flatten img))))
     (file-png-save2 RUN-NONINTERACTIVE img flat \"$out\" \"$out\" 0 9 0 0 0 0 0 0 0))
   (gimp-image-delete img))" -b '(gimp-quit 0)' 2>&1) || true ;;

@@ -361,6 +361,81 @@ colorize_apply_mask (GeglBuffer *buffer,
     }
 }
 
+/* The prior of a reference photo for model, or FALSE with a message in
+ * the user's language. */
+static gboolean
+colorize_plan_reference (GeglBuffer     *buffer,
+                         const cz_model *model,
+                         const gchar    *model_name,
+                         cz_reference  **reference,
+                         GError        **error)
+{
+  cz_error cz_err = { 0 };
+
+  /* The engine refuses too, in English. */
+  if (cz_model_check_reference (model, &cz_err) != CZ_STATUS_OK)
+    {
+      g_set_error (error, COLORIZE_ERROR, 0,
+                   _("The model “%s” cannot take colours from a reference "
+                     "photo: choose a colorful model, or no reference layer."),
+                   model_name);
+      return FALSE;
+    }
+
+  *reference = cz_pixel_reference_new (model, buffer, NULL, &cz_err);
+  if (! *reference && cz_err.status == CZ_STATUS_INVALID_ARGUMENT)
+    g_set_error (error, COLORIZE_ERROR, 0,
+                 _("The reference layer has no opaque pixels to take "
+                   "colours from (in its image's selection, if any)."));
+  else if (! *reference)
+    g_set_error (error, COLORIZE_ERROR, 0,
+                 _("The reference layer could not be read: %s"), cz_err.msg);
+
+  return *reference != NULL;
+}
+
+/* The text of the layers' COLORIZE_PARASITE. */
+static gchar *
+colorize_provenance (const gchar          *path,
+                     const gchar          *model_name,
+                     const cz_model       *model,
+                     const ColorizeSource *source,
+                     const ColorizeValues *values)
+{
+  const gchar *arch = cz_model_get_metadata (model, "arch");
+  const gchar *step = cz_model_get_metadata (model, "step");
+  gchar       *contents = NULL;
+  gsize        length;
+  gchar       *sha;
+  gchar       *text;
+  gchar        t[G_ASCII_DTOSTR_BUF_SIZE];
+  gchar        s[G_ASCII_DTOSTR_BUF_SIZE];
+  gchar        r[G_ASCII_DTOSTR_BUF_SIZE];
+
+  /* The file as it was read: a name alone does not say which weights. */
+  sha = g_file_get_contents (path, &contents, &length, NULL) ?
+        g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length) :
+        g_strdup ("unknown");
+  g_free (contents);
+
+  /* C numbers whatever the locale: a script may parse this. */
+  g_ascii_formatd (t, sizeof (t), "%g", values->params.temperature);
+  g_ascii_formatd (s, sizeof (s), "%g", values->params.saturation);
+  g_ascii_formatd (r, sizeof (r), "%g", values->params.reference_strength);
+
+  text = g_strdup_printf ("corolization %s; model %s; arch %s; step %s; sha256 %s; "
+                          "temperature %s; saturation %s; size %d; hints %s; "
+                          "reference %s; reference-strength %s",
+                          COROLIZATION_VERSION, model_name,
+                          arch ? arch : "unknown", step ? step : "unknown", sha,
+                          t, s, values->params.size,
+                          source->hints ? "yes" : "no",
+                          source->reference ? "yes" : "no", r);
+  g_free (sha);
+
+  return text;
+}
+
 /* Loads the model and colorizes source into the layers of plan, whose
  * geometry is set. */
 static gboolean
@@ -378,6 +453,8 @@ colorize_plan_run (const ColorizeSource *source,
   gchar               *path;
   GeglBuffer          *color;
   GeglBuffer          *confidence = NULL;
+  cz_reference        *reference  = NULL;
+  cz_pixel_params      params;
   cz_status            status;
 
   path = colorize_model_find (values->model, &model_name, error);
@@ -387,6 +464,8 @@ colorize_plan_run (const ColorizeSource *source,
   gimp_progress_set_text_printf (_("Loading the model %s"), model_name);
 
   model = cz_model_load (path, &cz_err);
+  if (model)
+    plan->provenance = colorize_provenance (path, model_name, model, source, values);
   g_free (path);
   if (! model)
     {
@@ -410,6 +489,17 @@ colorize_plan_run (const ColorizeSource *source,
       return FALSE;
     }
 
+  if (source->reference &&
+      ! colorize_plan_reference (source->reference, model, model_name,
+                                 &reference, error))
+    {
+      cz_model_free (model);
+      g_free (model_name);
+      return FALSE;
+    }
+  params = values->params;
+  params.reference = reference;
+
   format = colorize_layer_format (source->precision, plan->alpha, source->space);
   color  = gegl_buffer_new (extent, format);
   if (values->confidence)
@@ -420,8 +510,9 @@ colorize_plan_run (const ColorizeSource *source,
   state.model_name = model_name;
   status = cz_pixel_colorize_hinted (model, source->pixels, source->hints,
                                      color, confidence, extent,
-                                     &values->params, colorize_progress,
+                                     &params, colorize_progress,
                                      &state, &cz_err);
+  cz_reference_free (reference);
   cz_model_free (model);
 
   if (status != CZ_STATUS_OK)
@@ -495,6 +586,10 @@ colorize_plan_make (const ColorizeSource *source,
   if (! source->touched)
     g_set_error (error, COLORIZE_ERROR, 0,
                  _("The selection does not touch the layer."));
+  else if (source->reference && ! source->reference_touched)
+    g_set_error (error, COLORIZE_ERROR, 0,
+                 _("The selection of the reference layer's image does not "
+                   "touch the reference layer."));
   else if (colorize_values_check (values, error))
     {
       plan->width    = extent->width;
@@ -511,6 +606,10 @@ colorize_plan_make (const ColorizeSource *source,
     g_object_unref (source->selection);
   if (source->hints)
     g_object_unref (source->hints);
+  if (source->reference)
+    g_object_unref (source->reference);
+  if (! ok)
+    g_clear_pointer (&plan->provenance, g_free);
 
   return ok;
 }
@@ -534,6 +633,29 @@ colorize_hints_buffer (GeglBuffer *buffer,
   g_object_unref (buffer);
 
   return view;
+}
+
+GeglBuffer *
+colorize_reference_buffer (GeglBuffer          *buffer,
+                           GeglBuffer          *selection,
+                           const GeglRectangle *bounds,
+                           gint                 offset_x,
+                           gint                 offset_y)
+{
+  GeglBuffer *masked;
+
+  if (! selection)
+    return buffer;
+
+  masked = gegl_buffer_new (bounds,
+                            babl_format_with_space ("RGBA float",
+                                                    babl_format_get_space (gegl_buffer_get_format (buffer))));
+  gegl_buffer_copy (buffer, bounds, GEGL_ABYSS_NONE, masked, bounds);
+  colorize_apply_mask (masked, selection, offset_x, offset_y);
+  g_object_unref (buffer);
+  g_object_unref (selection);
+
+  return masked;
 }
 
 void
@@ -576,6 +698,7 @@ colorize_plan_clear (ColorizePlan *plan)
       g_clear_pointer (&plan->layers[i].name, g_free);
     }
   plan->n_layers = 0;
+  g_clear_pointer (&plan->provenance, g_free);
 
   if (plan->progress)
     gimp_progress_end ();

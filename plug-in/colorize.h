@@ -53,6 +53,12 @@ typedef struct
   GeglBuffer *hints;       /* the colour hints in the drawable's own
                             * coordinates (colorize_hints_buffer), in the
                             * image's space; NULL for none */
+  GeglBuffer *reference;   /* a reference photo's pixels to take colours
+                            * from, its image's selection applied
+                            * (colorize_reference_buffer), in its image's
+                            * space; NULL for none */
+  gboolean    reference_touched; /* its image's selection touches it (or
+                                  * there is none) */
 } ColorizeSource;
 
 /* A layer a run adds, made but not yet attached. */
@@ -77,7 +83,15 @@ typedef struct
   gint          offset_y;
   gboolean      alpha;
   gboolean      progress;    /* colorize_plan_clear ends the progress bar */
+  gchar        *provenance;  /* owned; what made the layers (model, its
+                              * file's SHA-256, the settings), for a
+                              * COLORIZE_PARASITE on each; NULL: none */
 } ColorizePlan;
+
+/* The persistent parasite on each layer a run adds (kept in XCF): a line
+ * of UTF-8 text saying how its colours were made, so an AI colouring can
+ * be told apart from a hand-coloured one later. */
+#define COLORIZE_PARASITE "corolization-provenance"
 
 /* Folders searched for models, most specific first; free with g_strfreev. */
 gchar        **colorize_model_dirs       (void);
@@ -113,6 +127,18 @@ GeglBuffer    *colorize_hints_buffer     (GeglBuffer           *buffer,
                                           gint                  hints_y,
                                           gint                  source_x,
                                           gint                  source_y);
+
+/* The pixels of a reference layer (its buffer, transfer full) for
+ * ColorizeSource.reference. With its image's selection (transfer full;
+ * NULL: none) a copy of the part of the layer within bounds (the
+ * selection's bounds in the layer's coordinates), its alpha multiplied by
+ * the selection seen at the layer's offsets, so only the selected colours
+ * count. */
+GeglBuffer    *colorize_reference_buffer (GeglBuffer           *buffer,
+                                          GeglBuffer           *selection,
+                                          const GeglRectangle  *bounds,
+                                          gint                  offset_x,
+                                          gint                  offset_y);
 
 /* Starts the progress bar, checks values and the selection, loads the
  * model and colorizes source into the new layers of plan (the selection

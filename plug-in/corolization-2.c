@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <libgimp/gimp.h>
 #include <libgimp/gimpui.h>
 
@@ -18,13 +20,14 @@ static void     run                (const gchar      *name,
                                     GimpParam       **return_vals);
 static gboolean corolization_dialog (ColorizeValues  *values,
                                      gint32           drawable_ID,
-                                     gint32          *hints_ID);
+                                     gint32          *layer_IDs);
 static gint32   corolization_attach (gint32                image_ID,
                                      gint32                drawable_ID,
                                      const ColorizePlan   *plan);
 static gboolean corolization_apply  (gint32                image_ID,
                                      gint32                drawable_ID,
                                      gint32                hints_ID,
+                                     gint32                reference_ID,
                                      const ColorizeValues *values,
                                      GError              **error);
 
@@ -113,16 +116,19 @@ corolization_get_last_values (ColorizeValues *values)
   if (gimp_get_data_size (PLUG_IN_PROC) == sizeof (*values))
     gimp_get_data (PLUG_IN_PROC, values);
   values->model[sizeof (values->model) - 1] = '\0';
+  /* A pointer of the run that stored them. */
+  values->params.reference = NULL;
 }
 
 /* The positional arguments after run-mode, image and drawable, in the
- * table's order: n_args of them (calls written before "hints" existed
- * stop before it). */
+ * table's order: n_args of them (calls written before "hints" or
+ * "reference" existed stop before it). A layer argument's ID goes to
+ * layer_IDs[its id]. */
 static void
 corolization_get_args (const GimpParam *param,
                        gint             n_args,
                        ColorizeValues  *values,
-                       gint32          *hints_ID,
+                       gint32          *layer_IDs,
                        GError         **error)
 {
   ColorizeArgId id;
@@ -149,7 +155,7 @@ corolization_get_args (const GimpParam *param,
           values->confidence = arg->data.d_int32 != 0;
           break;
         case COLORIZE_ARG_TYPE_DRAWABLE:
-          *hints_ID = arg->data.d_drawable;
+          layer_IDs[id] = arg->data.d_drawable;
           break;
         }
     }
@@ -169,11 +175,15 @@ run (const gchar      *name,
   GError           *error   = NULL;
   gint32            image_ID;
   gint32            drawable_ID;
-  gint32            hints_ID = -1;
+  gint32            layer_IDs[COLORIZE_N_ARGS];
+  gint32            hints_ID, reference_ID;
+  gint              i;
 
   corolization_bind_domain ();
   gegl_init (NULL, NULL);
   colorize_values_init (&values);
+  for (i = 0; i < COLORIZE_N_ARGS; i++)
+    layer_IDs[i] = -1;
 
   *nreturn_vals = 1;
   *return_vals  = results;
@@ -192,16 +202,17 @@ run (const gchar      *name,
         {
         case GIMP_RUN_INTERACTIVE:
           corolization_get_last_values (&values);
-          if (! corolization_dialog (&values, drawable_ID, &hints_ID))
+          if (! corolization_dialog (&values, drawable_ID, layer_IDs))
             status = GIMP_PDB_CANCEL;
           break;
 
         case GIMP_RUN_NONINTERACTIVE:
           if (nparams != 3 + COLORIZE_N_ARGS &&
+              nparams != 3 + COLORIZE_ARG_REFERENCE &&
               nparams != 3 + COLORIZE_ARG_HINTS)
             status = GIMP_PDB_CALLING_ERROR;
           else
-            corolization_get_args (param, nparams - 3, &values, &hints_ID,
+            corolization_get_args (param, nparams - 3, &values, layer_IDs,
                                    &error);
           break;
 
@@ -211,14 +222,23 @@ run (const gchar      *name,
         }
     }
 
+  hints_ID     = layer_IDs[COLORIZE_ARG_HINTS];
+  reference_ID = layer_IDs[COLORIZE_ARG_REFERENCE];
+
   if (status == GIMP_PDB_SUCCESS && ! error && hints_ID > 0 &&
       (! gimp_item_is_valid (hints_ID) || ! gimp_item_is_drawable (hints_ID) ||
        gimp_item_get_image (hints_ID) != image_ID))
     g_set_error (&error, COLORIZE_ERROR, 0,
                  _("The colour hints layer must belong to the same image."));
 
+  if (status == GIMP_PDB_SUCCESS && ! error && reference_ID > 0 &&
+      (! gimp_item_is_valid (reference_ID) || ! gimp_item_is_drawable (reference_ID)))
+    g_set_error (&error, COLORIZE_ERROR, 0,
+                 _("The reference layer is not a layer of an open image."));
+
   if (status == GIMP_PDB_SUCCESS && ! error &&
-      corolization_apply (image_ID, drawable_ID, hints_ID, &values, &error))
+      corolization_apply (image_ID, drawable_ID, hints_ID, reference_ID,
+                          &values, &error))
     {
       if (run_mode != GIMP_RUN_NONINTERACTIVE)
         gimp_displays_flush ();
@@ -290,6 +310,16 @@ corolization_attach (gint32              image_ID,
       colorize_plan_fill (spec, gimp_drawable_get_buffer (layer_ID));
       gimp_drawable_update (layer_ID, 0, 0, plan->width, plan->height);
       gimp_item_set_visible (layer_ID, spec->visible);
+      if (plan->provenance)
+        {
+          GimpParasite *parasite =
+            gimp_parasite_new (COLORIZE_PARASITE,
+                               GIMP_PARASITE_PERSISTENT | GIMP_PARASITE_UNDOABLE,
+                               strlen (plan->provenance) + 1, plan->provenance);
+
+          gimp_item_attach_parasite (layer_ID, parasite);
+          gimp_parasite_free (parasite);
+        }
     }
 
   gimp_image_undo_group_end (image_ID);
@@ -328,13 +358,14 @@ corolization_new_hints_layer (GtkWidget *button,
 static gboolean
 corolization_dialog (ColorizeValues *values,
                      gint32          drawable_ID,
-                     gint32         *hints_ID)
+                     gint32         *layer_IDs)
 {
   GtkWidget     *dialog;
   GtkWidget     *table;
   GtkWidget     *combo  = NULL;
   GtkWidget     *output = NULL;
-  GtkWidget     *hints  = NULL;
+  GtkWidget     *layers[COLORIZE_N_ARGS] = { NULL };
+  GtkWidget     *hints;
   GtkWidget     *toggle;
   GtkWidget     *hbox;
   GtkWidget     *button;
@@ -424,7 +455,21 @@ corolization_dialog (ColorizeValues *values,
           break;
 
         case COLORIZE_ARG_TYPE_DRAWABLE:
-          hints = gimp_layer_combo_box_new (corolization_same_image,
+          if (row == COLORIZE_ARG_REFERENCE)
+            {
+              /* a layer of any open image */
+              layers[row] = gimp_layer_combo_box_new (NULL, NULL);
+              gimp_int_combo_box_prepend (GIMP_INT_COMBO_BOX (layers[row]),
+                                          GIMP_INT_STORE_VALUE, -1,
+                                          GIMP_INT_STORE_LABEL, _("None"),
+                                          -1);
+              gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (layers[row]), -1);
+              gimp_table_attach_aligned (GTK_TABLE (table), 0, row, label, 0.0, 0.5,
+                                         layers[row], 2, FALSE);
+              break;
+            }
+
+          hints = layers[row] = gimp_layer_combo_box_new (corolization_same_image,
                                             GINT_TO_POINTER (gimp_item_get_image (drawable_ID)));
           gimp_int_combo_box_prepend (GIMP_INT_COMBO_BOX (hints),
                                       GIMP_INT_STORE_VALUE, -1,
@@ -461,8 +506,10 @@ corolization_dialog (ColorizeValues *values,
       if (names[0] && gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (combo), &index))
         g_strlcpy (values->model, names[index], sizeof (values->model));
       gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (output), (gint *) &values->output);
-      if (! gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (hints), hints_ID))
-        *hints_ID = -1;
+      for (i = 0; i < COLORIZE_N_ARGS; i++)
+        if (layers[i] &&
+            ! gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (layers[i]), &layer_IDs[i]))
+          layer_IDs[i] = -1;
     }
 
   gtk_widget_destroy (dialog);
@@ -493,6 +540,7 @@ static gboolean
 corolization_apply (gint32                image_ID,
                     gint32                drawable_ID,
                     gint32                hints_ID,
+                    gint32                reference_ID,
                     const ColorizeValues *values,
                     GError              **error)
 {
@@ -529,6 +577,35 @@ corolization_apply (gint32                image_ID,
       gimp_drawable_offsets (hints_ID, &hints_x, &hints_y);
       source.hints = colorize_hints_buffer (buffer, hints_x, hints_y,
                                             source.offset_x, source.offset_y);
+    }
+
+  /* It may be a layer of another image, with its own space and
+   * selection. */
+  if (reference_ID > 0)
+    {
+      gint32         ref_image_ID = gimp_item_get_image (reference_ID);
+      const Babl    *ref_space    = corolization_image_space (ref_image_ID);
+      GeglBuffer    *buffer       = gimp_drawable_get_buffer (reference_ID);
+      GeglBuffer    *selection    = NULL;
+      GeglRectangle  bounds       = { 0 };
+      gint           ref_x, ref_y;
+
+      if (gimp_drawable_is_rgb (reference_ID) && ref_space)
+        gegl_buffer_set_format (buffer,
+                                babl_format_with_space (babl_format_get_encoding (gegl_buffer_get_format (buffer)),
+                                                        ref_space));
+      source.reference_touched = TRUE;
+      if (! gimp_selection_is_empty (ref_image_ID))
+        {
+          source.reference_touched =
+            gimp_drawable_mask_intersect (reference_ID, &bounds.x, &bounds.y,
+                                          &bounds.width, &bounds.height);
+          if (source.reference_touched)
+            selection = gimp_drawable_get_buffer (gimp_image_get_selection (ref_image_ID));
+        }
+      gimp_drawable_offsets (reference_ID, &ref_x, &ref_y);
+      source.reference = colorize_reference_buffer (buffer, selection, &bounds,
+                                                    ref_x, ref_y);
     }
 
   /* All the work happens before the image is touched: an error, or a

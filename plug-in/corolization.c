@@ -50,6 +50,7 @@ static void             corolization_get_values       (GimpProcedureConfig  *con
 static gboolean         corolization_apply            (GimpImage            *image,
                                                        GimpDrawable         *drawable,
                                                        GimpDrawable         *hints,
+                                                       GimpDrawable         *reference,
                                                        const ColorizeValues *values,
                                                        GError              **error);
 static GimpLayer      * corolization_attach           (GimpImage            *image,
@@ -185,8 +186,9 @@ corolization_run (GimpProcedure        *procedure,
                   gpointer              run_data)
 {
   ColorizeValues  values;
-  GimpDrawable   *hints  = NULL;
-  GError         *error  = NULL;
+  GimpDrawable   *hints     = NULL;
+  GimpDrawable   *reference = NULL;
+  GError         *error     = NULL;
 
   /* GIMP 3 leaves GEGL to the plug-in, as 2.10 did: without this the
    * first gegl_buffer_new prints a GLib critical (test: gimp-3.0). */
@@ -214,6 +216,12 @@ corolization_run (GimpProcedure        *procedure,
       if (hints && gimp_item_get_image (GIMP_ITEM (hints)) != image)
         g_object_set (config, colorize_arg_get_name (COLORIZE_ARG_HINTS), NULL, NULL);
       g_clear_object (&hints);
+
+      /* The reference may be in any image that is still open. */
+      g_object_get (config, colorize_arg_get_name (COLORIZE_ARG_REFERENCE), &reference, NULL);
+      if (reference && ! gimp_item_is_valid (GIMP_ITEM (reference)))
+        g_object_set (config, colorize_arg_get_name (COLORIZE_ARG_REFERENCE), NULL, NULL);
+      g_clear_object (&reference);
     }
 
   if (run_mode == GIMP_RUN_INTERACTIVE &&
@@ -221,7 +229,10 @@ corolization_run (GimpProcedure        *procedure,
     return gimp_procedure_new_return_values (procedure, GIMP_PDB_CANCEL, NULL);
 
   corolization_get_values (config, &values, &error);
-  g_object_get (config, colorize_arg_get_name (COLORIZE_ARG_HINTS), &hints, NULL);
+  g_object_get (config,
+                colorize_arg_get_name (COLORIZE_ARG_HINTS),     &hints,
+                colorize_arg_get_name (COLORIZE_ARG_REFERENCE), &reference,
+                NULL);
 
   if (! error && hints &&
       gimp_item_get_image (GIMP_ITEM (hints)) != image)
@@ -229,9 +240,10 @@ corolization_run (GimpProcedure        *procedure,
                  _("The colour hints layer must belong to the same image."));
 
   if (! error)
-    corolization_apply (image, drawables[0], hints, &values, &error);
+    corolization_apply (image, drawables[0], hints, reference, &values, &error);
 
   g_clear_object (&hints);
+  g_clear_object (&reference);
 
   if (error)
     return gimp_procedure_new_return_values (procedure,
@@ -310,6 +322,16 @@ corolization_attach (GimpImage          *image,
       gimp_drawable_update (GIMP_DRAWABLE (layer), 0, 0, plan->width, plan->height);
       if (! spec->visible)
         gimp_item_set_visible (GIMP_ITEM (layer), FALSE);
+      if (plan->provenance)
+        {
+          GimpParasite *parasite =
+            gimp_parasite_new (COLORIZE_PARASITE,
+                               GIMP_PARASITE_PERSISTENT | GIMP_PARASITE_UNDOABLE,
+                               strlen (plan->provenance) + 1, plan->provenance);
+
+          gimp_item_attach_parasite (GIMP_ITEM (layer), parasite);
+          gimp_parasite_free (parasite);
+        }
     }
 
   gimp_image_undo_group_end (image);
@@ -441,6 +463,7 @@ static gboolean
 corolization_apply (GimpImage            *image,
                     GimpDrawable         *drawable,
                     GimpDrawable         *hints,
+                    GimpDrawable         *reference,
                     const ColorizeValues *values,
                     GError              **error)
 {
@@ -465,6 +488,30 @@ corolization_apply (GimpImage            *image,
       source.hints = colorize_hints_buffer (gimp_drawable_get_buffer (hints),
                                             hints_x, hints_y,
                                             source.offset_x, source.offset_y);
+    }
+
+  /* It may be a layer of another image, with its own space and
+   * selection. */
+  if (reference)
+    {
+      GimpImage     *ref_image = gimp_item_get_image (GIMP_ITEM (reference));
+      GeglBuffer    *selection = NULL;
+      GeglRectangle  bounds    = { 0 };
+      gint           ref_x, ref_y;
+
+      source.reference_touched = TRUE;
+      if (! gimp_selection_is_empty (ref_image))
+        {
+          source.reference_touched =
+            gimp_drawable_mask_intersect (reference, &bounds.x, &bounds.y,
+                                          &bounds.width, &bounds.height);
+          if (source.reference_touched)
+            selection = gimp_drawable_get_buffer (GIMP_DRAWABLE (gimp_image_get_selection (ref_image)));
+        }
+      gimp_drawable_get_offsets (reference, &ref_x, &ref_y);
+      source.reference = colorize_reference_buffer (gimp_drawable_get_buffer (reference),
+                                                    selection, &bounds,
+                                                    ref_x, ref_y);
     }
 
   if (! gimp_selection_is_empty (image))

@@ -82,18 +82,24 @@ else:
 
 
 def call(img, drw, model='', t=0.38, s=1.0, size=0, output='layer', conf=False,
-         hints=None):
-    """hints: a Scheme expression for the hints layer; None or '-1' for
-    none (GIMP 3.0 leaves the argument out; GIMP 2.10's Script-Fu wants
-    every argument, so it passes -1)."""
+         hints=None, ref=None, rs=None):
+    """hints, ref: Scheme expressions for the hints and reference layers;
+    None or '-1' for none (GIMP 3.0 leaves the argument out; GIMP 2.10's
+    Script-Fu wants every argument, so it passes -1). rs: the reference
+    strength (None: left out in 3.0, the default 1.0 in 2.10)."""
     if V3:
         kw = f'#:model "{model}" #:temperature {t} #:saturation {s} #:size {size} ' \
              f'#:output "{output}" #:confidence {"TRUE" if conf else "FALSE"}'
         if hints is not None and hints != '-1':
             kw += f' #:hints {hints}'
+        if ref is not None and ref != '-1':
+            kw += f' #:reference {ref}'
+        if rs is not None:
+            kw += f' #:reference-strength {rs}'
         return CALL.format(img=img, drw=drw, kw=kw)
     pos = f'"{model}" {t} {s} {size} "{output}" {1 if conf else 0}'
     pos += f' {hints if hints is not None else -1}'
+    pos += f' {ref if ref is not None else -1} {rs if rs is not None else 1.0}'
     return CALL.format(img=img, drw=drw, pos=pos)
 
 
@@ -120,6 +126,7 @@ prelude = f"""
 (define (cz-nlayers img) (vector-length {LAYERS.format(img="img")}))
 (define (cz-layer img i) (vector-ref {LAYERS.format(img="img")} i))
 (define (cz-num x) (number->string (if (number? x) x (if x 1 0))))
+(define cz-ref #f)
 """
 
 cases = []
@@ -158,6 +165,10 @@ def case(name, setup, model=None, expect='ok', drw=None, src=None, watch=None, *
               " mode=" (if new (cz-num (car (gimp-layer-get-mode new))) "-1")
               " normal=" (cz-num LAYER-MODE-NORMAL) " lch=" (cz-num LAYER-MODE-LCH-COLOR)
               " conf-visible=" (if conf (cz-num (car (gimp-item-get-visible conf))) "-1"))
+      (if new (cz-msg "prov-{name} "
+                      (catch "none"
+                        (let ((p (car (gimp-item-get-parasite new "corolization-provenance"))))
+                          (string-append "flags=" (number->string (cadr p)) " " (caddr p))))))
       (if new (cz-export img new "{work}/{name}-new.png"))
       (if conf (cz-export img conf "{work}/{name}-conf.png"))
       (cz-export img src "{work}/{name}-src-after.png")
@@ -232,6 +243,52 @@ case('hints-red', HINTS, model=HINTS_MODEL, drw=BOTTOM, src=BOTTOM,
 case('hints-plain-model', HINTS, expect='error', drw=BOTTOM, src=BOTTOM,
      watch='(cz-layer img 0)', hints='(cz-layer img 0)')
 
+# ---- Reference photos: a layer whose colours the result takes. Blue-green
+# (0, 160, 160) pulls the result's ab towards its hue; measured as the mean
+# projection of the new layer's ab on that hue, against the rgb8 case (the
+# same photo without a reference). The reference lives in a second image
+# (cz-ref, made by the setup), as a postcard opened beside the photo would.
+REF_RGB = (0, 160, 160)
+if V3:
+    REF_LAYER = '(gimp-layer-new rimg "reference" 64 64 RGB-IMAGE 100 LAYER-MODE-NORMAL)'
+else:
+    REF_LAYER = '(gimp-layer-new rimg 64 64 RGB-IMAGE "reference" 100 LAYER-MODE-NORMAL)'
+
+
+def scheme_rgb(rgb):
+    return "'(" + ' '.join(str(c) for c in rgb) + ')'
+
+
+def reference_image(halves, select):
+    """A 64x64 image whose layer is blue-green, or red on the left half
+    and blue-green on the right (halves), with the blue-green half
+    selected (select) so only it counts."""
+    left = scheme_rgb((255, 0, 0) if halves else REF_RGB)
+    return f"""(let* ((rimg (car (gimp-image-new 64 64 RGB)))
+       (rl (car {REF_LAYER})))
+  (gimp-image-insert-layer rimg rl 0 0)
+  (gimp-context-set-foreground {left})
+  (gimp-drawable-edit-fill rl FILL-FOREGROUND)
+  (gimp-image-select-rectangle rimg CHANNEL-OP-REPLACE 32 0 32 64)
+  (gimp-context-set-foreground {scheme_rgb(REF_RGB)})
+  (gimp-drawable-edit-fill rl FILL-FOREGROUND)
+  {'' if select else '(gimp-selection-none rimg)'}
+  (set! cz-ref rl))"""
+
+
+# Strength 2: the test model, trained on 31 photos, has a prior with few
+# colours, and at strength 1 a one-colour reference barely moves it
+# (measured with the trainer's colorize on the astronaut: -25.4 without,
+# -28.0 at 1, +18.8 at 2); these cases test that the reference's pixels,
+# and only its selected ones, reach the engine.
+case('ref-other', reference_image(False, False), ref='cz-ref', rs=2.0)
+case('ref-halves', reference_image(True, False), ref='cz-ref', rs=2.0)
+case('ref-selection', reference_image(True, True), ref='cz-ref', rs=2.0)
+# Strength 0: exactly the run without a reference (rgb8).
+case('ref-zero', reference_image(False, False), ref='cz-ref', rs=0.0)
+case('ref-hints-model', reference_image(False, False), model=HINTS_MODEL,
+     expect='error', ref='cz-ref')
+
 script = prelude + ''.join(b for _, b, _, _ in cases)
 with open(f'{work}/tests.scm', 'w') as f:
     f.write(script)
@@ -271,10 +328,26 @@ ours = re.findall(r'^\(corolization(?:-2)?:\d+\): (.*CRITICAL.*)$', out, re.M)
 check('the plug-in printed no GLib criticals', not ours,
       f'{len(ours)}, first: {ours[0]}' if ours else '')
 results = {m[0]: dict(kv.split('=') for kv in m[1].split())
-           for m in re.findall(r'CZ (\S+) (.*)', out)}
+           for m in re.findall(r'CZ (\S+) (.*)', out) if not m[0].startswith('prov-')}
+provenance = dict(re.findall(r'CZ prov-(\S+) (.*)', out))
 check('hints with a model that takes none: the error says so',
       re.search(r'The model “' + re.escape(MODEL) + r'” does not take colour hints', out)
       is not None)
+check('reference with a model that cannot use one: the error says so',
+      re.search(r'The model “' + re.escape(HINTS_MODEL) +
+                r'” cannot take colours from a reference photo', out) is not None)
+# Each new layer carries a persistent parasite saying how it was made.
+for name, hints, ref in (('rgb8', 'no', 'no'), ('hints-red', 'yes', 'no'),
+                         ('ref-other', 'no', 'yes')):
+    p = provenance.get(name, 'missing')
+    model = HINTS_MODEL if name.startswith('hints') else MODEL
+    check(f'{name}: the new layer has a persistent provenance parasite naming the '
+          f'model, its SHA-256 and the settings',
+          re.match(r'flags=(\d+) corolization \S+; model ' + re.escape(model) +
+                   r'; arch \w+; step \d+; sha256 [0-9a-f]{64}; temperature 0\.38; '
+                   r'saturation 1; size 0; hints ' + hints + '; reference ' + ref +
+                   r'; reference-strength [0-9.]+', p) is not None and
+          int(p.split()[0][6:]) & 1 == 1, p)
 check('unknown model: the error names the model and the installed ones',
       re.search(r'There is no colorization model named “no-such-model”\. '
                 r'Installed models: .*\b' + re.escape(MODEL) + r'\b', out) is not None)
@@ -417,6 +490,45 @@ if all(os.path.exists(f'{work}/{n}-new.png') for n in ('hints-none', 'hints-red'
 else:
     check('hints-red: both runs made a layer', False)
 
+# The reference's hue: projections of each run's ab on it (see REF_RGB).
+MIN_REF_GAIN = 15.0
+ref_lab = rgb_to_lab_d50(np.array(REF_RGB, float) / 255.0)
+ref_dir = ref_lab[1:] / np.hypot(*ref_lab[1:])
+
+
+def towards_reference(name):
+    """Mean ab of the run's new layer projected on the reference's hue."""
+    path = f'{work}/{name}-new.png'
+    if not os.path.exists(path):
+        return None
+    ln, _ = lab(path)
+    return float((ln[..., 1:] @ ref_dir).mean())
+
+
+proj = {n: towards_reference(n) for n in ('rgb8', 'ref-other', 'ref-halves', 'ref-selection')}
+print('reference: mean ab along the blue-green hue: ' +
+      ', '.join(f'{n} {v:.2f}' if v is not None else f'{n} -' for n, v in proj.items()))
+if None not in proj.values():
+    check(f'ref-other: a blue-green reference in another image moves the hue towards it '
+          f'(by more than {MIN_REF_GAIN})', proj['ref-other'] > proj['rgb8'] + MIN_REF_GAIN,
+          f'{proj["ref-other"]:.2f} against {proj["rgb8"]:.2f} without')
+    gain = proj['ref-other'] - proj['rgb8']
+    check('ref-selection: only the selected (blue-green) half of the reference counts: '
+          'within a quarter of the gain of the all-blue-green reference',
+          abs(proj['ref-selection'] - proj['ref-other']) < 0.25 * gain,
+          f'{proj["ref-selection"]:.2f} against {proj["ref-other"]:.2f}')
+    check('ref-halves: without the selection the red half counts too (less blue-green)',
+          proj['ref-halves'] < proj['ref-selection'] - 0.25 * gain,
+          f'{proj["ref-halves"]:.2f} against {proj["ref-selection"]:.2f} with the selection')
+else:
+    check('reference: every run made a layer', False, str(proj))
+if all(os.path.exists(f'{work}/{n}-new.png') for n in ('rgb8', 'ref-zero')):
+    z0 = io.imread(f'{work}/rgb8-new.png').astype(int)
+    z1 = io.imread(f'{work}/ref-zero-new.png').astype(int)
+    check('ref-zero: strength 0 gives the result without a reference',
+          z0.shape == z1.shape and np.abs(z0 - z1).max() <= 1,
+          f'max difference {np.abs(z0 - z1).max()}' if z0.shape == z1.shape else 'shapes differ')
+
 # ---- Translations: German, in a fresh config so the plug-in is queried anew
 # LANGUAGE only works in a non-C locale on newer glibc (Debian 13): use
 # de_DE.UTF-8 when the machine has it (gimp3-root.sh generates it).
@@ -543,5 +655,47 @@ if len(blocks) == 2:
               f'{MIN_HINT_GAIN} above the run without hints)',
               a_ex > MIN_HINT_A and a_ex > a_none + MIN_HINT_GAIN,
               f'mean a* {a_ex:.2f} with the dot, {a_none:.2f} without')
+
+# ---- reference example: README's two "Colours from a reference photo" ----
+# scripts, run as printed on the astronaut with the test model staged as
+# "colorful" and a blue-green picture as the postcard. At strength 1 the
+# test model moves little (see the ref-* cases), so this checks that the
+# script runs, adds one layer, closes the postcard, and that the reference
+# changed the colours (against rgb8, the same photo without one).
+sec = readme.split('### Colours from a reference photo', 1)[1].split('\n### ', 1)[0]
+blocks = [re.sub(r'^    ', '', b, flags=re.M).rstrip('\n')
+          for b in re.findall(r'(?:^    .*\n)+', sec, re.M)]
+check('reference example: README has the 3.0 and 2.10 scripts', len(blocks) == 2,
+      f'{len(blocks)} code blocks')
+if len(blocks) == 2:
+    rdir = f'{work}/reference-example'
+    os.makedirs(f'{rdir}/models')
+    shutil.copy(f'{args.models}/{MODEL}.safetensors', f'{rdir}/models/colorful.safetensors')
+    io.imsave(f'{rdir}/postcard.png', np.full((48, 64, 3), REF_RGB, np.uint8))
+    block = (blocks[0] if V3 else blocks[1]).replace('/photos/postcard.jpg',
+                                                     f'{rdir}/postcard.png')
+    n_images = '(vector-length (car (gimp-get-images)))' if V3 else '(car (gimp-image-list))'
+    batch = f"""(begin {prelude}
+  (let ((img {LOAD.format(p=f"{work}/astro-rgb.png")})) #t)
+  {block}
+  (let ((img {'(vector-ref (car (gimp-get-images)) 0)' if V3 else '(aref (cadr (gimp-image-list)) 0)'}))
+    (cz-msg "reference-example layers=" (number->string (cz-nlayers img))
+            " images=" (number->string {n_images})
+            " name=" (car (gimp-item-get-name (cz-layer img 0))))
+    (cz-export img (cz-layer img 0) "{rdir}/new.png")))"""
+    out = run_gimp(batch, {'COROLIZATION_MODELS': f'{rdir}/models'})
+    with open(f'{rdir}/gimp.log', 'w') as f:
+        f.write(out)
+    m = re.search(r'CZ reference-example layers=(\d+) images=(\d+) name=(.*)', out)
+    check('reference example: one colorized layer added, the postcard closed',
+          m is not None and m.group(1) == '2' and m.group(2) == '1' and
+          m.group(3).startswith('Colorized'),
+          m.group(0) if m else out[-1500:])
+    if m and os.path.exists(f'{rdir}/new.png') and os.path.exists(f'{work}/rgb8-new.png'):
+        ab_ex = lab(f'{rdir}/new.png')[0][..., 1:]
+        ab_no = lab(f'{work}/rgb8-new.png')[0][..., 1:]
+        d = np.hypot(*(ab_ex - ab_no).transpose(2, 0, 1)).mean() if ab_ex.shape == ab_no.shape else -1
+        check('reference example: the postcard changed the colours (mean |Δab| > 1 '
+              'against the run without a reference)', d > 1.0, f'mean |Δab| {d:.2f}')
 
 finish()

@@ -112,7 +112,7 @@ else:
     IMAGES = '(cadr (gimp-image-list))'
     SRC = '(car (gimp-image-get-active-layer {img}))'
     EXISTS = '(car (gimp-procedural-db-proc-exists "{proc}"))'
-    CALL = '(plug-in-corolization RUN-NONINTERACTIVE {img} {drw} "{model}" 0.38 1.0 0 "layer" 1 -1)'
+    CALL = '(plug-in-corolization RUN-NONINTERACTIVE {img} {drw} "{model}" 0.38 1.0 0 "layer" 1 -1 -1 1.0)'
     SERVER = '(plug-in-script-fu-server RUN-NONINTERACTIVE "127.0.0.1" {port} "")'
 HELPERS = f"""
 (define (cz-state img)
