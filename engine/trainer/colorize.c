@@ -1,7 +1,8 @@
 /* colorize.c: `corolization-train colorize`: the plug-in's pixel path
  * (cz_pixel_colorize, the same code, not a copy) on files, for batches and
  * benchmarks. Each IN is read by GEGL in its own colour space, coloured at
- * full resolution and written as OUT_DIR/<stem>.png (8-bit, alpha kept). */
+ * full resolution and written as OUT_DIR/<stem>.png (16-bit when the input
+ * has more than 8 bits per sample, else 8-bit; alpha kept). */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,9 @@ static void colorize_help(void)
     printf(
         "Usage: corolization-train colorize --model MODEL_FILE [options] IN... -o OUT_DIR\n"
         "\n"
-        "Colorizes photos by the plug-in's pixel path and writes OUT_DIR/<stem>.png.\n"
+        "Colorizes photos by the plug-in's pixel path and writes OUT_DIR/<stem>.png:\n"
+        "16-bit when the photo has more than 8 bits per sample (16-bit PNG or TIFF),\n"
+        "else 8-bit, in the photo's colour space, alpha kept.\n"
         "\n"
         "  -m, --model FILE       model file\n"
         "  -o, --output DIR       output folder (created if missing)\n");
@@ -171,9 +174,11 @@ int ct_cmd_colorize(int argc, char **argv)
         } else {
             path = output_path(out, argv[i], "");
             /* A photo is written when all that was asked for is. */
-            bool ok = ct_png_write_buffer(path, dst, why, sizeof why);
+            /* A 16-bit scan keeps its depth: its L went through in float. */
+            const int bits = ct_image_buffer_bits(src);
+            bool ok = ct_png_write_buffer(path, dst, bits, why, sizeof why);
             gchar *cpath = output_path(out, argv[i], ".confidence");
-            if (ok && cb) ok = ct_png_write_buffer(cpath, cb, why, sizeof why);
+            if (ok && cb) ok = ct_png_write_buffer(cpath, cb, bits, why, sizeof why);
             if (!ok) {
                 ct_warn("%s: %s", argv[i], why);
                 failed++;

@@ -285,13 +285,13 @@ static void sink_warning(png_structp png, png_const_charp msg) { (void)png, (voi
 /* Rows of buf in format through png; false when libpng gave up (k->err
  * says why). Nothing local changes after setjmp. */
 static bool encode(png_structp png, png_infop info, GeglBuffer *buf, const Babl *format,
-                   int type, unsigned char *row)
+                   int type, int bits, unsigned char *row)
 {
     const GeglRectangle *r = gegl_buffer_get_extent(buf);
     const Babl *space = babl_format_get_space(format);
     if (setjmp(png_jmpbuf(png))) return false;
     png_set_compression_level(png, 3); /* gegl:png-save's default */
-    png_set_IHDR(png, info, (png_uint_32)r->width, (png_uint_32)r->height, 8, type,
+    png_set_IHDR(png, info, (png_uint_32)r->width, (png_uint_32)r->height, bits, type,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_BASE, PNG_FILTER_TYPE_DEFAULT);
     if (type == PNG_COLOR_TYPE_RGB || type == PNG_COLOR_TYPE_RGB_ALPHA) {
         int icc_len = 0;
@@ -301,6 +301,9 @@ static bool encode(png_structp png, png_infop info, GeglBuffer *buf, const Babl 
         else png_set_sRGB_gAMA_and_cHRM(png, info, PNG_sRGB_INTENT_RELATIVE);
     }
     png_write_info(png, info);
+    /* PNG's 16-bit samples are big-endian; babl's u16 is the host's. */
+    const unsigned short one = 1;
+    if (bits == 16 && *(const unsigned char *)&one == 1) png_set_swap(png);
     for (int y = 0; y < r->height; y++) {
         GeglRectangle line = {r->x, r->y + y, r->width, 1};
         gegl_buffer_get(buf, &line, 1.0, format, row, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
@@ -310,12 +313,14 @@ static bool encode(png_structp png, png_infop info, GeglBuffer *buf, const Babl 
     return true;
 }
 
-bool ct_png_write_buffer(const char *path, GeglBuffer *buf, char *why, size_t n)
+bool ct_png_write_buffer(const char *path, GeglBuffer *buf, int bits, char *why, size_t n)
 {
     const GeglRectangle *r = gegl_buffer_get_extent(buf);
     const Babl *bf = gegl_buffer_get_format(buf);
     const bool alpha = babl_format_has_alpha(bf), gray = babl_format_get_n_components(bf) <= 2;
-    const char *name = gray ? (alpha ? "Y'A u8" : "Y' u8") : (alpha ? "R'G'B'A u8" : "R'G'B' u8");
+    if (bits != 16) bits = 8;
+    char name[16];
+    snprintf(name, sizeof name, "%s u%d", gray ? (alpha ? "Y'A" : "Y'") : (alpha ? "R'G'B'A" : "R'G'B'"), bits);
     const int type = gray ? (alpha ? PNG_COLOR_TYPE_GRAY_ALPHA : PNG_COLOR_TYPE_GRAY)
                           : (alpha ? PNG_COLOR_TYPE_RGB_ALPHA : PNG_COLOR_TYPE_RGB);
     const Babl *format = babl_format_with_space(name, babl_format_get_space(bf));
@@ -337,7 +342,7 @@ bool ct_png_write_buffer(const char *path, GeglBuffer *buf, char *why, size_t n)
     if (k->w && !info && !k->err.status) cz_error_set(&k->err, CZ_STATUS_OUT_OF_MEMORY, "libpng: out of memory");
     if (info) {
         png_set_write_fn(png, k, sink_write, sink_flush);
-        if (!encode(png, info, buf, format, type, row) && !k->err.status)
+        if (!encode(png, info, buf, format, type, bits, row) && !k->err.status)
             cz_error_set(&k->err, CZ_STATUS_IO_ERROR, "libpng failed");
     }
     png_destroy_write_struct(png ? &png : NULL, info ? &info : NULL);
@@ -350,13 +355,19 @@ bool ct_png_write_buffer(const char *path, GeglBuffer *buf, char *why, size_t n)
     return ok;
 }
 
+int ct_image_buffer_bits(GeglBuffer *buf)
+{
+    const Babl *type = babl_format_get_type(gegl_buffer_get_format(buf), 0);
+    return type == babl_type("u8") ? 8 : 16;
+}
+
 bool ct_png_write_rgb_u8(const char *path, const unsigned char *rgb, int w, int h,
                          char *why, size_t n)
 {
     GeglRectangle r = {0, 0, w, h};
     GeglBuffer *buf = gegl_buffer_new(&r, babl_format("R'G'B' u8"));
     gegl_buffer_set(buf, &r, 0, babl_format("R'G'B' u8"), rgb, GEGL_AUTO_ROWSTRIDE);
-    bool ok = ct_png_write_buffer(path, buf, why, n);
+    bool ok = ct_png_write_buffer(path, buf, 8, why, n);
     g_object_unref(buf);
     return ok;
 }

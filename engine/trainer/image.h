@@ -61,7 +61,10 @@ void ct_rgb_float_to_lab(float *lab, const float *rgb, size_t n);
 /* Writes interleaved 8-bit sRGB [h, w, 3] as PNG. */
 bool ct_png_write_rgb_u8(const char *path, const unsigned char *rgb, int w, int h,
                          char *why, size_t n);
-/* Writes a buffer (its whole extent) as PNG. */
-bool ct_png_write_buffer(const char *path, GeglBuffer *buf, char *why, size_t n);
+/* Writes a buffer (its whole extent) as PNG of bits (8 or 16) per sample. */
+bool ct_png_write_buffer(const char *path, GeglBuffer *buf, int bits, char *why, size_t n);
+/* The PNG depth that keeps what a photo's buffer holds: 16 when its samples
+ * have more than 8 bits (16-bit PNG or TIFF, float), else 8. */
+int ct_image_buffer_bits(GeglBuffer *buf);
 
 #endif

@@ -168,4 +168,53 @@ check "... saying it is not a regular file" grep -q "not a regular file" "$T/fif
 timeout 10 "$BIN" lr-find --arch colorful --data "$T/fifo.data" -o "$T/fifo-lr" --steps 10 > /dev/null 2>&1
 check "lr-find --data FIFO: refused (exit 1), no hang" [ $? -eq 1 ]
 
+# 3. Depth: a 16-bit photo gives a 16-bit PNG whose samples keep more than
+# 8 bits of its fine gradient; an 8-bit photo gives an 8-bit PNG.
+python3 - "$T/deep.png" << 'EOF'
+import struct, sys, zlib
+w, h = 64, 48
+rows = b''.join(b'\0' + b''.join(struct.pack('>HHH', *(((y * w + x) * 21,) * 3)) for x in range(w))
+                for y in range(h))
+chunk = lambda t, d: struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d))
+open(sys.argv[1], 'wb').write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 16, 2, 0, 0, 0)) +
+                              chunk(b'IDAT', zlib.compress(rows)) + chunk(b'IEND', b''))
+EOF
+"$BIN" colorize --model "$T/m.safetensors" -o "$T/deep" "$T/deep.png" "$T/photos/a/p3.png" > /dev/null 2>&1
+check "colorize a 16-bit and an 8-bit photo exits 0" [ $? -eq 0 ]
+# depth, and the distinct values of the first sample (unfiltered rows)
+cat > "$T/depth.py" << 'EOF'
+import struct, sys, zlib
+d = open(sys.argv[1], 'rb').read()
+pos, idat, ihdr = 8, b'', None
+while pos < len(d):
+    n, t = struct.unpack('>I4s', d[pos:pos + 8])
+    if t == b'IHDR': ihdr = struct.unpack('>IIBBBBB', d[pos + 8:pos + 21])
+    if t == b'IDAT': idat += d[pos + 8:pos + 8 + n]
+    pos += 12 + n
+w, h, bits, ctype = ihdr[:4]
+bpp = {2: 3, 6: 4, 0: 1, 4: 2}[ctype] * bits // 8
+raw, stride, prev, vals = zlib.decompress(idat), w * bpp, bytearray(w * bpp), set()
+for y in range(h):
+    f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+    for i in range(stride):
+        a = line[i - bpp] if i >= bpp else 0
+        b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+        if f == 1: line[i] = (line[i] + a) & 255
+        elif f == 2: line[i] = (line[i] + b) & 255
+        elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
+        elif f == 4:
+            p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+            line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+    for x in range(w):
+        o = x * bpp
+        vals.add(line[o] * 256 + line[o + 1] if bits == 16 else line[o])
+    prev = line
+print(bits, len(vals))
+EOF
+set -- $(python3 "$T/depth.py" "$T/deep/deep.png")
+check "... the 16-bit photo's result is a 16-bit PNG" [ "$1" = 16 ]
+check "... whose red samples take more than 256 values (got $2)" [ "${2:-0}" -gt 256 ]
+set -- $(python3 "$T/depth.py" "$T/deep/p3.png")
+check "... the 8-bit photo's result is an 8-bit PNG" [ "$1" = 8 ]
+
 finish "trainer files"
