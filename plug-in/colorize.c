@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <libgimp/gimp.h>
@@ -361,6 +362,90 @@ colorize_apply_mask (GeglBuffer *buffer,
     }
 }
 
+static void
+colorize_model_get_uses (const cz_model    *model,
+                         ColorizeModelUses *uses)
+{
+  const gboolean logits = cz_model_get_output_kind (model) == CZ_OUTPUT_LOGITS;
+
+  uses->temperature = logits;
+  uses->confidence  = logits;
+  uses->hints       = cz_model_takes_hints (model);
+  uses->reference   = cz_model_takes_reference (model);
+}
+
+gboolean
+colorize_model_uses (const gchar       *name,
+                     ColorizeModelUses *uses,
+                     GError           **error)
+{
+  cz_error  cz_err = { 0 };
+  cz_model *model;
+  gchar    *path = colorize_model_find (name, NULL, error);
+
+  if (! path)
+    return FALSE;
+
+  model = cz_model_load (path, &cz_err);
+  g_free (path);
+  if (! model)
+    {
+      g_set_error (error, COLORIZE_ERROR, 0,
+                   _("The colorization model “%s” could not be read: %s"),
+                   name, cz_err.msg);
+      return FALSE;
+    }
+
+  colorize_model_get_uses (model, uses);
+  cz_model_free (model);
+
+  return TRUE;
+}
+
+/* Settings the model cannot use: ignored when the dialog greyed them out
+ * (params, confidence), else an error in the user's language. */
+static gboolean
+colorize_plan_check_uses (const cz_model       *model,
+                          const gchar          *model_name,
+                          const ColorizeSource *source,
+                          cz_pixel_params      *params,
+                          gboolean             *confidence,
+                          GError              **error)
+{
+  ColorizeModelUses uses;
+
+  colorize_model_get_uses (model, &uses);
+
+  if (! uses.temperature &&
+      fabs (params->temperature - CZ_PIXEL_TEMPERATURE_DEFAULT) > 1e-6)
+    {
+      if (! source->from_dialog)
+        {
+          g_set_error (error, COLORIZE_ERROR, 0,
+                       _("The model “%s” predicts colours directly and has no "
+                         "temperature: leave it at %g."),
+                       model_name, CZ_PIXEL_TEMPERATURE_DEFAULT);
+          return FALSE;
+        }
+      params->temperature = CZ_PIXEL_TEMPERATURE_DEFAULT;
+    }
+
+  if (! uses.confidence && *confidence)
+    {
+      if (! source->from_dialog)
+        {
+          g_set_error (error, COLORIZE_ERROR, 0,
+                       _("The model “%s” predicts colours directly and has no "
+                         "confidence to show: ask for no confidence layer."),
+                       model_name);
+          return FALSE;
+        }
+      *confidence = FALSE;
+    }
+
+  return TRUE;
+}
+
 /* The prior of a reference photo for model, or FALSE with a message in
  * the user's language. */
 static gboolean
@@ -399,7 +484,8 @@ static gchar *
 colorize_provenance (const gchar          *path,
                      const gchar          *model_name,
                      const cz_model       *model,
-                     const ColorizeSource *source,
+                     gboolean              hints,
+                     gboolean              reference,
                      const ColorizeValues *values)
 {
   const gchar *arch = cz_model_get_metadata (model, "arch");
@@ -429,8 +515,7 @@ colorize_provenance (const gchar          *path,
                           COROLIZATION_VERSION, model_name,
                           arch ? arch : "unknown", step ? step : "unknown", sha,
                           t, s, values->params.size,
-                          source->hints ? "yes" : "no",
-                          source->reference ? "yes" : "no", r);
+                          hints ? "yes" : "no", reference ? "yes" : "no", r);
   g_free (sha);
 
   return text;
@@ -454,7 +539,10 @@ colorize_plan_run (const ColorizeSource *source,
   GeglBuffer          *color;
   GeglBuffer          *confidence = NULL;
   cz_reference        *reference  = NULL;
+  ColorizeValues       used;
   cz_pixel_params      params;
+  GeglBuffer          *hints            = source->hints;     /* borrowed */
+  GeglBuffer          *reference_pixels = source->reference; /* borrowed */
   cz_status            status;
 
   path = colorize_model_find (values->model, &model_name, error);
@@ -464,11 +552,9 @@ colorize_plan_run (const ColorizeSource *source,
   gimp_progress_set_text_printf (_("Loading the model %s"), model_name);
 
   model = cz_model_load (path, &cz_err);
-  if (model)
-    plan->provenance = colorize_provenance (path, model_name, model, source, values);
-  g_free (path);
   if (! model)
     {
+      g_free (path);
       /* cz_model_load's message names the file */
       g_set_error (error, COLORIZE_ERROR, 0,
                    _("The colorization model “%s” could not be read: %s"),
@@ -477,8 +563,13 @@ colorize_plan_run (const ColorizeSource *source,
       return FALSE;
     }
 
-  /* The engine refuses too, in English: say it in the user's language. */
-  if (source->hints && ! cz_model_takes_hints (model))
+  /* The engine refuses too, in English: say it in the user's language.
+   * A dialog greyed the layer out: ignore it there. */
+  if (hints && ! cz_model_takes_hints (model) && source->from_dialog)
+    hints = NULL;
+  if (reference_pixels && ! cz_model_takes_reference (model) && source->from_dialog)
+    reference_pixels = NULL;
+  if (hints && ! cz_model_takes_hints (model))
     {
       g_set_error (error, COLORIZE_ERROR, 0,
                    _("The model “%s” does not take colour hints: choose a "
@@ -486,29 +577,37 @@ colorize_plan_run (const ColorizeSource *source,
                    model_name);
       cz_model_free (model);
       g_free (model_name);
+      g_free (path);
       return FALSE;
     }
 
-  if (source->reference &&
-      ! colorize_plan_reference (source->reference, model, model_name,
-                                 &reference, error))
+  used = *values;
+  if (! colorize_plan_check_uses (model, model_name, source, &used.params,
+                                  &used.confidence, error) ||
+      (reference_pixels &&
+       ! colorize_plan_reference (reference_pixels, model, model_name,
+                                  &reference, error)))
     {
       cz_model_free (model);
       g_free (model_name);
+      g_free (path);
       return FALSE;
     }
-  params = values->params;
+  plan->provenance = colorize_provenance (path, model_name, model,
+                                          hints != NULL, reference != NULL, &used);
+  g_free (path);
+  params = used.params;
   params.reference = reference;
 
   format = colorize_layer_format (source->precision, plan->alpha, source->space);
   color  = gegl_buffer_new (extent, format);
-  if (values->confidence)
+  if (used.confidence)
     confidence = gegl_buffer_new (extent,
                                   babl_format_with_space ("Y float",
                                                           babl_format_get_space (format)));
 
   state.model_name = model_name;
-  status = cz_pixel_colorize_hinted (model, source->pixels, source->hints,
+  status = cz_pixel_colorize_hinted (model, source->pixels, hints,
                                      color, confidence, extent,
                                      &params, colorize_progress,
                                      &state, &cz_err);

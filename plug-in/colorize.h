@@ -59,7 +59,19 @@ typedef struct
                             * space; NULL for none */
   gboolean    reference_touched; /* its image's selection touches it (or
                                   * there is none) */
+  gboolean    from_dialog; /* settings the model cannot use were greyed
+                            * out, so they are ignored; a script gets an
+                            * error for them */
 } ColorizeSource;
+
+/* What of the settings a model uses (colorize_model_uses). */
+typedef struct
+{
+  gboolean temperature;  /* a distribution over colours to anneal */
+  gboolean confidence;   /* ... whose spread is the confidence */
+  gboolean hints;
+  gboolean reference;
+} ColorizeModelUses;
 
 /* A layer a run adds, made but not yet attached. */
 typedef struct
@@ -100,6 +112,11 @@ gchar        **colorize_model_list       (void);
 /* The file of a model, or NULL with a message naming the folders searched. */
 gchar         *colorize_model_find       (const gchar          *name,
                                           gchar               **resolved_name,
+                                          GError              **error);
+/* What the model of that name uses, for a dialog to grey out the rest;
+ * FALSE, with a message, when it cannot be found or read. */
+gboolean       colorize_model_uses       (const gchar          *name,
+                                          ColorizeModelUses    *uses,
                                           GError              **error);
 /* The index in names of the model a dialog selects first: current, else
  * the default model, else 0. */

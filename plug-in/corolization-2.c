@@ -28,6 +28,7 @@ static gboolean corolization_apply  (gint32                image_ID,
                                      gint32                drawable_ID,
                                      gint32                hints_ID,
                                      gint32                reference_ID,
+                                     gboolean              from_dialog,
                                      const ColorizeValues *values,
                                      GError              **error);
 
@@ -238,7 +239,7 @@ run (const gchar      *name,
 
   if (status == GIMP_PDB_SUCCESS && ! error &&
       corolization_apply (image_ID, drawable_ID, hints_ID, reference_ID,
-                          &values, &error))
+                          run_mode != GIMP_RUN_NONINTERACTIVE, &values, &error))
     {
       if (run_mode != GIMP_RUN_NONINTERACTIVE)
         gimp_displays_flush ();
@@ -256,6 +257,49 @@ run (const gchar      *name,
     }
 
   results[0].data.d_status = status;
+}
+
+/* The dialog's widgets per argument, to grey out what a model cannot use. */
+typedef struct
+{
+  gchar         **names;
+  GtkWidget      *model;
+  GtkWidget      *label[COLORIZE_N_ARGS];
+  GtkWidget      *widget[COLORIZE_N_ARGS];
+  GtkAdjustment  *adj[COLORIZE_N_ARGS];
+} DialogRows;
+
+static void
+corolization_row_set_sensitive (DialogRows    *rows,
+                                ColorizeArgId  id,
+                                gboolean       sensitive)
+{
+  if (rows->adj[id])
+    gimp_scale_entry_set_sensitive (GTK_OBJECT (rows->adj[id]), sensitive);
+  if (rows->label[id])
+    gtk_widget_set_sensitive (rows->label[id], sensitive);
+  if (rows->widget[id])
+    gtk_widget_set_sensitive (rows->widget[id], sensitive);
+}
+
+/* Greys out what the chosen model cannot use. */
+static void
+corolization_model_changed (GtkWidget  *combo,
+                            DialogRows *rows)
+{
+  ColorizeModelUses uses = { TRUE, TRUE, TRUE, TRUE };
+  gint              index;
+
+  /* A model that cannot be read keeps everything on: the run says why. */
+  if (gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (combo), &index) &&
+      index >= 0 && index < (gint) g_strv_length (rows->names))
+    colorize_model_uses (rows->names[index], &uses, NULL);
+
+  corolization_row_set_sensitive (rows, COLORIZE_ARG_TEMPERATURE, uses.temperature);
+  corolization_row_set_sensitive (rows, COLORIZE_ARG_CONFIDENCE, uses.confidence);
+  corolization_row_set_sensitive (rows, COLORIZE_ARG_HINTS, uses.hints);
+  corolization_row_set_sensitive (rows, COLORIZE_ARG_REFERENCE, uses.reference);
+  corolization_row_set_sensitive (rows, COLORIZE_ARG_REFERENCE_STRENGTH, uses.reference);
 }
 
 /* Keeps a number of values in step with its scale entry. */
@@ -365,6 +409,7 @@ corolization_dialog (ColorizeValues *values,
   GtkWidget     *combo  = NULL;
   GtkWidget     *output = NULL;
   GtkWidget     *layers[COLORIZE_N_ARGS] = { NULL };
+  DialogRows     rows = { NULL };
   GtkWidget     *hints;
   GtkWidget     *toggle;
   GtkWidget     *hbox;
@@ -418,6 +463,7 @@ corolization_dialog (ColorizeValues *values,
                                          colorize_model_index (names, values->model));
           gimp_table_attach_aligned (GTK_TABLE (table), 0, row, label, 0.0, 0.5,
                                      combo, 2, FALSE);
+          rows.model = combo;
           break;
 
         case COLORIZE_ARG_TYPE_NUMBER:
@@ -430,6 +476,7 @@ corolization_dialog (ColorizeValues *values,
                                                       TRUE, 0, 0, NULL, NULL));
           g_object_set_data (G_OBJECT (adj), "cz-param",
                              GINT_TO_POINTER (arg->param));
+          rows.adj[row] = adj;
           g_signal_connect (adj, "value-changed",
                             G_CALLBACK (corolization_number_update), values);
           gtk_entry_set_activates_default (GTK_ENTRY (GIMP_SCALE_ENTRY_SPINBUTTON (adj)), TRUE);
@@ -452,6 +499,7 @@ corolization_dialog (ColorizeValues *values,
                             G_CALLBACK (gimp_toggle_button_update),
                             &values->confidence);
           gtk_table_attach_defaults (GTK_TABLE (table), toggle, 0, 3, row, row + 1);
+          rows.widget[row] = toggle;
           break;
 
         case COLORIZE_ARG_TYPE_DRAWABLE:
@@ -464,8 +512,10 @@ corolization_dialog (ColorizeValues *values,
                                           GIMP_INT_STORE_LABEL, _("None"),
                                           -1);
               gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (layers[row]), -1);
-              gimp_table_attach_aligned (GTK_TABLE (table), 0, row, label, 0.0, 0.5,
-                                         layers[row], 2, FALSE);
+              rows.label[row] = gimp_table_attach_aligned (GTK_TABLE (table), 0, row,
+                                                           label, 0.0, 0.5,
+                                                           layers[row], 2, FALSE);
+              rows.widget[row] = layers[row];
               break;
             }
 
@@ -489,12 +539,24 @@ corolization_dialog (ColorizeValues *values,
           hbox = gtk_hbox_new (FALSE, 6);
           gtk_box_pack_start (GTK_BOX (hbox), hints, TRUE, TRUE, 0);
           gtk_box_pack_start (GTK_BOX (hbox), button, FALSE, FALSE, 0);
-          gimp_table_attach_aligned (GTK_TABLE (table), 0, row, label, 0.0, 0.5,
-                                     hbox, 2, FALSE);
+          rows.label[row] = gimp_table_attach_aligned (GTK_TABLE (table), 0, row,
+                                                       label, 0.0, 0.5,
+                                                       hbox, 2, FALSE);
+          /* the chooser: "New hints layer" stays, the step before
+           * choosing a hints model */
+          rows.widget[row] = hints;
           break;
         }
 
       g_free (label);
+    }
+
+  rows.names = names;
+  if (rows.model)
+    {
+      g_signal_connect (rows.model, "changed",
+                        G_CALLBACK (corolization_model_changed), &rows);
+      corolization_model_changed (rows.model, &rows);
     }
 
   gtk_widget_show_all (dialog);
@@ -541,6 +603,7 @@ corolization_apply (gint32                image_ID,
                     gint32                drawable_ID,
                     gint32                hints_ID,
                     gint32                reference_ID,
+                    gboolean              from_dialog,
                     const ColorizeValues *values,
                     GError              **error)
 {
@@ -548,7 +611,8 @@ corolization_apply (gint32                image_ID,
   ColorizePlan    plan;
   gint            x, y, w, h;
 
-  source.space     = corolization_image_space (image_ID);
+  source.space       = corolization_image_space (image_ID);
+  source.from_dialog = from_dialog;
   source.pixels    = gimp_drawable_get_buffer (drawable_ID);
   source.precision = gimp_image_get_precision (image_ID);
   source.has_alpha = gimp_drawable_has_alpha (drawable_ID);

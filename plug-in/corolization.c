@@ -51,6 +51,7 @@ static gboolean         corolization_apply            (GimpImage            *ima
                                                        GimpDrawable         *drawable,
                                                        GimpDrawable         *hints,
                                                        GimpDrawable         *reference,
+                                                       gboolean              from_dialog,
                                                        const ColorizeValues *values,
                                                        GError              **error);
 static GimpLayer      * corolization_attach           (GimpImage            *image,
@@ -240,7 +241,8 @@ corolization_run (GimpProcedure        *procedure,
                  _("The colour hints layer must belong to the same image."));
 
   if (! error)
-    corolization_apply (image, drawables[0], hints, reference, &values, &error);
+    corolization_apply (image, drawables[0], hints, reference,
+                        run_mode != GIMP_RUN_NONINTERACTIVE, &values, &error);
 
   g_clear_object (&hints);
   g_clear_object (&reference);
@@ -362,6 +364,41 @@ corolization_new_hints_layer (GtkWidget           *button,
   gimp_displays_flush ();
 }
 
+/* Greys out what the chosen model cannot use. */
+static void
+corolization_model_changed (GimpProcedureConfig *config,
+                            GParamSpec          *pspec,
+                            GtkWidget           *dialog)
+{
+  gchar             **names = g_object_get_data (G_OBJECT (dialog), "cz-names");
+  ColorizeModelUses   uses  = { TRUE, TRUE, TRUE, TRUE };
+  gint                index;
+  gint                i;
+  const struct { const gchar *field; gboolean *used; } fields[] =
+  {
+    { colorize_arg_get_name (COLORIZE_ARG_TEMPERATURE),        &uses.temperature },
+    { colorize_arg_get_name (COLORIZE_ARG_CONFIDENCE),         &uses.confidence },
+    /* the chooser: "New hints layer" stays, the step before choosing a
+     * hints model */
+    { colorize_arg_get_name (COLORIZE_ARG_HINTS),              &uses.hints },
+    { colorize_arg_get_name (COLORIZE_ARG_REFERENCE),          &uses.reference },
+    { colorize_arg_get_name (COLORIZE_ARG_REFERENCE_STRENGTH), &uses.reference },
+  };
+
+  g_object_get (config, "model-index", &index, NULL);
+  /* A model that cannot be read keeps everything on: the run says why. */
+  if (index >= 0 && index < (gint) g_strv_length (names))
+    colorize_model_uses (names[index], &uses, NULL);
+
+  for (i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      GtkWidget *w = gimp_procedure_dialog_get_widget (GIMP_PROCEDURE_DIALOG (dialog),
+                                                       fields[i].field, G_TYPE_NONE);
+      if (w)
+        gtk_widget_set_sensitive (w, *fields[i].used);
+    }
+}
+
 static gboolean
 corolization_dialog (GimpProcedure       *procedure,
                      GimpProcedureConfig *config,
@@ -426,6 +463,11 @@ corolization_dialog (GimpProcedure       *procedure,
   gimp_procedure_dialog_fill_list (GIMP_PROCEDURE_DIALOG (dialog), fields);
   g_list_free (fields);
 
+  g_object_set_data (G_OBJECT (dialog), "cz-names", names);
+  g_signal_connect_object (config, "notify::model-index",
+                           G_CALLBACK (corolization_model_changed), dialog, 0);
+  corolization_model_changed (config, NULL, dialog);
+
   /* Enter in a number field runs, as in the 2.10 dialog. */
   for (i = 0; i < COLORIZE_N_ARGS; i++)
     {
@@ -464,6 +506,7 @@ corolization_apply (GimpImage            *image,
                     GimpDrawable         *drawable,
                     GimpDrawable         *hints,
                     GimpDrawable         *reference,
+                    gboolean              from_dialog,
                     const ColorizeValues *values,
                     GError              **error)
 {
@@ -471,7 +514,8 @@ corolization_apply (GimpImage            *image,
   ColorizePlan    plan;
   gint            x, y, w, h;
 
-  source.pixels    = gimp_drawable_get_buffer (drawable);
+  source.pixels      = gimp_drawable_get_buffer (drawable);
+  source.from_dialog = from_dialog;
   source.touched   = TRUE;
   source.has_alpha = gimp_drawable_has_alpha (drawable);
   source.precision = gimp_image_get_precision (image);

@@ -240,6 +240,10 @@ HINTS = f"""(let ((h (car {NEW_LAYER})))
 case('hints-none', '', model=HINTS_MODEL, hints='-1')
 case('hints-red', HINTS, model=HINTS_MODEL, drw=BOTTOM, src=BOTTOM,
      watch='(cz-layer img 0)', hints='(cz-layer img 0)')
+# A model that predicts colours directly (the hints model) has no
+# temperature and no confidence: a script asking for them gets an error.
+case('hints-temperature', '', model=HINTS_MODEL, expect='error', t=0.2)
+case('hints-confidence', '', model=HINTS_MODEL, expect='error', conf=True)
 case('hints-plain-model', HINTS, expect='error', drw=BOTTOM, src=BOTTOM,
      watch='(cz-layer img 0)', hints='(cz-layer img 0)')
 
@@ -333,6 +337,12 @@ provenance = dict(re.findall(r'CZ prov-(\S+) (.*)', out))
 check('hints with a model that takes none: the error says so',
       re.search(r'The model “' + re.escape(MODEL) + r'” does not take colour hints', out)
       is not None)
+check('temperature with a model that has none: the error says so',
+      re.search(r'The model “' + re.escape(HINTS_MODEL) +
+                r'” predicts colours directly and has no temperature', out) is not None)
+check('confidence with a model that has none: the error says so',
+      re.search(r'The model “' + re.escape(HINTS_MODEL) +
+                r'” predicts colours directly and has no confidence', out) is not None)
 check('reference with a model that cannot use one: the error says so',
       re.search(r'The model “' + re.escape(HINTS_MODEL) +
                 r'” cannot take colours from a reference photo', out) is not None)
