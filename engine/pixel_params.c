@@ -9,7 +9,7 @@
 
 static const cz_pixel_param table[CZ_PIXEL_PARAM_COUNT] = {
     [CZ_PIXEL_PARAM_TEMPERATURE] = {
-        "temperature", N_("Annealed-mean temperature: lower is more vivid (classifier models)"),
+        "temperature", N_("Annealed-mean temperature: lower picks the likeliest colours, more vivid on average but not on every photo; 1 is the plain mean (classifier models)"),
         false, 0.01, 1.0, CZ_PIXEL_TEMPERATURE_DEFAULT, 0.01, 0.1, 2},
     [CZ_PIXEL_PARAM_SATURATION] = {
         "saturation", N_("Scale of the predicted colour"),
