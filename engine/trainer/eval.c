@@ -48,7 +48,7 @@ static void eval_help(void)
         "      --reference-self   each photo's own truth is its reference: the best a reference\n"
         "                         can do\n"
         "      --reference-other  each photo's reference is the next photo (name order, cyclically)\n"
-        "                         of its own top folder: a photo of the same scene, not this one\n"
+        "                         of its own top folder: a photo of the same set, not this one\n"
         "      --threads T        OpenBLAS threads (default 2)\n"
         "  -h, --help             this text\n"
         "\n"
@@ -66,7 +66,8 @@ int ct_cmd_eval(int argc, char **argv)
         {"grid", required_argument, 0, O_GRID}, {"no-grid", no_argument, 0, O_NO_GRID},
         {"oracle", no_argument, 0, O_ORACLE}, {"threads", required_argument, 0, O_THREADS},
         {"hints", required_argument, 0, O_HINTS}, {"reference", required_argument, 0, O_REFERENCE},
-        {"reference-self", no_argument, 0, O_REFERENCE_SELF}, {"reference-other", no_argument, 0, O_REFERENCE_OTHER},
+        {"reference-self", no_argument, 0, O_REFERENCE_SELF},
+        {"reference-other", no_argument, 0, O_REFERENCE_OTHER},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *model_path = NULL, *dir = NULL, *grid = NULL, *reference = NULL;
     bool json = false, oracle = false, no_grid = false;
@@ -103,7 +104,8 @@ int ct_cmd_eval(int argc, char **argv)
     const char *refopt = refmode == CT_EVAL_REFERENCE_SELF ? "--reference-self" : "--reference-other";
     if (reference && refmode != CT_EVAL_REFERENCE_GIVEN)
         ct_usage_error("eval", "--reference and %s exclude each other", refopt);
-    if (oracle && (reference || refmode != CT_EVAL_REFERENCE_GIVEN)) ct_usage_error("eval", "--oracle takes no reference");
+    if (oracle && (reference || refmode != CT_EVAL_REFERENCE_GIVEN))
+        ct_usage_error("eval", "--oracle takes no reference");
     ct_gegl_init();
     cz_lab_init();
     ct_set_threads(threads);

@@ -256,7 +256,9 @@ void ct_eval_measure_hinted(ct_eval_result *r, cz_model *model, const cz_pixel_p
         ct_lab_image_square(p.L, p.a, p.b, &img, S);
         ct_lab_image_free(&img);
         cz_reference *other = NULL;
-        if (model && reference == CT_EVAL_REFERENCE_OTHER && !(other = other_reference(model, dir, files, n, i))) {
+        if (model && reference == CT_EVAL_REFERENCE_OTHER)
+            other = other_reference(model, dir, files, n, i);
+        if (model && reference == CT_EVAL_REFERENCE_OTHER && !other) {
             ct_warn("%s: skipped: no other photo of its folder to be its reference", files[i]);
             r->skipped++;
             continue;

@@ -118,10 +118,11 @@ static void test_decode(check_state *st, const cz_quant *qt, uint64_t *rng)
         for (int p = 0; p < HW; p++) {
             double mx = -INFINITY, sum = 0, sa = 0, sb = 0;
             const double e = CZ_REFERENCE_EPS;
+            const double k = CZ_REFERENCE_SCALE * s;
             for (int q = 0; q < Q; q++)
-                mx = fmax(mx, logits[(size_t)q * HW + p] / T + CZ_REFERENCE_SCALE * s * log((h[q] + e) / (pi[q] + e)));
+                mx = fmax(mx, logits[(size_t)q * HW + p] / T + k * log((h[q] + e) / (pi[q] + e)));
             for (int q = 0; q < Q; q++) {
-                double x = logits[(size_t)q * HW + p] / T + CZ_REFERENCE_SCALE * s * log((h[q] + e) / (pi[q] + e));
+                double x = logits[(size_t)q * HW + p] / T + k * log((h[q] + e) / (pi[q] + e));
                 double z = exp(x - mx);
                 sum += z, sa += z * qt->ab[q][0], sb += z * qt->ab[q][1];
             }
