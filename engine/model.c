@@ -619,8 +619,9 @@ cz_status cz_model_predict_reference(cz_model *m, float *ab, float *confidence, 
     /* strength 0 is no prior at all, so it decodes exactly as without one */
     float lp[CZ_QUANT_MAX_BINS];
     const bool prior = ref && strength > 0.0f;
-    if (prior) cz_reference_log_prior(lp, ref, m->prior, strength);
+    if (prior) cz_reference_log_prior(lp, ref, m->prior, strength, temperature);
     cz_quant_decode(lo, lo + 2 * on, out, prior ? lp : NULL, (int)on, temperature, m->quant);
+    if (prior) cz_reference_match_chroma(ref, lo, on, strength);
     cz_upsample_forward(ab, lo, 2, oh, ow, h, w);
     if (confidence) cz_upsample_forward(confidence, lo + 2 * on, 1, oh, ow, h, w);
     free(lo);

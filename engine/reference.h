@@ -4,16 +4,25 @@
  * The reference's ab pixels are counted on the model's bins (their nearest,
  * cz_quant_prior_accumulate) and smoothed as the training prior is (a
  * Gaussian of CZ_REFERENCE_SIGMA over ab, cz_quant_weights), giving a
- * histogram h [Q] that sums to 1. Decoding then re-weights each pixel's
- * predicted distribution before the annealed mean:
- *     p'(q) ~ p(q) * ((h(q) + eps) / (pi(q) + eps))^s,  s in [0, 2], 0 = off,
- * where pi is the prior of the model's training photos (the file's
- * quant.prior): the network's p already carries pi, so the reference
- * replaces it rather than piling on it. Without the division (p * h^s, the
- * issue's first form) both priors favour the grays every photo is mostly
- * made of, and on the validation photos the result lost half its
- * colourfulness. On logits this is adding cz_reference_log_prior. eps
- * keeps the colours the reference lacks possible.
+ * histogram h [Q] that sums to 1; their chroma |ab| is kept as a
+ * distribution too. Decoding then does two things, both scaled by the
+ * strength s in [0, 2] (0 = off, exactly as without a reference):
+ *
+ * 1. Re-weights each pixel's distribution after the annealing:
+ *        p'(q) ~ p(q)^(1/T) * ((h(q) + eps) / (pi(q) + eps))^(k s),
+ *    k = CZ_REFERENCE_SCALE, where pi is the prior of the model's training
+ *    photos (the file's quant.prior): the network's p already carries pi,
+ *    so the reference replaces it rather than piling on it (p * h^s, the
+ *    issue's first form, halved the colourfulness: both priors favour the
+ *    grays every photo is mostly made of). Applied before the annealing the
+ *    factor is raised to 1/T (2.6 at T = 0.38) and a reference that is not
+ *    the photo itself overrules what the network sees. On logits this is
+ *    adding cz_reference_log_prior. eps keeps the colours the reference
+ *    lacks possible.
+ * 2. Moves each decoded pixel's chroma towards the reference's chroma at
+ *    the same rank (quantile matching, the hue kept), by CZ_REFERENCE_CHROMA_GAIN
+ *    * s (cz_reference_match_chroma): the annealed mean of a spread
+ *    distribution is duller than the photo it should look like.
  *
  * Only a model whose output is a distribution over these bins can use it
  * (colorful). The hints net's class head is over its own grid but its
@@ -29,6 +38,8 @@
 
 #define CZ_REFERENCE_SIGMA 5.0f /* ab units: the training prior's smoothing */
 #define CZ_REFERENCE_EPS 1e-4f  /* floor under h and pi, chosen on the validation photos */
+#define CZ_REFERENCE_SCALE 1.0f /* k: the prior's exponent at strength 1, after annealing */
+#define CZ_REFERENCE_CHROMA_GAIN 0.5f /* chroma matching at strength 1 (1: the reference's) */
 
 typedef struct cz_reference cz_reference; /* opaque */
 
@@ -43,10 +54,18 @@ int cz_reference_get_bins(const cz_reference *r);
 /* h [bins], summing to 1 (owned by r). */
 const float *cz_reference_get_histogram(const cz_reference *r);
 
-/* lp [bins] = strength * (log(h + eps) - log(pi + eps)) with eps =
- * CZ_REFERENCE_EPS, pi [bins] the model's training prior (NULL: none, the
- * plain p * h^s): what decoding adds to each pixel's logits. strength 0
- * gives exact zeros. */
-void cz_reference_log_prior(float *lp, const cz_reference *r, const float *train_prior, float strength);
+/* lp [bins] = T k strength (log(h + eps) - log(pi + eps)) with eps =
+ * CZ_REFERENCE_EPS, k = CZ_REFERENCE_SCALE, T = temperature, pi [bins] the
+ * model's training prior (NULL: none, the plain h): what decoding adds to
+ * each pixel's logits before dividing them by T, so the factor on p^(1/T)
+ * is ((h + eps) / (pi + eps))^(k strength). strength 0 gives exact zeros. */
+void cz_reference_log_prior(float *lp, const cz_reference *r, const float *train_prior, float strength,
+                            float temperature);
+
+/* Moves the chroma of each of the n decoded pixels ab [2, n] (a plane, b
+ * plane) towards the reference's chroma of the same rank among the n, by
+ * CZ_REFERENCE_CHROMA_GAIN * strength of the way (beyond it above 1),
+ * keeping its hue; gray pixels stay gray. strength 0 changes nothing. */
+void cz_reference_match_chroma(const cz_reference *r, float *ab, size_t n, float strength);
 
 #endif

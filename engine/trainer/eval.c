@@ -47,6 +47,8 @@ static void eval_help(void)
         "                         colorize --help)\n"
         "      --reference-self   each photo's own truth is its reference: the best a reference\n"
         "                         can do\n"
+        "      --reference-other  each photo's reference is the next photo (name order, cyclically)\n"
+        "                         of its own top folder: a photo of the same set, not this one\n"
         "      --threads T        OpenBLAS threads (default 2)\n"
         "  -h, --help             this text\n"
         "\n"
@@ -55,18 +57,21 @@ static void eval_help(void)
 
 int ct_cmd_eval(int argc, char **argv)
 {
-    enum { O_JSON = 256, O_GRID, O_NO_GRID, O_ORACLE, O_THREADS, O_HINTS, O_REFERENCE, O_REFERENCE_SELF };
+    enum { O_JSON = 256, O_GRID, O_NO_GRID, O_ORACLE, O_THREADS, O_HINTS, O_REFERENCE, O_REFERENCE_SELF,
+           O_REFERENCE_OTHER };
     /* room for the colorize parameters' options, added from their table */
-    struct option opts[20] = {
+    struct option opts[21] = {
         {"model", required_argument, 0, 'm'}, {"images", required_argument, 0, 'i'},
         {"json", no_argument, 0, O_JSON},
         {"grid", required_argument, 0, O_GRID}, {"no-grid", no_argument, 0, O_NO_GRID},
         {"oracle", no_argument, 0, O_ORACLE}, {"threads", required_argument, 0, O_THREADS},
         {"hints", required_argument, 0, O_HINTS}, {"reference", required_argument, 0, O_REFERENCE},
         {"reference-self", no_argument, 0, O_REFERENCE_SELF},
+        {"reference-other", no_argument, 0, O_REFERENCE_OTHER},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *model_path = NULL, *dir = NULL, *grid = NULL, *reference = NULL;
-    bool json = false, oracle = false, no_grid = false, reference_self = false;
+    bool json = false, oracle = false, no_grid = false;
+    ct_eval_reference refmode = CT_EVAL_REFERENCE_GIVEN;
     cz_pixel_params pp;
     int threads = 2, hints = -1, c;
     cz_pixel_params_init(&pp);
@@ -83,7 +88,12 @@ int ct_cmd_eval(int argc, char **argv)
         case O_THREADS: threads = (int)ct_parse_long("eval", "--threads", optarg, 1, 256); break;
         case O_HINTS: hints = (int)ct_parse_long("eval", "--hints", optarg, 0, 10000); break;
         case O_REFERENCE: reference = optarg; break;
-        case O_REFERENCE_SELF: reference_self = true; break;
+        case O_REFERENCE_SELF:
+        case O_REFERENCE_OTHER:
+            if (refmode != CT_EVAL_REFERENCE_GIVEN)
+                ct_usage_error("eval", "--reference-self and --reference-other exclude each other");
+            refmode = c == O_REFERENCE_SELF ? CT_EVAL_REFERENCE_SELF : CT_EVAL_REFERENCE_OTHER;
+            break;
         case 'h': eval_help(); return CT_EXIT_OK;
         default: ct_usage_error("eval", "unknown option");
         }
@@ -91,8 +101,11 @@ int ct_cmd_eval(int argc, char **argv)
     if (optind != argc) ct_usage_error("eval", "unexpected argument '%s'", argv[optind]);
     if (!dir) ct_usage_error("eval", "--images DIR is required");
     if (!model_path && !oracle) ct_usage_error("eval", "--model MODEL_FILE is required");
-    if (reference && reference_self) ct_usage_error("eval", "--reference and --reference-self exclude each other");
-    if (oracle && (reference || reference_self)) ct_usage_error("eval", "--oracle takes no reference");
+    const char *refopt = refmode == CT_EVAL_REFERENCE_SELF ? "--reference-self" : "--reference-other";
+    if (reference && refmode != CT_EVAL_REFERENCE_GIVEN)
+        ct_usage_error("eval", "--reference and %s exclude each other", refopt);
+    if (oracle && (reference || refmode != CT_EVAL_REFERENCE_GIVEN))
+        ct_usage_error("eval", "--oracle takes no reference");
     ct_gegl_init();
     cz_lab_init();
     ct_set_threads(threads);
@@ -106,8 +119,8 @@ int ct_cmd_eval(int argc, char **argv)
                            cz_model_get_config(m)->arch);
     }
     cz_error ref_err = {0};
-    if (m && reference_self && cz_model_check_reference(m, &ref_err) != CZ_STATUS_OK)
-        ct_usage_error("eval", "--reference-self: %s", ref_err.msg);
+    if (m && refmode != CT_EVAL_REFERENCE_GIVEN && cz_model_check_reference(m, &ref_err) != CZ_STATUS_OK)
+        ct_usage_error("eval", "%s: %s", refopt, ref_err.msg);
     cz_reference *ref = m && reference ? ct_pixel_opts_reference_load("eval", m, reference) : NULL;
     pp.reference = ref;
     char *grid_path = NULL;
@@ -138,7 +151,7 @@ int ct_cmd_eval(int argc, char **argv)
     free(uses);
 
     ct_eval_result r;
-    ct_eval_measure_hinted(&r, m, &pp, hints, reference_self, dir, files, n, !json);
+    ct_eval_measure_hinted(&r, m, &pp, hints, refmode, dir, files, n, !json);
     if (reference) r.reference = reference;
     if (grid_path && r.images) {
         char why[256], caption[256];

@@ -15,6 +15,13 @@
 #define CT_EVAL_SIDE 256 /* photos are compared at SIDE x SIDE */
 #define CT_EVAL_GRID 6   /* photos in the sample grid */
 
+/* Where each photo's reference photo comes from. */
+typedef enum {
+    CT_EVAL_REFERENCE_GIVEN, /* pp->reference for every photo (or none) */
+    CT_EVAL_REFERENCE_SELF,  /* the photo's own truth: the bound a reference can reach */
+    CT_EVAL_REFERENCE_OTHER, /* the next photo of its own top folder, cyclically */
+} ct_eval_reference;
+
 /* One top folder below the photo folder: validation sets mix sources
  * (CBSD68, Urban100, ...) whose figures differ more than the models do. */
 typedef struct {
@@ -41,8 +48,9 @@ typedef struct {
     unsigned char *cells;
     int ncells;
     int hints; /* simulated hint points per photo, -1 none */
-    /* The reference photo: "self" (each photo's own truth), a path (the
-     * caller's, not owned; set by the caller), or NULL for none. */
+    /* The reference photo: "self" (each photo's own truth), "other" (the
+     * next photo of its folder), a path (the caller's, not owned; set by the
+     * caller), or NULL for none. */
     const char *reference;
 } ct_eval_result;
 
@@ -58,11 +66,18 @@ void ct_eval_measure(ct_eval_result *r, cz_model *model, const cz_pixel_params *
 /* The same, with hints >= 0: a hints model gets that many simulated hint
  * points per photo from its truth (hints_sim.h's ct_hints_fixed: 5 x 5 px
  * at uniform positions, seeded by the photo's index, so every run and every
- * model gets the same hints); and with reference_self, each photo's truth
- * (at CT_EVAL_SIDE) is its own reference photo at pp's strength, the bound
- * a reference can reach (a classifier model; r->reference = "self"). */
+ * model gets the same hints); and with a reference other than
+ * CT_EVAL_REFERENCE_GIVEN (a classifier model, at pp's strength): SELF,
+ * each photo's truth (at CT_EVAL_SIDE) is its own reference, the bound a
+ * reference can reach (r->reference = "self"); OTHER, its reference is the
+ * next photo in name order of the same top folder below dir (the folder of
+ * the per-folder figures), cyclically, read whole as --reference reads a
+ * photo: a photo of the same scene that is not this one (r->reference =
+ * "other"). A photo whose folder has no other readable photo is skipped
+ * with a warning. */
 void ct_eval_measure_hinted(ct_eval_result *r, cz_model *model, const cz_pixel_params *pp, int hints,
-                            bool reference_self, const char *dir, char *const *files, size_t n, bool progress);
+                            ct_eval_reference reference, const char *dir, char *const *files, size_t n,
+                            bool progress);
 void ct_eval_result_free(ct_eval_result *r);
 
 /* One JSON object on one line, with pp's temperature and saturation, the

@@ -37,16 +37,23 @@ typedef struct {
     float *lab_t, *lab_p, *lab_g;
 } eval_planes;
 
-/* The sum of the first path component of file below dir ("." for files
- * directly in dir), added to *f [*nf] if new. */
-static folder_sum *folder_of(folder_sum **f, int *nf, const char *dir, const char *file)
+/* The first path component of file below dir, as rel [*len] ("." for
+ * files directly in dir). */
+static const char *top_folder(const char *dir, const char *file, size_t *len)
 {
     size_t dl = strlen(dir);
     const char *rel = strncmp(file, dir, dl) ? file : file + dl;
     while (*rel == '/') rel++;
     const char *slash = strchr(rel, '/');
-    size_t len = slash ? (size_t)(slash - rel) : 1;
-    if (!slash) rel = ".";
+    *len = slash ? (size_t)(slash - rel) : 1;
+    return slash ? rel : ".";
+}
+
+/* The sum of file's top folder below dir, added to *f [*nf] if new. */
+static folder_sum *folder_of(folder_sum **f, int *nf, const char *dir, const char *file)
+{
+    size_t len;
+    const char *rel = top_folder(dir, file, &len);
     for (int i = 0; i < *nf; i++)
         if (strlen((*f)[i].name) == len && !strncmp((*f)[i].name, rel, len)) return &(*f)[i];
     *f = realloc(*f, (size_t)(*nf + 1) * sizeof **f);
@@ -56,6 +63,33 @@ static folder_sum *folder_of(folder_sum **f, int *nf, const char *dir, const cha
     n->name = strndup(rel, len);
     if (!n->name) ct_die(__FILE__, __LINE__, NULL, "out of memory");
     return n;
+}
+
+/* Photo i's reference for CT_EVAL_REFERENCE_OTHER: the first of the photos
+ * after it in files [n], cyclically, in its top folder that can be read,
+ * whole (as --reference reads one), or NULL when there is none. A folder's
+ * photos are contiguous in the sorted list, but the scan does not rely on
+ * it. */
+static cz_reference *other_reference(const cz_model *model, const char *dir, char *const *files, size_t n,
+                                     size_t i)
+{
+    size_t len;
+    const char *rel = top_folder(dir, files[i], &len);
+    for (size_t k = 1; k < n; k++) {
+        const char *f = files[(i + k) % n];
+        size_t l;
+        const char *r = top_folder(dir, f, &l);
+        if (l != len || strncmp(r, rel, len)) continue;
+        char why[256];
+        GeglBuffer *buf = ct_image_load_buffer(f, why, sizeof why);
+        if (!buf) continue; /* warned about when it is measured itself */
+        cz_error err = {0};
+        cz_reference *ref = cz_pixel_reference_new(model, buf, NULL, &err);
+        g_object_unref(buf);
+        if (ref) return ref;
+        ct_warn("%s: not a reference: %s", f, err.msg);
+    }
+    return NULL;
 }
 
 static void planes_new(eval_planes *p, size_t ss)
@@ -79,10 +113,10 @@ static void planes_free(eval_planes *p)
 }
 
 /* p->pred = the model's answer to p->truth [S*S, 3] (the truth itself
- * without a model), with the truth as its own reference when self_ref;
- * exits when colorizing fails. */
+ * without a model), with the truth as its own reference when self_ref,
+ * else with other when not NULL; exits when colorizing fails. */
 static void photo_answer(eval_planes *p, cz_model *model, const cz_pixel_params *pp, int S, int hints,
-                         bool self_ref, uint64_t seed, const char *file)
+                         bool self_ref, const cz_reference *other, uint64_t seed, const char *file)
 {
     const size_t ss = (size_t)S * S;
     if (!model) {
@@ -108,6 +142,7 @@ static void photo_answer(eval_planes *p, cz_model *model, const cz_pixel_params 
         free(px);
     }
     cz_pixel_params own = *pp;
+    if (other) own.reference = other;
     cz_reference *ref = NULL;
     cz_status st = CZ_STATUS_OK;
     if (self_ref) {
@@ -191,18 +226,21 @@ static void result_finish(ct_eval_result *r, eval_sums *s)
 void ct_eval_measure(ct_eval_result *r, cz_model *model, const cz_pixel_params *pp,
                      const char *dir, char *const *files, size_t n, bool progress)
 {
-    ct_eval_measure_hinted(r, model, pp, -1, false, dir, files, n, progress);
+    ct_eval_measure_hinted(r, model, pp, -1, CT_EVAL_REFERENCE_GIVEN, dir, files, n, progress);
 }
 
 void ct_eval_measure_hinted(ct_eval_result *r, cz_model *model, const cz_pixel_params *pp, int hints,
-                            bool reference_self, const char *dir, char *const *files, size_t n, bool progress)
+                            ct_eval_reference reference, const char *dir, char *const *files, size_t n,
+                            bool progress)
 {
     const int S = CT_EVAL_SIDE;
     const size_t ss = (size_t)S * S;
     memset(r, 0, sizeof *r);
     r->side = S;
     r->hints = hints;
-    r->reference = reference_self ? "self" : NULL;
+    r->reference = reference == CT_EVAL_REFERENCE_SELF    ? "self"
+                   : reference == CT_EVAL_REFERENCE_OTHER ? "other"
+                                                          : NULL;
     r->cells = mallocCheck(ct_size3(3 * CT_EVAL_GRID, ss, 3));
     eval_planes p;
     planes_new(&p, ss);
@@ -217,9 +255,19 @@ void ct_eval_measure_hinted(ct_eval_result *r, cz_model *model, const cz_pixel_p
         }
         ct_lab_image_square(p.L, p.a, p.b, &img, S);
         ct_lab_image_free(&img);
+        cz_reference *other = NULL;
+        if (model && reference == CT_EVAL_REFERENCE_OTHER)
+            other = other_reference(model, dir, files, n, i);
+        if (model && reference == CT_EVAL_REFERENCE_OTHER && !other) {
+            ct_warn("%s: skipped: no other photo of its folder to be its reference", files[i]);
+            r->skipped++;
+            continue;
+        }
         ct_lab_planes_to_rgb_float(p.truth, p.L, p.a, p.b, ss);
         ct_lab_planes_to_rgb_float(p.gray, p.L, p.zero, p.zero, ss);
-        photo_answer(&p, model, pp, S, hints, reference_self, 0x68696E7473ull + i, files[i]);
+        photo_answer(&p, model, pp, S, hints, reference == CT_EVAL_REFERENCE_SELF, other, 0x68696E7473ull + i,
+                     files[i]);
+        cz_reference_free(other);
         photo_measure(&s, folder_of(&s.folders, &s.nfolders, dir, files[i]), &p, S);
         if (r->images < CT_EVAL_GRID) photo_cells(r, &p, r->ncells++);
         r->images++;

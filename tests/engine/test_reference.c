@@ -1,10 +1,12 @@
 /* test_reference.c: a reference photo's prior (reference.h). Its histogram
  * against the smoothing recomputed here from the bin centres; the prior in
- * decoding against a double-precision decode of logits + s log((h + eps) /
- * (pi + eps)) for a gray-heavy training prior pi;
+ * decoding against a double-precision decode of p^(1/T) ((h + eps) /
+ * (pi + eps))^(k s) for a gray-heavy training prior pi, and h alone
+ * moving the decoded ab towards the reference's colour, more at strength 2
+ * than at 1; chroma matching
+ * against the quantile map of two known chroma distributions;
  * strength 0 decoding byte for byte as no reference, through a model too;
- * the prior moving the decoded ab towards the reference's colour, more at
- * strength 2 than at 1; and the refusals (no pixels, a regression model). */
+ * and the refusals (no pixels, a regression model). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,7 +61,7 @@ static void test_histogram(check_state *st, const cz_quant *qt)
     CHECK(st, within > 0.95, "only %g of the mass within 15 of its bin", within);
     printf("  one colour: peak %.3f at (%g, %g), %.3f within 15\n", h[arg], qt->ab[arg][0], qt->ab[arg][1], within);
     float lp[CZ_QUANT_MAX_BINS];
-    cz_reference_log_prior(lp, r, NULL, 0.0f);
+    cz_reference_log_prior(lp, r, NULL, 0.0f, 0.38f);
     int nonzero = 0;
     for (int q = 0; q < qt->q; q++) nonzero += lp[q] != 0.0f;
     CHECK(st, !nonzero, "strength 0: %d bins have a non-zero log prior", nonzero);
@@ -96,7 +98,7 @@ static void test_decode(check_state *st, const cz_quant *qt, uint64_t *rng)
     for (int q = 0; q < Q; q++) pi[q] /= (float)pis;
     const float T = 0.38f;
     cz_quant_decode(ab0, c0, logits, NULL, HW, T, qt);
-    cz_reference_log_prior(lp, r, pi, 0.0f);
+    cz_reference_log_prior(lp, r, pi, 0.0f, T);
     cz_quant_decode(ab, c, logits, lp, HW, T, qt);
     CHECK(st, !memcmp(ab, ab0, sizeof ab) && !memcmp(c, c0, sizeof c), "strength 0 decodes differently");
 
@@ -104,20 +106,24 @@ static void test_decode(check_state *st, const cz_quant *qt, uint64_t *rng)
     const float strengths[3] = {0.5f, 1.0f, 2.0f};
     for (int i = 0; i < 3; i++) {
         const float s = strengths[i];
-        cz_reference_log_prior(lp, r, pi, s);
+        /* the pull of h alone (pi is a push away from gray as well) */
+        cz_reference_log_prior(lp, r, NULL, s, T);
         cz_quant_decode(ab, c, logits, lp, HW, T, qt);
         d[i] = distance_to_reference(ab, HW);
-        /* p'(q) ~ p(q) ((h(q) + eps) / (pi(q) + eps))^s, then annealed, in double */
+        cz_reference_log_prior(lp, r, pi, s, T);
+        cz_quant_decode(ab, c, logits, lp, HW, T, qt);
+        /* p'(q) ~ p(q)^(1/T) ((h(q) + eps) / (pi(q) + eps))^(k s), in double */
         const float *h = cz_reference_get_histogram(r);
         double worst = 0;
         for (int p = 0; p < HW; p++) {
             double mx = -INFINITY, sum = 0, sa = 0, sb = 0;
             const double e = CZ_REFERENCE_EPS;
+            const double k = CZ_REFERENCE_SCALE * s;
             for (int q = 0; q < Q; q++)
-                mx = fmax(mx, logits[(size_t)q * HW + p] + s * log((h[q] + e) / (pi[q] + e)));
+                mx = fmax(mx, logits[(size_t)q * HW + p] / T + k * log((h[q] + e) / (pi[q] + e)));
             for (int q = 0; q < Q; q++) {
-                double x = logits[(size_t)q * HW + p] + s * log((h[q] + e) / (pi[q] + e));
-                double z = exp((x - mx) / T);
+                double x = logits[(size_t)q * HW + p] / T + k * log((h[q] + e) / (pi[q] + e));
+                double z = exp(x - mx);
                 sum += z, sa += z * qt->ab[q][0], sb += z * qt->ab[q][1];
             }
             worst = fmax(worst, fmax(fabs(ab[p] - sa / sum), fabs(ab[HW + p] - sb / sum)));
@@ -130,6 +136,47 @@ static void test_decode(check_state *st, const cz_quant *qt, uint64_t *rng)
     printf("  decode: mean distance to (%g, %g): %.1f without, %.1f / %.1f / %.1f at 0.5 / 1 / 2\n", REF_A, REF_B,
            d0, d[0], d[1], d[2]);
     free(logits);
+    cz_reference_free(r);
+}
+
+/* Chroma matching: a reference of chroma spread evenly over 20..60 and a
+ * prediction of chroma spread evenly over 0..20, each at its own hues: the
+ * quantile map sends c to 20 + 2c, so at strength s a pixel's chroma
+ * becomes c + g s (20 + c) (g = CZ_REFERENCE_CHROMA_GAIN) with its hue
+ * kept; strength 0 changes no bit, and gray stays gray. */
+static void test_chroma(check_state *st, const cz_quant *qt)
+{
+    enum { N = 4000 };
+    static float ref[2 * N], ab[2 * N], ab0[2 * N];
+    for (int i = 0; i < N; i++) {
+        const float u = (i + 0.5f) / N, hue = 2.399963f * (float)i; /* golden-angle hues */
+        ref[i] = (20.0f + 40.0f * u) * cosf(hue), ref[N + i] = (20.0f + 40.0f * u) * sinf(hue);
+        ab0[i] = 20.0f * u * cosf(1.3f * hue), ab0[N + i] = 20.0f * u * sinf(1.3f * hue);
+    }
+    ab0[0] = ab0[N] = 0.0f; /* one gray pixel */
+    cz_error err = {0};
+    cz_reference *r = cz_reference_new(qt, ref, N, &err);
+    CHECK(st, r != NULL, "new: %s", err.msg);
+    if (!r) return;
+    memcpy(ab, ab0, sizeof ab);
+    cz_reference_match_chroma(r, ab, N, 0.0f);
+    CHECK(st, !memcmp(ab, ab0, sizeof ab), "strength 0 changes the chroma");
+    const float strengths[2] = {0.5f, 1.0f};
+    for (int j = 0; j < 2; j++) {
+        const float s = strengths[j], g = CZ_REFERENCE_CHROMA_GAIN * s;
+        memcpy(ab, ab0, sizeof ab);
+        cz_reference_match_chroma(r, ab, N, s);
+        double worst = 0, hue = 0;
+        for (int i = 1; i < N; i++) {
+            const double c0 = hypot(ab0[i], ab0[N + i]), c = hypot(ab[i], ab[N + i]);
+            worst = fmax(worst, fabs(c - (c0 + g * (20.0 + c0))));
+            hue = fmax(hue, fabs(ab[i] * ab0[N + i] - ab[N + i] * ab0[i]) / (c * c0 + 1e-9));
+        }
+        CHECK(st, worst < 0.1, "strength %g: chroma off c + %g (20 + c) by %.3f", s, g, worst);
+        CHECK(st, hue < 1e-5, "strength %g: the hue moved (sine %.2g)", s, hue);
+        CHECK(st, ab[0] == 0.0f && ab[N] == 0.0f, "strength %g: gray became (%g, %g)", s, ab[0], ab[N]);
+        if (j == 1) printf("  chroma: 0..20 matched to 20..60 at strength 1 within %.3f\n", worst);
+    }
     cz_reference_free(r);
 }
 
@@ -181,6 +228,7 @@ int main(void)
     if (s == CZ_STATUS_OK) {
         test_histogram(&st, &qt);
         test_decode(&st, &qt, &rng);
+        test_chroma(&st, &qt);
         test_model(&st, &rng);
     }
     cz_lab_exit();

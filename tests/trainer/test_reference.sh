@@ -4,8 +4,12 @@
 # hue towards it, and --reference-strength 0 gives the very pixels of no
 # reference; eval --reference-self (each photo its own reference) brings
 # the colourfulness nearer the truth's and says so in its JSON, as eval
-# --reference names its photo; a regression model, a reference that cannot
-# be read and a strength outside 0..2 are refused by name.
+# --reference names its photo; eval --reference-other gives each photo the
+# next photo of its folder (the figures of the same pairs made one by one
+# with --reference), skips a photo alone in its folder and repeats its
+# figures;
+# a regression model, a reference that cannot be read and a strength
+# outside 0..2 are refused by name.
 #   usage: test_reference.sh CZ_TRAIN_BINARY MODELS_DIR PHOTO_ROOT PYTHON
 # MODELS_DIR holds the shipped colorful and pix2pix models.
 set -u
@@ -76,6 +80,51 @@ PYEOF
 check "eval --reference-self: delta_cf nearer 0, JSON says self: $(cat "$T/e.out")" grep -q "^1 1 . " "$T/e.out"
 check "eval --reference: the JSON names the photo and strength: $(cat "$T/e.out")" grep -q "^. . 1 " "$T/e.out"
 
+# eval --reference-other: the next photo of the folder, cyclically. A
+# folder of two photos X, Y is X coloured towards Y and Y towards X: the
+# mean of those two single-photo runs. A third folder holds one photo,
+# which has no other to take colours from and is skipped.
+mkdir -p "$T/o/pair" "$T/o/alone" "$T/x" "$T/y"
+cp "$PHOTOS/food/cup-table.jpg" "$PHOTOS/food/espresso.jpg" "$T/o/pair/"
+cp "$PHOTOS/animals/raccoon.jpg" "$T/o/alone/"
+cp "$PHOTOS/food/cup-table.jpg" "$T/x/"
+cp "$PHOTOS/food/espresso.jpg" "$T/y/"
+"$BIN" eval --model "$C" --images "$T/o" --json --no-grid --reference-other > "$T/eo.json" 2> "$T/eo.err" \
+    || bad "eval --reference-other"
+"$BIN" eval --model "$C" --images "$T/o" --json --no-grid --reference-other > "$T/eo2.json" 2> /dev/null \
+    || bad "eval --reference-other again"
+"$BIN" eval --model "$C" --images "$T/x" --json --no-grid --reference "$PHOTOS/food/espresso.jpg" \
+    > "$T/ex.json" 2> /dev/null || bad "eval --reference (x)"
+"$BIN" eval --model "$C" --images "$T/y" --json --no-grid --reference "$PHOTOS/food/cup-table.jpg" \
+    > "$T/ey.json" 2> /dev/null || bad "eval --reference (y)"
+"$BIN" eval --model "$C" --images "$T/o/pair" --json --no-grid > "$T/en.json" 2> /dev/null || bad "eval (pair)"
+"$PY" - "$T/eo.json" "$T/ex.json" "$T/ey.json" "$T/en.json" > "$T/o.out" <<'PYEOF'
+import json, sys
+eo, ex, ey, en = (json.load(open(p)) for p in sys.argv[1:])
+pair = (ex["psnr"] + ey["psnr"]) / 2
+cf = (ex["cf_pred"] + ey["cf_pred"]) / 2
+print("%d %d %d" % (eo["images"] == 2 and eo["skipped"] == 1 and eo.get("reference") == "other"
+                    and eo.get("reference_strength") == 1,
+                    abs(eo["psnr"] - pair) < 1e-3 and abs(eo["cf_pred"] - cf) < 1e-3,
+                    abs(eo["psnr"] - en["psnr"]) > 0.01),
+      "psnr %.4f with the next photo, %.4f from the pairs one by one, %.4f without a reference"
+      % (eo["psnr"], pair, en["psnr"]))
+PYEOF
+check "eval --reference-other: 2 measured, the lone photo skipped, JSON says other: $(cat "$T/o.out")" \
+    grep -q "^1 . . " "$T/o.out"
+check "... each photo's reference is the other of its folder: $(cat "$T/o.out")" grep -q "^. 1 1 " "$T/o.out"
+check "... the lone photo is named as skipped" grep -q "raccoon.jpg: skipped: no other photo of its folder" "$T/eo.err"
+# The same figures, up to the last digit printed: babl may choose another
+# conversion path from run to run (see above), and OpenBLAS's two threads
+# may sum in another order.
+"$PY" - "$T/eo.json" "$T/eo2.json" > "$T/o2.out" <<'PYEOF'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+diff = [k for k in a if isinstance(a[k], (int, float)) and abs(a[k] - b.get(k, float("inf"))) > 1e-3]
+print("same" if not diff and a.keys() == b.keys() else "differ", " ".join(diff))
+PYEOF
+check "... and a second run gives the same figures: $(cat "$T/o2.out")" grep -q "^same" "$T/o2.out"
+
 # refusals
 "$BIN" colorize --model "$MODELS/pix2pix.safetensors" --reference "$T/bluegreen.png" -o "$T/p" "$IN" > "$T/p.out" 2>&1
 check "a pix2pix model with --reference is bad usage" test $? -eq 2
@@ -95,4 +144,10 @@ check "... naming it" grep -q "missing.png" "$T/m.out"
 "$BIN" eval --model "$C" --images "$PHOTOS/food" --no-grid --reference "$T/bluegreen.png" --reference-self \
     > /dev/null 2>&1
 check "--reference and --reference-self together are bad usage" test $? -eq 2
+"$BIN" eval --model "$C" --images "$PHOTOS/food" --no-grid --reference-other --reference-self > "$T/os.out" 2>&1
+check "--reference-other and --reference-self together are bad usage" test $? -eq 2
+check "... naming both" grep -q -- "--reference-self and --reference-other" "$T/os.out"
+"$BIN" eval --model "$MODELS/pix2pix.safetensors" --images "$PHOTOS/food" --no-grid --reference-other > "$T/po.out" 2>&1
+check "eval --reference-other with pix2pix is bad usage" test $? -eq 2
+check "... and says why" grep -q -- "--reference-other: .*cannot use a reference photo" "$T/po.out"
 finish "reference"
