@@ -11,7 +11,11 @@
  *   "mask_offset": added to the hint mask (hints; default the arch's, 0:
  *   the published SIGGRAPH17's is uncentred; its training code's 0.5).
  * Tensor names are the network's parameter names ("model1.0.weight", ...);
- * colorful models also carry "quant.prior" [Q] and "quant.weights" [Q].
+ * colorful models also carry "quant.prior" [Q] and "quant.weights" [Q], and
+ * (written since bins are data) "quant.bins" [Q, 2] F32, the ab centre of
+ * each output class in class order (cz_quant_set_bins checks them); a file
+ * without it uses the grid engine/quant.c computes (261 bins). hints
+ * models carry the same three for their class head's training.
  * Checkpoints add optimiser state ("optim.m.<param>", "optim.v.<param>") and
  * the training step and RNG in metadata (engine/trainer/checkpoint.h); the
  * loader ignores those. The loader reads format_version and lab_white and
