@@ -211,7 +211,12 @@ fail:
 
 cz_model *cz_model_new(const cz_model_config *cfg, uint64_t seed, cz_error *err)
 {
-    cz_model *m = model_alloc(cfg, NULL, 0, err);
+    return cz_model_new_binned(cfg, NULL, 0, seed, err);
+}
+
+cz_model *cz_model_new_binned(const cz_model_config *cfg, const float *bins, int q, uint64_t seed, cz_error *err)
+{
+    cz_model *m = model_alloc(cfg, bins, q, err);
     if (!m) return NULL;
     m->net = build_net(m, &m->nodes, cfg->size, cfg->size, err);
     if (!m->net) goto fail;

@@ -41,6 +41,10 @@ typedef struct cz_model cz_model; /* opaque */
 
 /* A fresh model with initialised weights (Xavier), for training. */
 cz_model *cz_model_new(const cz_model_config *cfg, uint64_t seed, cz_error *err);
+/* The same over the q ab bins [q, 2] given (copied; checked by
+ * cz_quant_set_bins) instead of the computed grid: a classifier's head then
+ * has q outputs (an imported ECCV16's 313). */
+cz_model *cz_model_new_binned(const cz_model_config *cfg, const float *bins, int q, uint64_t seed, cz_error *err);
 /* Loads and validates a model file, which is untrusted: every tensor the
  * architecture needs must be present with its exact shape (checked in the
  * header, before anything is allocated), extra tensors other than
