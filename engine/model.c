@@ -292,10 +292,11 @@ static cz_status parse_config(cz_model_config *cfg, const cz_safetensors *st, cz
         return cz_error_set(err, CZ_STATUS_UNSUPPORTED,
                             "model format version \"%.16s\" is not one this corolization reads (%s); a newer "
                             "corolization may", version, CZ_MODEL_FORMAT_VERSION);
-    if (white && strcmp(white, "D50"))
+    if (white && strcmp(white, "D50") && strcmp(white, "D65"))
         return cz_error_set(err, CZ_STATUS_UNSUPPORTED,
-                            "the model works in Lab with white \"%.16s\"; this corolization knows only D50 "
-                            "(babl's Lab)", white);
+                            "the model works in Lab with white \"%.16s\"; this corolization knows D50 (babl's "
+                            "Lab) and D65 (skimage's)", white);
+    cfg->white = white && !strcmp(white, "D65") ? CZ_LAB_D65 : CZ_LAB_D50;
     if (strlen(arch) >= sizeof cfg->arch)
         return cz_error_set(err, CZ_STATUS_FORMAT_ERROR, "architecture name too long");
     strcpy(cfg->arch, arch);
@@ -773,7 +774,7 @@ cz_status cz_model_save(cz_model *m, const char *path, int dtype, const cz_st_en
     }
     const char *meta[64] = {"format", "corolization", "format_version", CZ_MODEL_FORMAT_VERSION, "arch", m->cfg.arch,
                             "width", width, "size", size, "classes", classes,
-                            "class_names", names_csv, "lab_white", "D50",
+                            "class_names", names_csv, "lab_white", m->cfg.white == CZ_LAB_D65 ? "D65" : "D50",
                             "adversarial", m->cfg.adversarial ? "1" : "0"};
     int nm = 18;
     char mask_offset[32];

@@ -7,7 +7,9 @@
  *   "width": width multiplier ("0.25"), "size": input side in pixels ("128"),
  *   "classes": scene classes (fusion), "class_names": comma-separated,
  *   "adversarial": "1" if the file carries a discriminator ("disc.*"),
- *   "lab_white": "D50" (babl's Lab; see lab.h), "name", "description",
+ *   "lab_white": "D50" (babl's Lab, the default) or "D65" (skimage's, as
+ *   the published models were trained; see lab.h): the Lab of the network's
+ *   L input and ab output, which the pixel path honours, "name", "description",
  *   "mask_offset": added to the hint mask (hints; default the arch's, 0:
  *   the published SIGGRAPH17's is uncentred; its training code's 0.5).
  * Tensor names are the network's parameter names ("model1.0.weight", ...);

@@ -53,9 +53,11 @@ static void import_help(void)
         "corolization's default temperature, 0.38, gives more vivid colour.\n"
         "\n"
         "The network's input is the published one: (L - 50) / 100 (SIGGRAPH17: hint ab / 110\n"
-        "and the uncentred hint mask, recorded as mask_offset 0, output tanh * 110). What\n"
-        "differs: the published models were trained in skimage's Lab (D65 white), corolization\n"
-        "works in babl's Lab (D50), so the file is marked D50 and colours may shift slightly.\n"
+        "and the uncentred hint mask, recorded as mask_offset 0, output tanh * 110), in the\n"
+        "Lab the published models were trained in, skimage's (sRGB, D65 white): the file is\n"
+        "marked lab_white D65, and the plug-in and colorize/eval give it L, hints and reference\n"
+        "in that Lab and take its ab back to babl's (D50). Such a file cannot be trained on\n"
+        "(training works in babl's Lab).\n"
         "\n"
         "Exit status: 0 success, 1 failure, 2 bad usage.\n");
 }
@@ -193,7 +195,7 @@ int ct_cmd_import(int argc, char **argv)
     cz_error err = {0};
     ct_pth *pth = ct_pth_open(from, &err);
     if (!pth) ct_die(__FILE__, __LINE__, NULL, "%s", err.msg);
-    cz_model_config cfg = {.width = 1.0f, .size = size};
+    cz_model_config cfg = {.width = 1.0f, .size = size, .white = CZ_LAB_D65};
     snprintf(cfg.arch, sizeof cfg.arch, "%s", arch);
     /* ECCV16's classes are the published table's bins, in its order */
     cz_model *m = eccv16 ? cz_model_new_binned(&cfg, &cz_quant_zhang313[0][0], cz_quant_zhang313_count, 0, &err)
@@ -207,12 +209,10 @@ int ct_cmd_import(int argc, char **argv)
                                 "description", "Zhang et al. 2017, user-guided colorization, imported from PyTorch",
                                 "source", slash ? slash + 1 : from,
                                 "mask_offset", "0",
-                                "source_lab_white", "D65",
                                 NULL};
     const char *meta_eccv16[] = {"name", "ECCV16 (imported)",
                                  "description", "Zhang et al. 2016, colorful image colorization, imported from PyTorch",
                                  "source", slash ? slash + 1 : from,
-                                 "source_lab_white", "D65",
                                  NULL};
     const char *const *meta = eccv16 ? meta_eccv16 : meta_hints;
     statusCheck(cz_model_save(m, out, CZ_DTYPE_F32, NULL, 0, meta, &err), &err);

@@ -4,7 +4,7 @@
  * layer (model_out = the 313-bin table / 110) and its float64 ab for one L
  * plane; each file is imported with the trainer, loaded with cz_model_load
  * and run by cz_model_predict at temperature 1 (the published decoding is
- * the plain mean). Also: the imported file carries the 313 bins of
+ * the plain mean). Also: the imported file is marked D65 and carries the 313 bins of
  * engine/data/zhang-313-bins.txt in order, and a checkpoint whose model_out
  * decodes two classes to each other's bins is refused, writing nothing.
  * Tolerance: max |engine - torch| <= TOL ab (PyTorch's own float32 pass
@@ -65,6 +65,11 @@ static double check(const char *trainer, const char *dir, const char *pth, const
     cz_model *m = cz_model_load(out, &err);
     if (!m) {
         fprintf(stderr, "test_eccv16: %s\n", err.msg);
+        return -1;
+    }
+    if (cz_model_get_config(m)->white != CZ_LAB_D65) {
+        fprintf(stderr, "test_eccv16: %s is not marked lab_white D65\n", out);
+        cz_model_free(m);
         return -1;
     }
     const cz_quant *qt = cz_model_get_quant(m);
