@@ -5,6 +5,7 @@
 #ifndef CZ_ARCH_H
 #define CZ_ARCH_H
 
+#include "lab.h"
 #include "net.h"
 
 #define CZ_MODEL_MAX_CLASSES 64
@@ -18,6 +19,7 @@ typedef struct {
     bool adversarial; /* has a PatchGAN (always for pix2pix; regression
                          models trained with one, optional) */
     char class_names[CZ_MODEL_MAX_CLASSES][48];
+    cz_lab_white white; /* the Lab its L in and ab out are in ("lab_white"; 0: D50) */
 } cz_model_config;
 
 typedef enum {

@@ -178,8 +178,9 @@ cz_status cz_model_add_discriminator(cz_model *m, uint64_t seed, cz_error *err)
 }
 
 /* A model without networks: the config and, for classifiers, the
- * quantisation with a uniform prior and unit class weights. */
-static cz_model *model_alloc(const cz_model_config *cfg, cz_error *err)
+ * quantisation with a uniform prior and unit class weights: over bins [q, 2]
+ * when given (a file's "quant.bins"), else over the computed grid. */
+static cz_model *model_alloc(const cz_model_config *cfg, const float *bins, int q, cz_error *err)
 {
     if (check_config(cfg, err)) return NULL;
     cz_model *m = calloc(1, sizeof *m);
@@ -194,7 +195,7 @@ static cz_model *model_alloc(const cz_model_config *cfg, cz_error *err)
     if (m->arch->output == CZ_OUTPUT_LOGITS || m->arch->hints) { /* hints: its class head trains on the bins */
         m->quant = malloc(sizeof *m->quant);
         if (!m->quant) goto oom;
-        if (cz_quant_init(m->quant, err)) goto fail;
+        if (bins ? cz_quant_set_bins(m->quant, bins, q, err) : cz_quant_init(m->quant, err)) goto fail;
         m->prior = malloc((size_t)m->quant->q * sizeof(float));
         m->class_weights = malloc((size_t)m->quant->q * sizeof(float));
         if (!m->prior || !m->class_weights) goto oom;
@@ -210,7 +211,12 @@ fail:
 
 cz_model *cz_model_new(const cz_model_config *cfg, uint64_t seed, cz_error *err)
 {
-    cz_model *m = model_alloc(cfg, err);
+    return cz_model_new_binned(cfg, NULL, 0, seed, err);
+}
+
+cz_model *cz_model_new_binned(const cz_model_config *cfg, const float *bins, int q, uint64_t seed, cz_error *err)
+{
+    cz_model *m = model_alloc(cfg, bins, q, err);
     if (!m) return NULL;
     m->net = build_net(m, &m->nodes, cfg->size, cfg->size, err);
     if (!m->net) goto fail;
@@ -286,10 +292,11 @@ static cz_status parse_config(cz_model_config *cfg, const cz_safetensors *st, cz
         return cz_error_set(err, CZ_STATUS_UNSUPPORTED,
                             "model format version \"%.16s\" is not one this corolization reads (%s); a newer "
                             "corolization may", version, CZ_MODEL_FORMAT_VERSION);
-    if (white && strcmp(white, "D50"))
+    if (white && strcmp(white, "D50") && strcmp(white, "D65"))
         return cz_error_set(err, CZ_STATUS_UNSUPPORTED,
-                            "the model works in Lab with white \"%.16s\"; this corolization knows only D50 "
-                            "(babl's Lab)", white);
+                            "the model works in Lab with white \"%.16s\"; this corolization knows D50 (babl's "
+                            "Lab) and D65 (skimage's)", white);
+    cfg->white = white && !strcmp(white, "D65") ? CZ_LAB_D65 : CZ_LAB_D50;
     if (strlen(arch) >= sizeof cfg->arch)
         return cz_error_set(err, CZ_STATUS_FORMAT_ERROR, "architecture name too long");
     strcpy(cfg->arch, arch);
@@ -392,6 +399,31 @@ static cz_status load_params(cz_weights *w, const cz_safetensors *st, cz_error *
     return CZ_STATUS_OK;
 }
 
+/* The file's ab bins, "quant.bins" [Q, 2] F32-readable, into a fresh *bins
+ * (caller frees); none (a file from before they were data) leaves *bins NULL
+ * and the computed grid is used. Their values are checked by
+ * cz_quant_set_bins, the head's channels against Q by the shapes. */
+static cz_status read_bins(float **bins, int *q, const cz_safetensors *st, cz_error *err)
+{
+    *bins = NULL, *q = 0;
+    const cz_st_tensor *t = cz_safetensors_find(st, "quant.bins");
+    if (!t) return CZ_STATUS_OK;
+    if (t->ndim != 2 || t->shape[1] != 2 || t->shape[0] < CZ_QUANT_NEIGHBOURS || t->shape[0] > CZ_QUANT_MAX_BINS)
+        return cz_error_set(err, CZ_STATUS_SHAPE_MISMATCH,
+                            "tensor \"quant.bins\" is not [Q, 2] ab bin centres with %d <= Q <= %d",
+                            CZ_QUANT_NEIGHBOURS, CZ_QUANT_MAX_BINS);
+    const int n = (int)t->shape[0];
+    float *b = malloc((size_t)n * 2 * sizeof(float));
+    if (!b) return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
+    cz_status s = cz_st_tensor_read_f32(t, b, (size_t)n * 2, err);
+    if (s) {
+        free(b);
+        return s;
+    }
+    *bins = b, *q = n;
+    return CZ_STATUS_OK;
+}
+
 /* Builds the model a parsed file describes, taking ownership of st: the
  * network is planned, the file's tensors checked against it and the memory
  * estimated before anything large is allocated, and the weights are read,
@@ -405,8 +437,19 @@ static cz_model *model_from_file(cz_safetensors *st, bool training, cz_error *er
         cz_safetensors_close(st);
         return NULL;
     }
-    cz_model *m = model_alloc(&cfg, err);
+    float *bins = NULL;
+    int nbins = 0;
+    const cz_arch *arch = cz_arch_find(cfg.arch);
+    if (arch->output == CZ_OUTPUT_LOGITS || arch->hints) {
+        if (read_bins(&bins, &nbins, st, err)) {
+            cz_safetensors_close(st);
+            return NULL;
+        }
+    }
+    cz_model *m = model_alloc(&cfg, bins, nbins, err);
+    free(bins);
     if (!m) {
+        if (err && nbins) error_prefix(err->status, err, "tensor \"quant.bins\"");
         cz_safetensors_close(st);
         return NULL;
     }
@@ -436,7 +479,8 @@ static cz_model *model_from_file(cz_safetensors *st, bool training, cz_error *er
         const bool disc = has_prefix(name, "disc.");
         if (disc) has_disc = true;
         bool known = has_prefix(name, "optim.") || ends_with(name, ".num_batches_tracked") ||
-                     (m->quant && (!strcmp(name, "quant.prior") || !strcmp(name, "quant.weights"))) ||
+                     (m->quant && (!strcmp(name, "quant.prior") || !strcmp(name, "quant.weights") ||
+                                      !strcmp(name, "quant.bins"))) ||
                      cz_weights_find(m->weights, name) ||
                      (disc && (m->disc ? cz_weights_find(m->disc_weights, name) != NULL : adversarial));
         if (!known) {
@@ -699,7 +743,7 @@ cz_status cz_model_save(cz_model *m, const char *path, int dtype, const cz_st_en
                         const char *const *extra_meta, cz_error *err)
 {
     cz_weights *sets[2] = {m->weights, m->disc ? m->disc_weights : NULL};
-    size_t n = 2 + nextra;
+    size_t n = 3 + nextra;
     for (int j = 0; j < 2; j++)
         if (sets[j]) n += (size_t)cz_weights_count(sets[j]);
     cz_st_entry *e = calloc(n, sizeof *e);
@@ -716,6 +760,8 @@ cz_status cz_model_save(cz_model *m, const char *path, int dtype, const cz_st_en
     if (m->quant) {
         add_entry(&e[k++], "quant.prior", CZ_DTYPE_F32, 1, &m->quant->q, m->prior);
         add_entry(&e[k++], "quant.weights", CZ_DTYPE_F32, 1, &m->quant->q, m->class_weights);
+        const int bshape[2] = {m->quant->q, 2};
+        add_entry(&e[k++], "quant.bins", CZ_DTYPE_F32, 2, bshape, &m->quant->ab[0][0]);
     }
 
     char width[32], size[16], classes[16];
@@ -729,7 +775,7 @@ cz_status cz_model_save(cz_model *m, const char *path, int dtype, const cz_st_en
     }
     const char *meta[64] = {"format", "corolization", "format_version", CZ_MODEL_FORMAT_VERSION, "arch", m->cfg.arch,
                             "width", width, "size", size, "classes", classes,
-                            "class_names", names_csv, "lab_white", "D50",
+                            "class_names", names_csv, "lab_white", m->cfg.white == CZ_LAB_D65 ? "D65" : "D50",
                             "adversarial", m->cfg.adversarial ? "1" : "0"};
     int nm = 18;
     char mask_offset[32];

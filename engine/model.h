@@ -7,11 +7,17 @@
  *   "width": width multiplier ("0.25"), "size": input side in pixels ("128"),
  *   "classes": scene classes (fusion), "class_names": comma-separated,
  *   "adversarial": "1" if the file carries a discriminator ("disc.*"),
- *   "lab_white": "D50" (babl's Lab; see lab.h), "name", "description",
+ *   "lab_white": "D50" (babl's Lab, the default) or "D65" (skimage's, as
+ *   the published models were trained; see lab.h): the Lab of the network's
+ *   L input and ab output, which the pixel path honours, "name", "description",
  *   "mask_offset": added to the hint mask (hints; default the arch's, 0:
  *   the published SIGGRAPH17's is uncentred; its training code's 0.5).
  * Tensor names are the network's parameter names ("model1.0.weight", ...);
- * colorful models also carry "quant.prior" [Q] and "quant.weights" [Q].
+ * colorful models also carry "quant.prior" [Q] and "quant.weights" [Q], and
+ * (written since bins are data) "quant.bins" [Q, 2] F32, the ab centre of
+ * each output class in class order (cz_quant_set_bins checks them); a file
+ * without it uses the grid engine/quant.c computes (261 bins). hints
+ * models carry the same three for their class head's training.
  * Checkpoints add optimiser state ("optim.m.<param>", "optim.v.<param>") and
  * the training step and RNG in metadata (engine/trainer/checkpoint.h); the
  * loader ignores those. The loader reads format_version and lab_white and
@@ -37,6 +43,10 @@ typedef struct cz_model cz_model; /* opaque */
 
 /* A fresh model with initialised weights (Xavier), for training. */
 cz_model *cz_model_new(const cz_model_config *cfg, uint64_t seed, cz_error *err);
+/* The same over the q ab bins [q, 2] given (copied; checked by
+ * cz_quant_set_bins) instead of the computed grid: a classifier's head then
+ * has q outputs (an imported ECCV16's 313). */
+cz_model *cz_model_new_binned(const cz_model_config *cfg, const float *bins, int q, uint64_t seed, cz_error *err);
 /* Loads and validates a model file, which is untrusted: every tensor the
  * architecture needs must be present with its exact shape (checked in the
  * header, before anything is allocated), extra tensors other than

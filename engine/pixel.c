@@ -9,7 +9,13 @@
  * space; the result is assembled as "CIE Lab alpha float" and converted by
  * babl into linear RGB of the destination's space. When the predicted colour
  * does not fit that gamut, its chroma is reduced (hue and L kept) by
- * bisection, so clipping in an integer destination never moves L. */
+ * bisection, so clipping in an integer destination never moves L.
+ *
+ * A model in D65 Lab (skimage's, "lab_white" D65: the published ones) gets
+ * its L, hints and reference in that Lab, from the pixels read as linear
+ * sRGB (lab.h), and its ab is taken to babl's D50 at network resolution
+ * (with the network's L) before the write, which is then the same: the
+ * source's own L is kept. */
 #include "pixel.h"
 
 #include <math.h>
@@ -188,12 +194,17 @@ static void lab_to_rgba_in_gamut(cz_scratch *s, size_t n, const Babl *fish)
     }
 }
 
-/* Step 1: area-average the source's L into L [nh * nw]. */
-static cz_status read_L(float *L, GeglBuffer *src, const GeglRectangle *r, int nh, int nw,
+/* Linear sRGB with alpha, the input of the D65 formulas (lab.h). */
+static const Babl *linear_srgb(void) { return babl_format_with_space("RGBA float", babl_space("sRGB")); }
+
+/* Step 1: area-average the source's L (in white's Lab) into L [nh * nw]. */
+static cz_status read_L(float *L, cz_lab_white white, GeglBuffer *src, const GeglRectangle *r, int nh, int nw,
                         cz_pixel_progress progress, void *user, cz_error *err)
 {
     const Babl *space = babl_format_get_space(gegl_buffer_get_format(src));
-    const Babl *fmt = babl_format_with_space("CIE L alpha float", space);
+    const bool d65 = white == CZ_LAB_D65;
+    const Babl *fmt = d65 ? linear_srgb() : babl_format_with_space("CIE L alpha float", space);
+    const int stride = d65 ? 4 : 2;
     size_t cells = (size_t)nh * (size_t)nw;
     double *sum = g_try_new0(double, cells);
     double *cnt = g_try_new0(double, cells);
@@ -206,13 +217,14 @@ static cz_status read_L(float *L, GeglBuffer *src, const GeglRectangle *r, int n
     GeglBufferIterator *it = gegl_buffer_iterator_new(src, r, 0, fmt, GEGL_ACCESS_READ, GEGL_ABYSS_NONE, 1);
     size_t done_px = 0, total = (size_t)r->width * (size_t)r->height;
     while (gegl_buffer_iterator_next(it)) {
-        const float *p = it->items[0].data; /* [len, 2] L, alpha */
+        const float *p = it->items[0].data; /* [len, 2] L, alpha, or [len, 4] RGBA */
         const GeglRectangle *roi = &it->items[0].roi;
         for (int y = 0; y < roi->height; y++) {
             int sy = roi->y + y - r->y;
             for (int x = 0; x < roi->width; x++) {
                 int sx = roi->x + x - r->x;
-                double v = p[2 * ((size_t)y * roi->width + x)];
+                const float *px = p + (size_t)stride * ((size_t)y * roi->width + x);
+                double v = d65 ? cz_lab_d65_L(px[0], px[1], px[2]) : px[0];
                 for (int j = by.first[sy]; j <= by.last[sy]; j++)
                     for (int i = bx.first[sx]; i <= bx.last[sx]; i++) {
                         sum[(size_t)j * nw + i] += v;
@@ -241,11 +253,12 @@ done:
  * is a hint; its colour, as Lab in the buffer's own space, gives ab. Each
  * network cell takes the mean ab of its hinted pixels, so a 1-px dot on a
  * huge photo still counts. hint_ab [2, cells] (0 where none), mask [cells]. */
-static cz_status read_hints(float *hint_ab, float *mask, GeglBuffer *hints, const GeglRectangle *r, int nh, int nw,
-                            cz_error *err)
+static cz_status read_hints(float *hint_ab, float *mask, cz_lab_white white, GeglBuffer *hints,
+                            const GeglRectangle *r, int nh, int nw, cz_error *err)
 {
     const Babl *space = babl_format_get_space(gegl_buffer_get_format(hints));
-    const Babl *fmt = babl_format_with_space("CIE Lab alpha float", space);
+    const bool d65 = white == CZ_LAB_D65;
+    const Babl *fmt = d65 ? linear_srgb() : babl_format_with_space("CIE Lab alpha float", space);
     const size_t cells = (size_t)nh * (size_t)nw;
     double *sum = g_try_new0(double, 3 * cells);
     cz_bins bx = {0}, by = {0};
@@ -258,17 +271,19 @@ static cz_status read_hints(float *hint_ab, float *mask, GeglBuffer *hints, cons
     if (gegl_rectangle_intersect(&area, r, gegl_buffer_get_extent(hints))) {
         GeglBufferIterator *it = gegl_buffer_iterator_new(hints, &area, 0, fmt, GEGL_ACCESS_READ, GEGL_ABYSS_NONE, 1);
         while (gegl_buffer_iterator_next(it)) {
-            const float *p = it->items[0].data; /* [len, 4] L, a, b, alpha */
+            const float *p = it->items[0].data; /* [len, 4] L, a, b, alpha (D65: R, G, B, alpha) */
             const GeglRectangle *roi = &it->items[0].roi;
             for (int y = 0; y < roi->height; y++)
                 for (int x = 0; x < roi->width; x++) {
                     const float *px = p + 4 * ((size_t)y * roi->width + x);
                     if (!(px[3] >= 0.5f)) continue;
+                    float lab[3] = {px[0], px[1], px[2]};
+                    if (d65) cz_lab_d65_from_linear_srgb(lab, px, 1);
                     const int sx = roi->x + x - r->x, sy = roi->y + y - r->y;
                     for (int j = by.first[sy]; j <= by.last[sy]; j++)
                         for (int i = bx.first[sx]; i <= bx.last[sx]; i++) {
                             double *s = sum + 3 * ((size_t)j * nw + i);
-                            s[0] += px[1], s[1] += px[2], s[2] += 1.0;
+                            s[0] += lab[1], s[1] += lab[2], s[2] += 1.0;
                         }
                 }
         }
@@ -353,6 +368,34 @@ static cz_status write_dst(GeglBuffer *dst, GeglBuffer *conf_buf, GeglBuffer *sr
     return st;
 }
 
+/* A D65 model's ab [2, n] (with its L [n]) as babl's D50 ab, in place. */
+static cz_status ab_d65_to_d50(float *ab, const float *L, size_t n, cz_error *err)
+{
+    size_t bytes;
+    float *lab = cz_size_mul(&bytes, n, 3 * sizeof(float)) ? g_try_malloc(bytes) : NULL;
+    if (!lab) return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        lab[3 * i] = L[i];
+        lab[3 * i + 1] = ab[i];
+        lab[3 * i + 2] = ab[n + i];
+    }
+    cz_lab_d65_to_d50(lab, n);
+    for (size_t i = 0; i < n; i++) {
+        ab[i] = lab[3 * i + 1];
+        ab[n + i] = lab[3 * i + 2];
+    }
+    g_free(lab);
+    return CZ_STATUS_OK;
+}
+
+cz_status cz_pixel_read_L(float *L, cz_lab_white white, GeglBuffer *src, const GeglRectangle *rect, int nh, int nw,
+                          cz_error *err)
+{
+    if (!L || !src || !rect || nh <= 0 || nw <= 0 || rect->width <= 0 || rect->height <= 0)
+        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "missing buffer or empty area");
+    return read_L(L, white, src, rect, nh, nw, NULL, NULL, err);
+}
+
 cz_status cz_pixel_colorize(cz_model *model, GeglBuffer *src, GeglBuffer *dst,
                             GeglBuffer *confidence, const GeglRectangle *rect,
                             const cz_pixel_params *params,
@@ -398,8 +441,9 @@ cz_status cz_pixel_colorize_hinted(cz_model *model, GeglBuffer *src, GeglBuffer 
         st = cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory for a %d x %d network input", nw, nh);
         goto done;
     }
-    st = read_L(L, src, rect, nh, nw, progress, user, err);
-    if (st == CZ_STATUS_OK && hints) st = read_hints(hint, hint + 2 * cells, hints, rect, nh, nw, err);
+    const cz_lab_white white = cfg->white;
+    st = read_L(L, white, src, rect, nh, nw, progress, user, err);
+    if (st == CZ_STATUS_OK && hints) st = read_hints(hint, hint + 2 * cells, white, hints, rect, nh, nw, err);
     if (st != CZ_STATUS_OK) goto done;
     if (!report(progress, user, 0.2, CZ_PIXEL_STEP_RUNNING)) {
         st = cz_error_set(err, CZ_STATUS_CANCELLED, "cancelled");
@@ -409,6 +453,7 @@ cz_status cz_pixel_colorize_hinted(cz_model *model, GeglBuffer *src, GeglBuffer 
     st = cz_model_predict_reference(model, ab, conf, L, hints ? &h : NULL, params->reference,
                                     params->reference_strength, nh, nw, params->temperature, err);
     if (st != CZ_STATUS_OK) goto done;
+    if (white == CZ_LAB_D65 && (st = ab_d65_to_d50(ab, L, cells, err)) != CZ_STATUS_OK) goto done;
     if (!report(progress, user, 0.75, CZ_PIXEL_STEP_WRITING)) {
         st = cz_error_set(err, CZ_STATUS_CANCELLED, "cancelled");
         goto done;
@@ -445,8 +490,9 @@ cz_reference *cz_pixel_reference_new(const cz_model *model, GeglBuffer *ref, con
     if (sr.height < 1) sr.height = 1;
     const size_t n = (size_t)sr.width * (size_t)sr.height;
     const Babl *space = babl_format_get_space(gegl_buffer_get_format(ref));
-    const Babl *fmt = babl_format_with_space("CIE Lab alpha float", space);
-    float *px = g_try_new(float, 4 * n); /* [n, 4] L, a, b, alpha */
+    const bool d65 = cz_model_get_config(model)->white == CZ_LAB_D65;
+    const Babl *fmt = d65 ? linear_srgb() : babl_format_with_space("CIE Lab alpha float", space);
+    float *px = g_try_new(float, 4 * n); /* [n, 4] L, a, b, alpha (D65: R, G, B, alpha) */
     float *ab = g_try_new(float, 2 * n); /* [2, k] of the k opaque pixels */
     cz_reference *out = NULL;
     if (!px || !ab) {
@@ -454,6 +500,12 @@ cz_reference *cz_pixel_reference_new(const cz_model *model, GeglBuffer *ref, con
         goto done;
     }
     gegl_buffer_get(ref, &sr, scale, fmt, px, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+    if (d65)
+        for (size_t i = 0; i < n; i++) {
+            float lab[3];
+            cz_lab_d65_from_linear_srgb(lab, px + 4 * i, 1);
+            memcpy(px + 4 * i, lab, sizeof lab);
+        }
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (px[4 * i + 3] >= 0.5f) ab[k++] = px[4 * i + 1];

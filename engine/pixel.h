@@ -12,7 +12,10 @@
  * image size. The source buffer is only read.
  *
  * A reference photo (params->reference, cz_pixel_reference_new) re-weights
- * a classifier model's distribution at step 2 (reference.h). */
+ * a classifier model's distribution at step 2 (reference.h).
+ * A model in D65 Lab ("lab_white" D65) reads its L, hints and reference in
+ * that Lab (skimage's, lab.h); its ab is taken to babl's D50 before step 3,
+ * so the result keeps the source's own L as for any model. */
 #ifndef CZ_PIXEL_H
 #define CZ_PIXEL_H
 
@@ -59,6 +62,12 @@ cz_status cz_pixel_colorize_hinted(cz_model *model, GeglBuffer *src, GeglBuffer 
  * pixels on the long side. Set it as params->reference for
  * cz_pixel_colorize; the caller frees it (cz_reference_free). NULL on
  * error, with err set. */
+/* Step 1 alone: the network's L input [nh * nw] for src over rect in the
+ * Lab of white (a model's cz_model_config.white), area-averaged as
+ * cz_pixel_colorize does. */
+cz_status cz_pixel_read_L(float *L, cz_lab_white white, GeglBuffer *src, const GeglRectangle *rect, int nh, int nw,
+                          cz_error *err);
+
 #define CZ_PIXEL_REFERENCE_SIDE 256
 cz_reference *cz_pixel_reference_new(const cz_model *model, GeglBuffer *ref, const GeglRectangle *rect,
                                      cz_error *err);

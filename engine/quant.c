@@ -1,4 +1,5 @@
-/* quant.c: the ab quantisation of Zhang et al. (ECCV 2016), computed from babl.
+/* quant.c: the ab quantisation of Zhang et al. (ECCV 2016), computed from
+ * babl or given as data (cz_quant_set_bins).
  * Layouts: ab [2, hw] (a plane then b plane), distributions [Q, hw];
  * qt->grid[ia][ib] holds the bin of the cell centred on
  * (a, b) = (-110 + 10 ia, -110 + 10 ib), bins numbered with a outer, b inner.
@@ -22,6 +23,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lab.h"
 
@@ -106,23 +108,59 @@ cz_status cz_quant_init(cz_quant *qt, cz_error *err)
     free(in);
     free(out);
 
-    qt->q = 0;
-    for (int ia = 0; ia < GRID; ia++) {
-        for (int ib = 0; ib < GRID; ib++) {
-            if (!keep[ia][ib]) {
-                qt->grid[ia][ib] = -1;
-                continue;
+    /* the kept cells, a outer, b inner */
+    float bins[CZ_QUANT_MAX_BINS][2];
+    int q = 0;
+    for (int ia = 0; ia < GRID; ia++)
+        for (int ib = 0; ib < GRID; ib++)
+            if (keep[ia][ib]) {
+                bins[q][0] = GRID_LO + GRID_STEP * ia;
+                bins[q][1] = GRID_LO + GRID_STEP * ib;
+                q++;
             }
-            qt->grid[ia][ib] = qt->q;
-            qt->ab[qt->q][0] = GRID_LO + GRID_STEP * ia;
-            qt->ab[qt->q][1] = GRID_LO + GRID_STEP * ib;
-            qt->q++;
-        }
-    }
-    for (int q = qt->q; q < CZ_QUANT_MAX_BINS; q++) qt->ab[q][0] = qt->ab[q][1] = 0.0f;
-    if (qt->q < CZ_QUANT_NEIGHBOURS)
+    if (q < CZ_QUANT_NEIGHBOURS)
         return cz_error_set(err, CZ_STATUS_UNSUPPORTED,
-                            "cz_quant_init: only %d in-gamut bins; is babl initialised?", qt->q);
+                            "cz_quant_init: only %d in-gamut bins; is babl initialised?", q);
+    return cz_quant_set_bins(qt, &bins[0][0], q, err);
+}
+
+/* The grid index of a centre coordinate, or -1 when it is none. */
+static int grid_index(float v)
+{
+    if (!isfinite(v)) return -1;
+    float f = (v - GRID_LO) / GRID_STEP;
+    int i = (int)lroundf(f);
+    if (i < 0 || i >= GRID || GRID_LO + GRID_STEP * (float)i != v) return -1;
+    return i;
+}
+
+cz_status cz_quant_set_bins(cz_quant *qt, const float *ab, int q, cz_error *err)
+{
+    if (!qt || !ab) return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "cz_quant_set_bins: NULL argument");
+    if (q < CZ_QUANT_NEIGHBOURS || q > CZ_QUANT_MAX_BINS)
+        return cz_error_set(err, CZ_STATUS_FORMAT_ERROR, "%d ab bins; a quantisation has %d to %d", q,
+                            CZ_QUANT_NEIGHBOURS, CZ_QUANT_MAX_BINS);
+    int grid[GRID][GRID];
+    for (int ia = 0; ia < GRID; ia++)
+        for (int ib = 0; ib < GRID; ib++) grid[ia][ib] = -1;
+    for (int k = 0; k < q; k++) {
+        const float a = ab[2 * k], b = ab[2 * k + 1];
+        const int ia = grid_index(a), ib = grid_index(b);
+        if (ia < 0 || ib < 0)
+            return cz_error_set(err, CZ_STATUS_FORMAT_ERROR,
+                                "ab bin %d (%g, %g) is not a centre of the grid of step 10 over [-110, 110]", k,
+                                (double)a, (double)b);
+        if (grid[ia][ib] >= 0)
+            return cz_error_set(err, CZ_STATUS_FORMAT_ERROR, "ab bins %d and %d are both (%g, %g)", grid[ia][ib],
+                                k, (double)a, (double)b);
+        grid[ia][ib] = k;
+    }
+    qt->q = q;
+    memcpy(qt->grid, grid, sizeof grid);
+    for (int k = 0; k < CZ_QUANT_MAX_BINS; k++) {
+        qt->ab[k][0] = k < q ? ab[2 * k] : 0.0f;
+        qt->ab[k][1] = k < q ? ab[2 * k + 1] : 0.0f;
+    }
     return CZ_STATUS_OK;
 }
 

@@ -1,6 +1,7 @@
-/* quant.h: the ab colour quantisation of Zhang et al. (ECCV 2016), computed
- * here rather than copied: bins on a grid of step 10 over ab whose cell
- * holds an in-gamut sRGB colour for some L; soft-encoding of a true ab onto
+/* quant.h: the ab colour quantisation of Zhang et al. (ECCV 2016): bins on
+ * a grid of step 10 over ab, either computed here (the cells that hold an
+ * in-gamut sRGB colour for some L: the project's 261) or given as data (a
+ * model file's "quant.bins", e.g. the published 313-bin table); soft-encoding of a true ab onto
  * its 5 nearest bins with a Gaussian (sigma 5); the empirical prior and the
  * rebalancing weights w ~ ((1-lambda) p~ + lambda/Q)^-1 normalised so that
  * E_p[w] = 1; and annealed-mean decoding at temperature T.
@@ -22,6 +23,12 @@ typedef struct {
 
 /* Computes the in-gamut bins. Needs cz_lab_init(). */
 cz_status cz_quant_init(cz_quant *qt, cz_error *err);
+/* Takes q bins from ab [q, 2] (a, b of each, in class order), which are
+ * untrusted (a model file's): every centre must be finite and one of the
+ * grid's, a and b in -110, -100, ..., 110 (the nearest-bin search walks the
+ * grid), no two alike, and CZ_QUANT_NEIGHBOURS <= q <= CZ_QUANT_MAX_BINS.
+ * CZ_STATUS_FORMAT_ERROR naming the first bad bin otherwise, qt unchanged. */
+cz_status cz_quant_set_bins(cz_quant *qt, const float *ab, int q, cz_error *err);
 
 /* Nearest bin of one ab pair. */
 int cz_quant_nearest(const cz_quant *qt, float a, float b);

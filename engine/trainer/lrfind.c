@@ -85,6 +85,9 @@ int ct_cmd_lr_find(int argc, char **argv)
          * weights that already colour. */
         cz_model *f = cz_model_load_for_training(o.init_from, &err);
         if (!f) ct_die(__FILE__, __LINE__, NULL, "%s", err.msg);
+        if (cz_model_get_config(f)->white != CZ_LAB_D50)
+            ct_usage_error("lr-find", "--init-from %s works in D65 Lab (an imported model); training uses babl's "
+                           "D50 Lab", o.init_from);
         if (!strcmp(o.arch, "hints") && !strcmp(cz_model_get_config(f)->arch, "colorful")) {
             if (ct_transfer_colorful_to_hints(m, f, NULL, &err))
                 ct_usage_error("lr-find", "--init-from %s: %s", o.init_from, err.msg);

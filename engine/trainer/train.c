@@ -294,6 +294,9 @@ int ct_cmd_train(int argc, char **argv)
     if (from) {
         m = cz_model_load_for_training(from, &err);
         if (!m) ct_die(__FILE__, __LINE__, NULL, "%s", err.msg); /* the message names the file */
+        /* The data are babl's Lab: training would leave a D65 file's colours wrong. */
+        if (cz_model_get_config(m)->white != CZ_LAB_D50)
+            ct_usage_error("train", "%s works in D65 Lab (an imported model); training uses babl's D50 Lab", from);
         if (from != o.checkpoint && o.arch && !strcmp(o.arch, "hints") &&
             !strcmp(cz_model_get_config(m)->arch, "colorful")) {
             /* A new hints net from colorful's layers (transfer.h). */

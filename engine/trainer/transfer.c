@@ -25,7 +25,12 @@ cz_status ct_transfer_colorful_to_hints(cz_model *hints, cz_model *from, int *ta
         return cz_error_set(err, CZ_STATUS_SHAPE_MISMATCH, "the colorful model has width %g, the hints net %g",
                             fc->width, hc->width);
     cz_net *dst = cz_model_get_net(hints), *src = cz_model_get_net(from);
-    const cz_quant *qt = cz_model_get_quant(from);
+    const cz_quant *qt = cz_model_get_quant(from), *hq = cz_model_get_quant(hints);
+    /* The statistics are copied bin for bin, so both must be over the same bins. */
+    if (qt->q != hq->q || memcmp(qt->ab, hq->ab, (size_t)qt->q * sizeof qt->ab[0]))
+        return cz_error_set(err, CZ_STATUS_UNSUPPORTED,
+                            "the colorful model is over %d ab bins other than the hints net's %d (a hints net "
+                            "starts from a colorful model over the computed grid)", qt->q, hq->q);
     int n = 0;
     for (int i = 0; i < cz_net_param_count(src); i++) {
         const cz_param *s = cz_net_param(src, i);

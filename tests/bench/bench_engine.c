@@ -2,7 +2,8 @@
  * PyTorch and against plain cblas_sgemm, all in the same run with the same
  * thread count (2).
  *
- * Networks: ECCV16 (width 1.0, 256 px) and the shipped size (from
+ * Networks: ECCV16 (width 1.0, 256 px), the published SIGGRAPH17 (hints,
+ * width 1.0, 256 px, no hints), and the shipped colorful size (from
  * models/colorful.safetensors metadata when the file exists, else width
  * 0.25 at 128 px). Inference is the net's forward pass alone (batch 1,
  * eval, activations NCHW float32); one warm-up, then the median of RUNS;
@@ -99,6 +100,14 @@ static double sgemm_gflops(void)
     return 2.0 * s.m * s.n * s.k / (ms * 1e6);
 }
 
+/* The network input for L [S * S] (a hints net's hint channels: none). */
+static void encode(cz_model *m, cz_net *net, const float *L, size_t n)
+{
+    float *x = cz_net_data(net, cz_model_get_input_node(m));
+    cz_model_encode_input(m, x, L, n);
+    if (cz_model_takes_hints(m)) cz_model_encode_hints(m, x + n, NULL, NULL, n);
+}
+
 typedef struct {
     cz_net *net;
     int out;
@@ -119,8 +128,8 @@ static void train_run(void *p)
 
 /* Runs torch_bench.py; fills *infer_ms and (train_batch > 0) *train_ms.
  * Returns false, with why[] filled, when PyTorch gave no time. */
-static bool torch_times(const char *python, const char *script, float width, int size, int q, int train_batch,
-                        double *infer_ms, double *train_ms, char *why, size_t why_len)
+static bool torch_times(const char *python, const char *script, const char *arch, float width, int size, int q,
+                        int train_batch, double *infer_ms, double *train_ms, char *why, size_t why_len)
 {
     char w[32], s[16], qs[16], th[16], runs[16], tb[16];
     snprintf(w, sizeof w, "%g", width);
@@ -144,8 +153,8 @@ static bool torch_times(const char *python, const char *script, float width, int
     if (pid == 0) {
         dup2(fd[1], 1);
         close(fd[0]), close(fd[1]);
-        execl(python, python, script, "--width", w, "--size", s, "--q", qs, "--threads", th, "--runs", runs,
-              "--train-batch", tb, (char *)NULL);
+        execl(python, python, script, "--arch", arch, "--width", w, "--size", s, "--q", qs, "--threads", th, "--runs",
+              runs, "--train-batch", tb, (char *)NULL);
         _exit(127);
     }
     close(fd[1]);
@@ -179,7 +188,8 @@ static void print_line(const char *name, double engine_ms, bool have_torch, doub
     fflush(stdout);
 }
 
-/* Benchmarks one colorful configuration; returns false on an engine error. */
+/* Benchmarks one colorful (or hints: no hints given) configuration;
+ * returns false on an engine error. */
 typedef struct {
     char name[64];
     double engine_ms, torch_ms, gflops;
@@ -199,9 +209,9 @@ static bool bench(const char *name, cz_model_config *cfg, const char *python, co
     cz_net *net = cz_model_get_net(m);
     const int S = cfg->size, q = cz_model_get_quant(m)->q;
     const double flops = cz_net_flops(net);
-    printf("# %s: colorful width %g, %d px, Q %d: %.2f GFLOP per image forward (2 per multiply-add), "
+    printf("# %s: %s width %g, %d px, Q %d: %.2f GFLOP per image forward (2 per multiply-add), "
            "%d threads, median of %d\n",
-           name, cfg->width, S, q, flops / 1e9, THREADS, RUNS);
+           name, cfg->arch, cfg->width, S, q, flops / 1e9, THREADS, RUNS);
     uint64_t rng = 7;
     float *L = malloc((size_t)TRAIN_BATCH * S * S * sizeof(float)), *r = NULL;
     if (!L) {
@@ -209,7 +219,7 @@ static bool bench(const char *name, cz_model_config *cfg, const char *python, co
         return false;
     }
     for (size_t i = 0; i < (size_t)TRAIN_BATCH * S * S; i++) L[i] = 100.0f * cz_rng_uniform(&rng);
-    cz_model_encode_input(m, cz_net_data(net, cz_model_get_input_node(m)), L, (size_t)S * S);
+    encode(m, net, L, (size_t)S * S);
     net_ctx c = {.net = net};
     int out = cz_model_get_output_node(m), oc, oh, ow;
     cz_net_node_shape(net, out, &oc, &oh, &ow);
@@ -231,7 +241,7 @@ static bool bench(const char *name, cz_model_config *cfg, const char *python, co
     char why[256] = "";
     for (int round = 0; round < ROUNDS; round++) {
         if (cz_net_set_batch(net, 1, false, &err)) goto fail;
-        cz_model_encode_input(m, cz_net_data(net, cz_model_get_input_node(m)), L, (size_t)S * S);
+        encode(m, net, L, (size_t)S * S);
         double g = sgemm_gflops();
         if (g > *sgemm) *sgemm = g;
         double t = median_ms(forward_run, &c);
@@ -244,7 +254,8 @@ static bool bench(const char *name, cz_model_config *cfg, const char *python, co
             if (t < train_ms) train_ms = t;
         }
         double ti, tt;
-        if (torch_times(python, script, cfg->width, S, q, train ? TRAIN_BATCH : 0, &ti, &tt, why, sizeof why)) {
+        if (torch_times(python, script, cfg->arch, cfg->width, S, q, train ? TRAIN_BATCH : 0, &ti, &tt, why,
+                        sizeof why)) {
             have = true;
             if (ti < torch_ms) torch_ms = ti;
             if (tt > 0 && tt < torch_train_ms) torch_train_ms = tt;
@@ -308,12 +319,17 @@ int main(int argc, char **argv)
     }
     char name[64];
     snprintf(name, sizeof name, "colorful-w%g-%d", shipped.width, shipped.size);
-    result res[3];
+    /* the published SIGGRAPH17 (an imported hints file), its forward with
+     * both heads (PyTorch's module computes the ab head only: 0.2% fewer
+     * FLOPs) */
+    cz_model_config sig = {.arch = "hints", .width = 1.0f, .size = 256};
+    result res[4];
     memset(res, 0, sizeof res);
     bool ok = bench("colorful-eccv16-w1-256", &eccv, argv[1], argv[2], &sgemm, false, &res[0]);
-    ok = bench(name, &shipped, argv[1], argv[2], &sgemm, true, &res[1]) && ok;
+    ok = bench("hints-siggraph17-w1-256", &sig, argv[1], argv[2], &sgemm, false, &res[1]) && ok;
+    ok = bench(name, &shipped, argv[1], argv[2], &sgemm, true, &res[2]) && ok;
     printf("# cblas_sgemm 512x1024x4608, %d threads, best of the run: %.1f GFLOPS\n", THREADS, sgemm);
-    for (int i = 0; i < 3 && ok; i++)
+    for (int i = 0; i < 4 && ok; i++)
         print_line(res[i].name, res[i].engine_ms, res[i].have_torch, res[i].torch_ms, res[i].why, res[i].gflops,
                    sgemm);
     cz_lab_exit();

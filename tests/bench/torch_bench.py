@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """torch_bench.py: PyTorch's time for the colorful network (the definition
 in tests/parity/reference.py, which the parity test proves equal to the
-engine's), for bench_engine.c to compare with.
+engine's), or with --arch hints for the published SIGGRAPH17 at width 1
+(tests/parity/siggraph17.py, which the siggraph17-import test checks; no
+hints given, its ab head only), for bench_engine.c to compare with.
 
 Inference: batch 1, eval, no_grad, float32, --threads threads; one warm-up,
 then the median of --runs runs. With --train-batch B it also times one
@@ -19,6 +21,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 try:
     import torch
     from reference import Colorful, encode
+    from siggraph17 import SIGGRAPH17
 except ImportError as e:
     print("torch_bench: PyTorch is not available to %s (%s)" % (sys.executable, e), file=sys.stderr)
     sys.exit(3)
@@ -36,6 +39,7 @@ def median_ms(fn, runs):
 
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--arch", default="colorful", choices=("colorful", "hints"))
     ap.add_argument("--width", type=float, required=True)
     ap.add_argument("--size", type=int, required=True)
     ap.add_argument("--q", type=int, required=True)
@@ -45,6 +49,19 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
+    if a.arch == "hints":
+        if a.width != 1 or a.train_batch:
+            sys.exit("torch_bench: --arch hints is the published network: width 1, inference only")
+        net = SIGGRAPH17().float().eval()
+        L = torch.rand(1, 1, a.size, a.size) * 100
+        zero_ab, zero_mask = torch.zeros(1, 2, a.size, a.size), torch.zeros(1, 1, a.size, a.size)
+
+        def infer_hints():
+            with torch.no_grad():
+                net(L, zero_ab, zero_mask)
+
+        print("pytorch_ms=%.3f" % median_ms(infer_hints, a.runs), flush=True)
+        return
     net = Colorful(a.width, a.size, a.q).float()
     L = torch.rand(1, 1, a.size, a.size) * 100
     x = torch.from_numpy(encode(Colorful, L.numpy()))

@@ -208,10 +208,12 @@ static void check_values_and_sizes(void)
     back = cz_model_load(fifo, &err);
     CHECK(&st, !back && count(err.msg, fifo) == 1 && strstr(err.msg, "FIFO"), "FIFO: %s", err.msg);
     cz_model_free(back);
-    cz_safetensors_write(bad, t.e, t.n - 1, meta, &err);
+    /* the last two are quant.weights and quant.bins, of which only the
+     * weights are required (a file without bins uses the computed grid) */
+    cz_safetensors_write(bad, t.e, t.n - 2, meta, &err);
     back = cz_model_load(bad, &err);
-    CHECK(&st, !back && count(err.msg, bad) == 1 && strstr(err.msg, t.e[t.n - 1].name),
-          "missing tensor: %s", err.msg);
+    CHECK(&st, !back && count(err.msg, bad) == 1 && strstr(err.msg, t.e[t.n - 2].name),
+          "missing tensor: %s", back ? "loaded" : err.msg);
     cz_model_free(back);
 
     /* format_version and lab_white are read: a later format, or Lab of
@@ -223,21 +225,143 @@ static void check_values_and_sizes(void)
     CHECK(&st, !back && err.status == CZ_STATUS_UNSUPPORTED && strstr(err.msg, "format version \"2\""),
           "format_version 2: %s", back ? "loaded" : err.msg);
     cz_model_free(back);
+    const char *d55[] = {"arch", "colorful", "width", "0.02", "size", "32", "lab_white", "D55", NULL};
+    cz_safetensors_write(bad, t.e, t.n, d55, &err);
+    back = cz_model_load(bad, &err);
+    CHECK(&st, !back && err.status == CZ_STATUS_UNSUPPORTED && strstr(err.msg, "\"D55\""),
+          "lab_white D55: %s", back ? "loaded" : err.msg);
+    cz_model_free(back);
+    /* D65 (skimage's Lab, imported models) loads, is reported and saved as such */
     const char *d65[] = {"arch", "colorful", "width", "0.02", "size", "32", "lab_white", "D65", NULL};
     cz_safetensors_write(bad, t.e, t.n, d65, &err);
     back = cz_model_load(bad, &err);
-    CHECK(&st, !back && err.status == CZ_STATUS_UNSUPPORTED && strstr(err.msg, "\"D65\""),
-          "lab_white D65: %s", back ? "loaded" : err.msg);
+    CHECK(&st, back && cz_model_get_config(back)->white == CZ_LAB_D65, "lab_white D65: %s",
+          back ? "not D65" : err.msg);
+    if (back) {
+        cz_model_save(back, good, CZ_DTYPE_F32, NULL, 0, NULL, &err);
+        cz_model *again = cz_model_load(good, &err);
+        CHECK(&st, again && cz_model_get_config(again)->white == CZ_LAB_D65 &&
+                       !strcmp(cz_model_get_metadata(again, "lab_white"), "D65"),
+              "a D65 model saved and loaded: %s", again ? "not D65" : err.msg);
+        cz_model_free(again);
+    }
     cz_model_free(back);
     const char *v1[] = {"arch", "colorful", "width", "0.02", "size", "32", "format_version", "1", "lab_white", "D50",
                         NULL};
     cz_safetensors_write(bad, t.e, t.n, v1, &err);
     back = cz_model_load(bad, &err);
-    CHECK(&st, back != NULL, "format_version 1, lab_white D50: %s", err.msg);
+    CHECK(&st, back && cz_model_get_config(back)->white == CZ_LAB_D50, "format_version 1, lab_white D50: %s",
+          err.msg);
     cz_model_free(back);
 
     tensors_free(&t);
     unlink(good), unlink(bad), unlink(fifo);
+    cz_model_free(m);
+}
+
+/* Loads bad with bins [q, cols] in place of the file's; expects a refusal
+ * whose message holds want (and names quant.bins unless want names another
+ * tensor). */
+static void refuse_bins(tensors *t, const char *bad, const float *bins, int q, int cols, const char *want,
+                        const char *what)
+{
+    cz_error err = {0};
+    const char *meta[] = {"arch", "colorful", "width", "0.02", "size", "32", NULL};
+    for (size_t i = 0; i < t->n; i++)
+        if (!strcmp(t->e[i].name, "quant.bins")) {
+            t->e[i].data = bins;
+            t->e[i].shape[0] = q, t->e[i].shape[1] = cols;
+        }
+    cz_safetensors_write(bad, t->e, t->n, meta, &err);
+    cz_model *back = cz_model_load(bad, &err);
+    const bool other = strstr(want, "model8") != NULL;
+    CHECK(&st, !back && (other || strstr(err.msg, "quant.bins")) && strstr(err.msg, want), "%s: %s", what,
+          back ? "loaded" : err.msg);
+    cz_model_free(back);
+}
+
+/* The ab bins are data: a file carries them ("quant.bins" [Q, 2]) and the
+ * loader decodes with the file's, not the computed grid's. */
+static void check_bins(void)
+{
+    cz_error err = {0};
+    const cz_model_config cfg = {.arch = "colorful", .width = 0.02f, .size = 32};
+    cz_model *m = cz_model_new(&cfg, 5, &err);
+    CHECK(&st, m != NULL, "new: %s", err.msg);
+    if (!m) return;
+    const cz_quant *qt = cz_model_get_quant(m);
+    const int q = qt->q;
+    const char *good = tmp_path("bins.safetensors"), *bad = tmp_path("bins-bad.safetensors");
+    cz_model_save(m, good, CZ_DTYPE_F32, NULL, 0, NULL, &err);
+    tensors t;
+    tensors_read(&t, good);
+    float *bins = tensors_find(&t, "quant.bins");
+    CHECK(&st, bins && !memcmp(bins, qt->ab, (size_t)q * 2 * sizeof(float)),
+          "the saved file's quant.bins are not the model's %d bins", q);
+    if (!bins) goto done;
+
+    /* The same network with its classes in reverse order: bins, head rows
+     * and statistics reversed together colour the same photo alike (only
+     * the order of the sums differs), so the file's bins are the ones used. */
+    float *w = tensors_find(&t, "model8.6.weight"), *b = tensors_find(&t, "model8.6.bias");
+    float *pr = tensors_find(&t, "quant.prior"), *cw = tensors_find(&t, "quant.weights");
+    const size_t row = (size_t)cz_arch_channels(0.02f, 256);
+    for (int i = 0, j = q - 1; i < j; i++, j--) {
+        for (size_t k = 0; k < row; k++) {
+            float x = w[i * row + k];
+            w[i * row + k] = w[j * row + k], w[j * row + k] = x;
+        }
+        float x;
+        x = b[i], b[i] = b[j], b[j] = x;
+        x = pr[i], pr[i] = pr[j], pr[j] = x;
+        x = cw[i], cw[i] = cw[j], cw[j] = x;
+        for (int c = 0; c < 2; c++) x = bins[2 * i + c], bins[2 * i + c] = bins[2 * j + c], bins[2 * j + c] = x;
+    }
+    const char *meta[] = {"arch", "colorful", "width", "0.02", "size", "32", NULL};
+    cz_safetensors_write(bad, t.e, t.n, meta, &err);
+    cz_model *rev = cz_model_load(bad, &err);
+    CHECK(&st, rev != NULL, "reversed bins: %s", err.msg);
+    if (rev) {
+        enum { H = 32, W = 32 };
+        float L[H * W], ab0[2 * H * W], ab1[2 * H * W];
+        for (int i = 0; i < H * W; i++) L[i] = (float)((i * 37) % 101);
+        cz_model_predict(m, ab0, NULL, L, H, W, 0.38f, &err);
+        cz_model_predict(rev, ab1, NULL, L, H, W, 0.38f, &err);
+        double d = 0, mag = 0;
+        for (int i = 0; i < 2 * H * W; i++) {
+            d = fmax(d, fabs((double)ab0[i] - ab1[i]));
+            mag = fmax(mag, fabs((double)ab0[i]));
+        }
+        const cz_quant *rq = cz_model_get_quant(rev);
+        CHECK(&st, rq->q == q && rq->ab[0][0] == qt->ab[q - 1][0] && rq->ab[0][1] == qt->ab[q - 1][1],
+              "the reversed file's first bin is not the last one");
+        CHECK(&st, d < 1e-3 && mag > 1.0, "reversed bins colour otherwise: max |dab| %g (max |ab| %g)", d, mag);
+        printf("  bins reversed with the head: max |dab| %.3g of max |ab| %.3g\n", d, mag);
+        cz_model_free(rev);
+    }
+
+    /* Fewer bins than the head's channels: refused by the head's shape */
+    refuse_bins(&t, bad, bins, q - 1, 2, "model8.6.weight", "Q - 1 bins for Q classes");
+    refuse_bins(&t, bad, bins, q / 2, 4, "[Q, 2]", "[Q/2, 4] bins");
+    refuse_bins(&t, bad, bins, 3, 2, "[Q, 2]", "3 bins");
+    float *copy = malloc((size_t)q * 2 * sizeof(float));
+    const struct { float a, b; const char *want, *what; } cases[] = {
+        {NAN, 0.0f, "not a centre", "NaN"},
+        {INFINITY, 0.0f, "not a centre", "infinity"},
+        {120.0f, 0.0f, "not a centre", "a beyond 110"},
+        {0.0f, -120.0f, "not a centre", "b below -110"},
+        {5.0f, 5.0f, "not a centre", "off the grid"},
+        {bins[2], bins[3], "both", "a duplicate"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        memcpy(copy, bins, (size_t)q * 2 * sizeof(float));
+        copy[2 * 7] = cases[c].a, copy[2 * 7 + 1] = cases[c].b;
+        refuse_bins(&t, bad, copy, q, 2, cases[c].want, cases[c].what);
+    }
+    free(copy);
+done:
+    tensors_free(&t);
+    unlink(good), unlink(bad);
     cz_model_free(m);
 }
 
@@ -246,6 +370,7 @@ int main(void)
     cz_lab_init();
     check_headers();
     check_values_and_sizes();
+    check_bins();
     cz_lab_exit();
     return check_finish(&st, "test_model_load");
 }

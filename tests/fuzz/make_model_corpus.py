@@ -3,8 +3,8 @@
 committed): a tiny valid model per architecture, trained for one step by the
 trainer on generated photos, and crafted bad ones: headers that name a huge
 network and hold no tensor, a negative batch-norm running_var, a NaN weight,
-a missing tensor, a tensor of the wrong shape, and metadata sizes the
-weights do not fit.
+a missing tensor, a tensor of the wrong shape, metadata sizes the weights
+do not fit, and bad ab bins (quant.bins).
 
     tests/fuzz/make_model_corpus.py BUILD/engine/trainer/corolization-train
 
@@ -116,6 +116,32 @@ def main():
     variant("white_d65.safetensors", "residual", meta(lab_white="D65"))
     variant("hints_no_quant.safetensors", "hints", lambda h, b: [h.pop("quant.prior"), h.pop("quant.weights")] and None)
     variant("bad_hints_no_class_head.safetensors", "hints", lambda h, b: h.pop("model_class.0.weight") and None)
+
+    # issue 17: the ab bins are data ("quant.bins" [Q, 2]); the loader
+    # refuses bins that are not finite grid centres, alike ones, another
+    # shape and a count other than the head's
+    f32 = lambda v: struct.pack("<f", v)
+    variant("bad_bins_nan.safetensors", "hints", lambda h, b: poke(h, b, "quant.bins", 0, f32(float("nan"))))
+    variant("bad_bins_offgrid.safetensors", "hints", lambda h, b: poke(h, b, "quant.bins", 1, f32(5.0)))
+    variant("bad_bins_range.safetensors", "hints", lambda h, b: poke(h, b, "quant.bins", 0, f32(120.0)))
+
+    def duplicate(h, b):
+        at = h["quant.bins"]["data_offsets"][0]
+        return poke(h, b, "quant.bins", 0, b[at + 8:at + 16])
+    variant("bad_bins_duplicate.safetensors", "hints", duplicate)
+
+    def flat(h, b):
+        h["quant.bins"]["shape"] = [h["quant.bins"]["shape"][0] * 2, 1]
+    variant("bad_bins_shape.safetensors", "hints", flat)
+
+    def fewer(h, b):
+        t = h["quant.bins"]
+        t["shape"][0] -= 1
+        t["data_offsets"][1] -= 8
+        if t["data_offsets"][1] + 8 == len(b):  # the last tensor: no hole left behind
+            return b[:-8]
+    variant("bad_bins_fewer_than_head.safetensors", "colorful", fewer)
+    variant("bins_dropped.safetensors", "hints", lambda h, b: h.pop("quant.bins") and None)  # loads: the 261 grid
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@
 # the colour near it (hints are averaged per network cell, not sampled);
 # hints for a model that cannot take them, a hints PNG of another size or
 # without alpha, and --hints FILE for two inputs are refused by name; so
-# are checkpoint fields that are not numbers or out of range.
+# are checkpoint fields that are not numbers or out of range. A colorful
+# file marked lab_white D65 colours through the D65 path and cannot be
+# trained on.
 #   usage: test_hints.sh CZ_TRAIN_BINARY PHOTO_ROOT PYTHON
 set -u
 BIN=$1
@@ -24,6 +26,29 @@ check "the hints net says how many tensors it took from colorful" grep -q "takes
 "$BIN" train --arch hints --data "$T/d.data" -o "$T/h.st" --checkpoint "$T/h.ckpt" --steps 40 --batch 4 \
     --threads 2 --resume --samples "$T/h" > "$T/h2.log" 2>&1 || bad "resume hints: $(tail -2 "$T/h2.log")"
 check "the hints run resumes at 30" grep -q "continuing hints from .* at step 30" "$T/h2.log"
+
+# issue 17: a model in D65 Lab (an imported one) colours through the D65
+# path, differently from the same weights in D50, and is not trained on
+# (the data are babl's D50 Lab)
+"$PY" - "$T/c.st" "$T/c65.st" <<'PYEOF'
+import json, struct, sys
+d = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", d[:8])[0]
+h = json.loads(d[8:8 + n])
+h["__metadata__"]["lab_white"] = "D65"
+j = json.dumps(h).encode()
+j += b" " * (-len(j) % 8)
+open(sys.argv[2], "wb").write(struct.pack("<Q", len(j)) + j + d[8 + n:])
+PYEOF
+one=$(find "$PHOTOS" -name '*.jpg' | sort | head -1)
+"$BIN" colorize --model "$T/c.st" --threads 1 "$one" -o "$T/w50" > /dev/null 2>&1 || bad "colorize D50"
+"$BIN" colorize --model "$T/c65.st" --threads 1 "$one" -o "$T/w65" > "$T/w65.log" 2>&1 ||
+    bad "colorize D65: $(tail -1 "$T/w65.log")"
+check "the D65 file colours otherwise than the D50 one" test -s "$T/w65/$(basename "${one%.*}").png" -a \
+    -n "$(cmp "$T/w50/$(basename "${one%.*}").png" "$T/w65/$(basename "${one%.*}").png" 2>&1)"
+"$BIN" train --arch colorful --init-from "$T/c65.st" --data "$T/d.data" -o "$T/x.st" --steps 1 > "$T/x.log" 2>&1
+check "train --init-from a D65 file is bad usage" test $? -eq 2
+check "... and says why: $(tail -1 "$T/x.log")" grep -q "D65 Lab" "$T/x.log"
 
 # a checkpoint's fields are checked where they are read (checkpoint.c)
 for kv in "step=x30" "schedule_from=99" "lambda=7"; do
