@@ -54,13 +54,13 @@ size_t cz_guided_work_doubles(int h, int w)
     return out;
 }
 
-void cz_guided_coeffs(float *A /* [h, w] */, float *B /* [h, w] */, double *work /* [8, h, w] */,
+void cz_guided_coeffs(float *A /* [h, w] */, double *work /* [8, h, w] */,
                       const float *I /* [h, w] */, const float *p /* [h, w] */, int h, int w, int r, float eps)
 {
     if (h <= 0 || w <= 0) return;
     const size_t n = (size_t)h * w;
     double *mI = work, *mp = work + n, *mII = work + 2 * n, *mIp = work + 3 * n;
-    double *x = work + 4 * n, *a = work + 5 * n, *b = work + 6 * n, *tmp = work + 7 * n;
+    double *x = work + 4 * n, *a = work + 5 * n, *tmp = work + 7 * n;
     for (size_t k = 0; k < n; k++) x[k] = I[k];
     cz_guided_box_mean(mI, tmp, x, h, w, r);
     for (size_t k = 0; k < n; k++) x[k] = p[k];
@@ -73,11 +73,9 @@ void cz_guided_coeffs(float *A /* [h, w] */, float *B /* [h, w] */, double *work
         double var = mII[k] - mI[k] * mI[k];
         if (var < 0.0) var = 0.0; /* rounding in a flat window */
         a[k] = (mIp[k] - mI[k] * mp[k]) / (var + eps);
-        b[k] = mp[k] - a[k] * mI[k];
     }
     cz_guided_box_mean(mI, tmp, a, h, w, r);
-    cz_guided_box_mean(mp, tmp, b, h, w, r);
-    for (size_t k = 0; k < n; k++) A[k] = (float)mI[k], B[k] = (float)mp[k];
+    for (size_t k = 0; k < n; k++) A[k] = (float)mI[k];
 }
 
 /* The mean over (y, x)'s clipped window of expr (in j, i), in double. */
@@ -91,8 +89,8 @@ void cz_guided_coeffs(float *A /* [h, w] */, float *B /* [h, w] */, double *work
         (out) = s_ / n_;                                                        \
     } while (0)
 
-/* He's a and b of the window around (y, x), straight from the definitions. */
-static void coeff_ref(double *a, double *b, const float *I, const float *p, int h, int w, int r, float eps,
+/* He's a of the window around (y, x), straight from the definitions. */
+static void coeff_ref(double *a, const float *I, const float *p, int h, int w, int r, float eps,
                       int y, int x)
 {
     double mI, mp, mII, mIp;
@@ -102,31 +100,29 @@ static void coeff_ref(double *a, double *b, const float *I, const float *p, int 
     WINDOW_MEAN(mIp, y, x, (double)I[(size_t)j * w + i] * p[(size_t)j * w + i]);
     double var = mII - mI * mI;
     *a = (mIp - mI * mp) / ((var < 0.0 ? 0.0 : var) + eps);
-    *b = mp - *a * mI;
 }
 
-/* O(r^4) per pixel and no scratch: each window's a and b recomputed. */
-void cz_guided_coeffs_ref(float *A /* [h, w] */, float *B /* [h, w] */, const float *I /* [h, w] */,
+/* O(r^4) per pixel and no scratch: each window's a recomputed. */
+void cz_guided_coeffs_ref(float *A /* [h, w] */, const float *I /* [h, w] */,
                           const float *p /* [h, w] */, int h, int w, int r, float eps)
 {
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
-            double sa = 0.0, sb = 0.0;
+            double sa = 0.0;
             int n = 0;
             for (int j = y - r; j <= y + r; j++)
                 for (int i = x - r; i <= x + r; i++) {
                     if (j < 0 || j >= h || i < 0 || i >= w) continue;
-                    double a, b;
-                    coeff_ref(&a, &b, I, p, h, w, r, eps, j, i);
-                    sa += a, sb += b, n++;
+                    double a;
+                    coeff_ref(&a, I, p, h, w, r, eps, j, i);
+                    sa += a, n++;
                 }
             A[(size_t)y * w + x] = (float)(sa / n);
-            B[(size_t)y * w + x] = (float)(sb / n);
         }
 }
 
-float cz_guided_at(const float *A /* [h, w] */, const float *B /* [h, w] */, int h, int w, float u, float v,
-                   float I)
+float cz_guided_at(const float *p /* [h, w] */, const float *A /* [h, w] */, const float *I /* [h, w] */, int h,
+                   int w, float u, float v, float L)
 {
-    return cz_upsample_at(A, h, w, u, v) * I + cz_upsample_at(B, h, w, u, v);
+    return cz_upsample_at(p, h, w, u, v) + cz_upsample_at(A, h, w, u, v) * (L - cz_upsample_at(I, h, w, u, v));
 }

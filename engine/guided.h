@@ -6,16 +6,20 @@
  * I = the area-averaged source L and input p = one ab channel:
  *   pass 1 (cz_guided_box_mean): means over (2r+1)^2 windows clipped at the
  *     borders, by running sums: O(pixels) whatever r;
- *   pass 2 (cz_guided_coeffs): per window the least-squares line p = a I + b,
- *     a = cov(I, p) / (var(I) + eps), b = mean(p) - a mean(I), then A and B
- *     the window means of a and b;
- *   pass 3 (cz_guided_at, per full-resolution pixel): A and B sampled
- *     bilinearly at the pixel, q = A * L + B with the pixel's own L.
- * Where L is flat within a window (var(I) << eps) a -> 0 and q is the
- * bilinear ab; across an edge of L the colour follows that edge at full
- * resolution. Only passes 1 and 2 hold planes, at network size, so memory
- * stays bounded whatever the image size; pass 3 is a few flops per pixel.
- * eps is in L^2 units (L in 0..100). */
+ *   pass 2 (cz_guided_coeffs): per window the least-squares slope of p on
+ *     I, a = cov(I, p) / (var(I) + eps), and A its window mean;
+ *   pass 3 (cz_guided_at, per full-resolution pixel): the bilinear p plus
+ *     the slope times the detail of L the grid lost,
+ *       q = p~ + A~ (L - I~)   (~: sampled bilinearly at the pixel).
+ * He's output A~ L + B~ (B the window mean of mean(p) - a mean(I)) smooths
+ * p over 2r + 1 cells as well; measured on the true ab of the validation
+ * photos brought down to the network grid and back, it was worse than
+ * bilinear everywhere (dev/upsample_oracle.py), while this form equals
+ * bilinear where L is as smooth as the grid (L = I~) and puts the colour
+ * back on L's edges where it is not. Where L is flat within a window
+ * (var(I) << eps), a -> 0. Only passes 1 and 2 hold planes, at network
+ * size, so memory stays bounded whatever the image size; pass 3 is a few
+ * flops per pixel. eps is in L^2 units (L in 0..100). */
 #ifndef CZ_GUIDED_H
 #define CZ_GUIDED_H
 
@@ -30,16 +34,15 @@ void cz_guided_box_mean_ref(double *out, const double *in, int h, int w, int r);
  * overflows). */
 size_t cz_guided_work_doubles(int h, int w);
 
-/* A, B [h * w] for guide I [h * w] and input p [h * w]; work
+/* A [h * w] for guide I [h * w] and input p [h * w]; work
  * [cz_guided_work_doubles(h, w)]. */
-void cz_guided_coeffs(float *A, float *B, double *work, const float *I, const float *p,
-                      int h, int w, int r, float eps);
+void cz_guided_coeffs(float *A, double *work, const float *I, const float *p, int h, int w, int r, float eps);
 /* The same by direct window sums, in double (tests). */
-void cz_guided_coeffs_ref(float *A, float *B, const float *I, const float *p,
-                          int h, int w, int r, float eps);
+void cz_guided_coeffs_ref(float *A, const float *I, const float *p, int h, int w, int r, float eps);
 
 /* q at continuous coordinates (u, v) of the h x w grid (cell centres at
- * integers, edges clamped) for a pixel whose guide value is I. */
-float cz_guided_at(const float *A, const float *B, int h, int w, float u, float v, float I);
+ * integers, edges clamped) for a pixel whose own L is L, from the grid's p,
+ * A and guide I. */
+float cz_guided_at(const float *p, const float *A, const float *I, int h, int w, float u, float v, float L);
 
 #endif

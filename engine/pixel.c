@@ -279,10 +279,11 @@ done:
 }
 
 /* Step 3: ab (and confidence) up-sampled, joined with the exact source L.
- * With guided coefficients (coef [4, nh * nw]: A and B of a, then of b;
- * guided.h) ab follows the full-resolution L, else it is bilinear. */
+ * With guided slopes (coef [2, nh * nw]: A of a, then of b, and the
+ * network's L [nh * nw]; guided.h) ab follows the full-resolution L, else
+ * it is bilinear. */
 static cz_status write_dst(GeglBuffer *dst, GeglBuffer *conf_buf, GeglBuffer *src,
-                           const GeglRectangle *r, const float *ab, const float *coef, const float *conf,
+                           const GeglRectangle *r, const float *ab, const float *coef, const float *Lnet, const float *conf,
                            int nh, int nw, float saturation,
                            cz_pixel_progress progress, void *user, cz_error *err)
 {
@@ -328,8 +329,8 @@ static cz_status write_dst(GeglBuffer *dst, GeglBuffer *conf_buf, GeglBuffer *sr
                 if (gray) {
                     d[1] = d[2] = 0.0f;
                 } else if (coef) {
-                    d[1] = saturation * cz_guided_at(coef, coef + cells, nh, nw, u, v, d[0]);
-                    d[2] = saturation * cz_guided_at(coef + 2 * cells, coef + 3 * cells, nh, nw, u, v, d[0]);
+                    d[1] = saturation * cz_guided_at(pa, coef, Lnet, nh, nw, u, v, d[0]);
+                    d[2] = saturation * cz_guided_at(pb, coef + cells, Lnet, nh, nw, u, v, d[0]);
                 } else {
                     d[1] = saturation * cz_upsample_at(pa, nh, nw, u, v);
                     d[2] = saturation * cz_upsample_at(pb, nh, nw, u, v);
@@ -397,8 +398,8 @@ cz_status cz_pixel_colorize_hinted(cz_model *model, GeglBuffer *src, GeglBuffer 
     const size_t cells = (size_t)nh * (size_t)nw, ccells = (size_t)ch * (size_t)cw;
     const bool guided = params->edge_radius > 0;
     /* One block: L, ab, conf, hints [3] padded; then L, ab, conf, hints and
-     * the guided coefficients [4] of the photo's cells. */
-    const size_t total = 7 * cells + 11 * ccells;
+     * the guided slopes [2] of the photo's cells. */
+    const size_t total = 7 * cells + 9 * ccells;
     float *block = g_try_new(float, total);
     double *gwork = guided ? g_try_new(double, cz_guided_work_doubles(ch, cw)) : NULL;
     cz_status st;
@@ -426,13 +427,13 @@ cz_status cz_pixel_colorize_hinted(cz_model *model, GeglBuffer *src, GeglBuffer 
     if (confidence) cz_pad_crop(confc, conf, 1, ch, cw, nh, nw, top, left);
     if (guided)
         for (int c = 0; c < 2; c++)
-            cz_guided_coeffs(coef + 2 * c * ccells, coef + (2 * c + 1) * ccells, gwork, Lc, abc + c * ccells, ch, cw,
-                             params->edge_radius, params->edge_eps);
+            cz_guided_coeffs(coef + c * ccells, gwork, Lc, abc + c * ccells, ch, cw, params->edge_radius,
+                             params->edge_eps);
     if (!report(progress, user, 0.75, CZ_PIXEL_STEP_WRITING)) {
         st = cz_error_set(err, CZ_STATUS_CANCELLED, "cancelled");
         goto done;
     }
-    st = write_dst(dst, confidence, src, rect, abc, guided ? coef : NULL, confidence ? confc : NULL, ch, cw,
+    st = write_dst(dst, confidence, src, rect, abc, guided ? coef : NULL, Lc, confidence ? confc : NULL, ch, cw,
                    params->saturation, progress, user, err);
 done:
     g_free(block);

@@ -8,7 +8,7 @@
  *    aspect whatever the model.
  * 2. Run the model: ab (and confidence) at network resolution, cropped back
  *    to the photo's cells. With params->edge_radius > 0, the guided filter's
- *    coefficients of ab on the network-size L (guided.h).
+ *    slopes of ab on the network-size L (guided.h).
  * 3. Write the destination tile by tile: ab up-sampled to full size
  *    (bilinear, or guided by each pixel's own L so colour follows its
  *    edges), times saturation, joined with the source's exact

@@ -44,28 +44,25 @@ static void test_coeffs(check_state *st, uint64_t *rng)
             const int h = sizes[t][0], w = sizes[t][1], r = sizes[t][2];
             const size_t n = (size_t)h * w;
             float *I = malloc(n * sizeof *I), *p = malloc(n * sizeof *p);
-            float *A = malloc(n * sizeof *A), *B = malloc(n * sizeof *B);
-            float *Ar = malloc(n * sizeof *Ar), *Br = malloc(n * sizeof *Br);
+            float *A = malloc(n * sizeof *A), *Ar = malloc(n * sizeof *Ar);
             double *work = malloc(cz_guided_work_doubles(h, w) * sizeof *work);
             check_fill_uniform(I, n, 0.0f, 100.0f, rng);
             check_fill_uniform(p, n, -80.0f, 80.0f, rng);
-            cz_guided_coeffs(A, B, work, I, p, h, w, r, eps[k]);
-            cz_guided_coeffs_ref(Ar, Br, I, p, h, w, r, eps[k]);
-            double ea = check_rel_err(A, Ar, n, 1e-3), eb = check_rel_err(B, Br, n, 1.0);
-            CHECK(st, ea < 1e-4 && eb < 1e-4, "coeffs %dx%d r %d eps %g: rel err A %.3g B %.3g", h, w, r, eps[k], ea,
-                  eb);
-            free(I), free(p), free(A), free(B), free(Ar), free(Br), free(work);
+            cz_guided_coeffs(A, work, I, p, h, w, r, eps[k]);
+            cz_guided_coeffs_ref(Ar, I, p, h, w, r, eps[k]);
+            double ea = check_rel_err(A, Ar, n, 1e-3);
+            CHECK(st, ea < 1e-5, "slopes %dx%d r %d eps %g: rel err %.3g", h, w, r, eps[k], ea);
+            free(I), free(p), free(A), free(Ar), free(work);
         }
-    /* p = 2 I + 3 exactly: every window's line is that one, whatever r, and
-     * a tiny eps leaves it. */
+    /* p = 2 I + 3 exactly: every window's slope is 2, whatever r, and a
+     * tiny eps leaves it. */
     enum { H = 6, W = 7 };
-    float I[H * W], p[H * W], A[H * W], B[H * W];
+    float I[H * W], p[H * W], A[H * W];
     double work[8 * H * W];
     check_fill_uniform(I, H * W, 0.0f, 100.0f, rng);
     for (int i = 0; i < H * W; i++) p[i] = 2.0f * I[i] + 3.0f;
-    cz_guided_coeffs(A, B, work, I, p, H, W, 2, 1e-4f);
-    for (int i = 0; i < H * W; i++)
-        CHECK(st, fabsf(A[i] - 2.0f) < 1e-3f && fabsf(B[i] - 3.0f) < 0.1f, "linear p: A %g B %g at %d", A[i], B[i], i);
+    cz_guided_coeffs(A, work, I, p, H, W, 2, 1e-4f);
+    for (int i = 0; i < H * W; i++) CHECK(st, fabsf(A[i] - 2.0f) < 1e-3f, "linear p: slope %g at %d", A[i], i);
     CHECK(st, cz_guided_work_doubles(0, 5) == 0 && cz_guided_work_doubles(6, 7) == 8 * 42, "work sizes");
 }
 
@@ -73,11 +70,12 @@ static void test_coeffs(check_state *st, uint64_t *rng)
  * whose true colour is a = 0 on the dark side and 60 on the light one. The
  * network sees it as 8 cells of 8 px (L and a area-averaged), so the cell
  * holding the edge has a in between. Bilinear spreads the colour over
- * ~16 px around the edge; guided up-sampling puts it back on the light side. */
+ * ~16 px around the edge; guided up-sampling puts it back on the light side
+ * And an L as smooth as the grid gives bilinear's answer. */
 static void test_edge(check_state *st)
 {
     enum { FW = 64, CW = 8, EDGE = 37 };
-    float L[FW], a[FW], Lc[CW], ac[CW], A[CW], B[CW];
+    float L[FW], a[FW], Lc[CW], ac[CW], A[CW];
     double work[8 * CW];
     for (int x = 0; x < FW; x++) L[x] = x < EDGE ? 20.0f : 80.0f, a[x] = x < EDGE ? 0.0f : 60.0f;
     for (int c = 0; c < CW; c++) {
@@ -85,20 +83,32 @@ static void test_edge(check_state *st)
         for (int x = c * 8; x < c * 8 + 8; x++) sl += L[x], sa += a[x];
         Lc[c] = (float)(sl / 8), ac[c] = (float)(sa / 8);
     }
-    cz_guided_coeffs(A, B, work, Lc, ac, 1, CW, 1, 1.0f);
-    double err_bil = 0, err_gui = 0, max_gui = 0;
+    cz_guided_coeffs(A, work, Lc, ac, 1, CW, 1, 1.0f);
+    double err_bil = 0, err_gui = 0, max_gui = 0, max_bil = 0;
     for (int x = 0; x < FW; x++) {
         float u = ((float)x + 0.5f) * CW / FW - 0.5f;
         float bil = cz_upsample_at(ac, 1, CW, u, 0.0f);
-        float gui = cz_guided_at(A, B, 1, CW, u, 0.0f, L[x]);
+        float gui = cz_guided_at(ac, A, Lc, 1, CW, u, 0.0f, L[x]);
         err_bil += fabs(bil - a[x]);
+        if (fabs(bil - a[x]) > max_bil) max_bil = fabs(bil - a[x]);
         err_gui += fabs(gui - a[x]);
         if (fabs(gui - a[x]) > max_gui) max_gui = fabs(gui - a[x]);
     }
-    printf("  edge: mean |a error| bilinear %.3f, guided %.3f (max %.3f)\n", err_bil / FW, err_gui / FW, max_gui);
-    CHECK(st, err_gui < 0.1 * err_bil, "guided error %.3f is not under a tenth of bilinear's %.3f", err_gui / FW,
+    printf("  edge: mean |a error| bilinear %.3f, guided %.3f; worst %.3f, %.3f\n", err_bil / FW, err_gui / FW, max_bil,
+           max_gui);
+    /* Not exact: A is the window mean of a, which is 0 in the flat windows
+     * next to the edge's (2/3 of the slope in the cells beside it). */
+    CHECK(st, err_gui < 0.2 * err_bil, "guided error %.3f is not under a fifth of bilinear's %.3f", err_gui / FW,
           err_bil / FW);
-    CHECK(st, max_gui < 2.0, "guided: worst |a error| %.3f >= 2 at a sharp edge", max_gui);
+    CHECK(st, max_gui < 0.25 * max_bil, "guided: worst |a error| %.3f, bilinear's %.3f", max_gui, max_bil);
+    /* L as smooth as the grid: L = its bilinear sample, so q is bilinear. */
+    double worst = 0;
+    for (int x = 0; x < FW; x++) {
+        float u = ((float)x + 0.5f) * CW / FW - 0.5f;
+        float Ls = cz_upsample_at(Lc, 1, CW, u, 0.0f);
+        worst = fmax(worst, fabs(cz_guided_at(ac, A, Lc, 1, CW, u, 0.0f, Ls) - cz_upsample_at(ac, 1, CW, u, 0.0f)));
+    }
+    CHECK(st, worst < 1e-4, "smooth L: guided differs from bilinear by %.3g", worst);
 }
 
 static void test_pad(check_state *st)
