@@ -25,7 +25,7 @@ static void eval_help(void)
         "Usage: corolization-train eval --model MODEL_FILE --images DIR [options]\n"
         "\n"
         "Colorizes every photo under DIR from its own L (the plug-in's pixel path) and\n"
-        "compares it with the truth at 256 x 256: PSNR (sRGB, peak 1, capped at 100 dB),\n"
+        "compares it with the truth at 256 x 256 (or --full-size): PSNR (sRGB, peak 1, capped at 100 dB),\n"
         "SSIM, colourfulness (Hasler & Suesstrunk) of prediction and truth, delta_cf =\n"
         "cf_truth - cf_pred, the AuC of the ab-error curve (thresholds 0..150), the\n"
         "colour-edge strength mean |grad ab| of prediction and truth (ab_edge,\n"
@@ -47,6 +47,8 @@ static void eval_help(void)
         "                         colorize --help)\n"
         "      --reference-self   each photo's own truth is its reference: the best a reference\n"
         "                         can do\n"
+        "      --full-size        colorize and compare each photo at its own size, not the centre\n"
+        "                         256 x 256 square (no sample grid; \"size\" 0 in JSON)\n"
         "      --threads T        OpenBLAS threads (default 2)\n"
         "  -h, --help             this text\n"
         "\n"
@@ -55,7 +57,7 @@ static void eval_help(void)
 
 int ct_cmd_eval(int argc, char **argv)
 {
-    enum { O_JSON = 256, O_GRID, O_NO_GRID, O_ORACLE, O_THREADS, O_HINTS, O_REFERENCE, O_REFERENCE_SELF };
+    enum { O_JSON = 256, O_GRID, O_NO_GRID, O_ORACLE, O_THREADS, O_HINTS, O_REFERENCE, O_REFERENCE_SELF, O_FULL_SIZE };
     /* room for the colorize parameters' options, added from their table */
     struct option opts[20] = {
         {"model", required_argument, 0, 'm'}, {"images", required_argument, 0, 'i'},
@@ -63,10 +65,10 @@ int ct_cmd_eval(int argc, char **argv)
         {"grid", required_argument, 0, O_GRID}, {"no-grid", no_argument, 0, O_NO_GRID},
         {"oracle", no_argument, 0, O_ORACLE}, {"threads", required_argument, 0, O_THREADS},
         {"hints", required_argument, 0, O_HINTS}, {"reference", required_argument, 0, O_REFERENCE},
-        {"reference-self", no_argument, 0, O_REFERENCE_SELF},
+        {"reference-self", no_argument, 0, O_REFERENCE_SELF}, {"full-size", no_argument, 0, O_FULL_SIZE},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *model_path = NULL, *dir = NULL, *grid = NULL, *reference = NULL;
-    bool json = false, oracle = false, no_grid = false, reference_self = false;
+    bool json = false, oracle = false, no_grid = false, reference_self = false, full_size = false;
     cz_pixel_params pp;
     int threads = 2, hints = -1, c;
     cz_pixel_params_init(&pp);
@@ -84,6 +86,7 @@ int ct_cmd_eval(int argc, char **argv)
         case O_HINTS: hints = (int)ct_parse_long("eval", "--hints", optarg, 0, 10000); break;
         case O_REFERENCE: reference = optarg; break;
         case O_REFERENCE_SELF: reference_self = true; break;
+        case O_FULL_SIZE: full_size = true; break;
         case 'h': eval_help(); return CT_EXIT_OK;
         default: ct_usage_error("eval", "unknown option");
         }
@@ -93,6 +96,8 @@ int ct_cmd_eval(int argc, char **argv)
     if (!model_path && !oracle) ct_usage_error("eval", "--model MODEL_FILE is required");
     if (reference && reference_self) ct_usage_error("eval", "--reference and --reference-self exclude each other");
     if (oracle && (reference || reference_self)) ct_usage_error("eval", "--oracle takes no reference");
+    if (full_size && grid) ct_usage_error("eval", "--full-size makes no sample grid: leave out --grid");
+    if (full_size) no_grid = true;
     ct_gegl_init();
     cz_lab_init();
     ct_set_threads(threads);
@@ -138,7 +143,7 @@ int ct_cmd_eval(int argc, char **argv)
     free(uses);
 
     ct_eval_result r;
-    ct_eval_measure_hinted(&r, m, &pp, hints, reference_self, dir, files, n, !json);
+    ct_eval_measure_hinted(&r, m, &pp, hints, reference_self, full_size, dir, files, n, !json);
     if (reference) r.reference = reference;
     if (grid_path && r.images) {
         char why[256], caption[256];

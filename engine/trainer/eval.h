@@ -28,7 +28,7 @@ typedef struct {
  * answer L alone (a = b = 0); delta_cf = cf_truth - cf_pred (positive: the
  * prediction is duller), delta_cf_gray likewise; AuC is over all pixels. */
 typedef struct {
-    int side;               /* CT_EVAL_SIDE */
+    int side;               /* CT_EVAL_SIDE, or 0: each photo at its own size */
     size_t images, skipped; /* measured; unreadable and left out */
     double psnr, psnr_gray, ssim, ssim_gray;
     double cf_pred, cf_truth, cf_gray, delta_cf, delta_cf_gray;
@@ -60,9 +60,12 @@ void ct_eval_measure(ct_eval_result *r, cz_model *model, const cz_pixel_params *
  * at uniform positions, seeded by the photo's index, so every run and every
  * model gets the same hints); and with reference_self, each photo's truth
  * (at CT_EVAL_SIDE) is its own reference photo at pp's strength, the bound
- * a reference can reach (a classifier model; r->reference = "self"). */
+ * a reference can reach (a classifier model; r->reference = "self"). With
+ * full_size each photo is colorized and compared at its own size (r->side
+ * 0, no grid cells). */
 void ct_eval_measure_hinted(ct_eval_result *r, cz_model *model, const cz_pixel_params *pp, int hints,
-                            bool reference_self, const char *dir, char *const *files, size_t n, bool progress);
+                            bool reference_self, bool full_size, const char *dir, char *const *files, size_t n,
+                            bool progress);
 void ct_eval_result_free(ct_eval_result *r);
 
 /* One JSON object on one line, with pp's temperature and saturation, the
