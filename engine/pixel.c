@@ -21,6 +21,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "guided.h"
+#include "pad.h"
+#include "upsample.h"
+
 #define CZ_PIXEL_GAMUT_STEPS 10
 #define CZ_PIXEL_GAMUT_EPS 1e-5f
 
@@ -59,35 +63,23 @@ static void bins_free(cz_bins *b)
     g_free(b->last);
 }
 
-/* Network side for a source side: scaled so the long side is `size`, rounded
- * to the nearest multiple of `mult`, at least one multiple. */
-static int net_side(int side, int long_side, int size, int mult)
+/* The photo's side at network scale: scaled so the long side is `size`,
+ * at least 1. It is padded up to the model's multiple (padded_side), so
+ * every model sees the photo at its own aspect. */
+static int content_side(int side, int long_side, int size)
 {
-    double s = (double)side * size / long_side;
-    int n = (int)lround(s / mult) * mult;
-    return n < mult ? mult : n;
+    long n = lround((double)side * size / long_side);
+    return n < 1 ? 1 : (int)n;
+}
+
+static int padded_side(int content, int mult)
+{
+    return (content + mult - 1) / mult * mult;
 }
 
 static bool report(cz_pixel_progress progress, void *user, double f, cz_pixel_step step)
 {
     return progress ? progress(f, step, user) : true;
-}
-
-/* Bilinear sample of plane p [h * w] at continuous coordinates (u, v), with
- * cell centres at integers and edges clamped. */
-static inline float sample_bilinear(const float *p, int h, int w, float u, float v)
-{
-    if (u < 0.0f) u = 0.0f;
-    if (v < 0.0f) v = 0.0f;
-    if (u > (float)(w - 1)) u = (float)(w - 1);
-    if (v > (float)(h - 1)) v = (float)(h - 1);
-    int x0 = (int)u, y0 = (int)v;
-    int x1 = x0 + 1 < w ? x0 + 1 : x0;
-    int y1 = y0 + 1 < h ? y0 + 1 : y0;
-    float fx = u - (float)x0, fy = v - (float)y0;
-    float top = p[y0 * w + x0] * (1.0f - fx) + p[y0 * w + x1] * fx;
-    float bot = p[y1 * w + x0] * (1.0f - fx) + p[y1 * w + x1] * fx;
-    return top * (1.0f - fy) + bot * fy;
 }
 
 static inline bool in_gamut(const float *rgba)
@@ -301,9 +293,12 @@ done:
     return st;
 }
 
-/* Step 3: ab (and confidence) up-sampled, joined with the exact source L. */
+/* Step 3: ab (and confidence) up-sampled, joined with the exact source L.
+ * With guided slopes (coef [2, nh * nw]: A of a, then of b, and the
+ * network's L [nh * nw]; guided.h) ab follows the full-resolution L, else
+ * it is bilinear. */
 static cz_status write_dst(GeglBuffer *dst, GeglBuffer *conf_buf, GeglBuffer *src,
-                           const GeglRectangle *r, const float *ab, const float *conf,
+                           const GeglRectangle *r, const float *ab, const float *coef, const float *Lnet, const float *conf,
                            int nh, int nw, float saturation,
                            cz_pixel_progress progress, void *user, cz_error *err)
 {
@@ -317,7 +312,8 @@ static cz_status write_dst(GeglBuffer *dst, GeglBuffer *conf_buf, GeglBuffer *sr
     const Babl *fish = babl_fish(lab_fmt, rgba_fmt);
     const Babl *L_fmt = babl_format_with_space("CIE L alpha float", src_space);
     const Babl *Y_fmt = babl_format_with_space("Y float", dst_space);
-    const float *pa = ab, *pb = ab + (size_t)nh * nw;
+    const size_t cells = (size_t)nh * nw;
+    const float *pa = ab, *pb = ab + cells;
     float sx = (float)nw / (float)r->width, sy = (float)nh / (float)r->height;
     cz_scratch s = {0};
     cz_status st = CZ_STATUS_OK;
@@ -345,10 +341,17 @@ static cz_status write_dst(GeglBuffer *dst, GeglBuffer *conf_buf, GeglBuffer *sr
                 size_t k = (size_t)y * roi->width + x;
                 float *d = s.lab + 4 * k;
                 d[0] = Lsrc[2 * k];
-                d[1] = gray ? 0.0f : saturation * sample_bilinear(pa, nh, nw, u, v);
-                d[2] = gray ? 0.0f : saturation * sample_bilinear(pb, nh, nw, u, v);
+                if (gray) {
+                    d[1] = d[2] = 0.0f;
+                } else if (coef) {
+                    d[1] = saturation * cz_guided_at(pa, coef, Lnet, nh, nw, u, v, d[0]);
+                    d[2] = saturation * cz_guided_at(pb, coef + cells, Lnet, nh, nw, u, v, d[0]);
+                } else {
+                    d[1] = saturation * cz_upsample_at(pa, nh, nw, u, v);
+                    d[2] = saturation * cz_upsample_at(pb, nh, nw, u, v);
+                }
                 d[3] = Lsrc[2 * k + 1];
-                if (cout) cout[k] = conf ? sample_bilinear(conf, nh, nw, u, v) : 0.0f;
+                if (cout) cout[k] = conf ? cz_upsample_at(conf, nh, nw, u, v) : 0.0f;
             }
         }
         if (gray) {
@@ -428,43 +431,59 @@ cz_status cz_pixel_colorize_hinted(cz_model *model, GeglBuffer *src, GeglBuffer 
         return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT,
                             "network size %d is outside %d to %d pixels", size, mult, size_max);
 
+    /* Network planes are nh x nw (padded to the multiple); the photo fills
+     * ch x cw cells of them at (top, left), and everything after the
+     * network works on those cells only. */
     int long_side = rect->width > rect->height ? rect->width : rect->height;
-    int nw = net_side(rect->width, long_side, size, mult);
-    int nh = net_side(rect->height, long_side, size, mult);
-    size_t cells = (size_t)nh * (size_t)nw;
-    float *L = g_try_new(float, cells);
-    float *ab = g_try_new(float, 2 * cells);
-    float *conf = confidence ? g_try_new(float, cells) : NULL;
-    float *hint = hints ? g_try_new(float, 3 * cells) : NULL; /* ab [2, cells], mask [cells] */
+    const int cw = content_side(rect->width, long_side, size), ch = content_side(rect->height, long_side, size);
+    const int nw = padded_side(cw, mult), nh = padded_side(ch, mult);
+    const int top = (nh - ch) / 2, left = (nw - cw) / 2;
+    const size_t cells = (size_t)nh * (size_t)nw, ccells = (size_t)ch * (size_t)cw;
+    const bool guided = params->edge_radius > 0;
+    /* One block: L, ab, conf, hints [3] padded; then L, ab, conf, hints and
+     * the guided slopes [2] of the photo's cells. */
+    const size_t total = 7 * cells + 9 * ccells;
+    float *block = g_try_new(float, total);
+    double *gwork = guided ? g_try_new(double, cz_guided_work_doubles(ch, cw)) : NULL;
     cz_status st;
-    if (!L || !ab || (confidence && !conf) || (hints && !hint)) {
+    if (!block || (guided && !gwork)) {
         st = cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory for a %d x %d network input", nw, nh);
         goto done;
     }
     const cz_lab_white white = cfg->white;
-    st = read_L(L, white, src, rect, nh, nw, progress, user, err);
-    if (st == CZ_STATUS_OK && hints) st = read_hints(hint, hint + 2 * cells, white, hints, rect, nh, nw, err);
+    float *L = block, *ab = L + cells, *conf = ab + 2 * cells, *hint = conf + cells;
+    float *Lc = hint + 3 * cells, *abc = Lc + ccells, *confc = abc + 2 * ccells, *hintc = confc + ccells;
+    float *coef = hintc + 3 * ccells;
+    st = read_L(Lc, white, src, rect, ch, cw, progress, user, err);
+    if (st == CZ_STATUS_OK && hints) st = read_hints(hintc, hintc + 2 * ccells, white, hints, rect, ch, cw, err);
     if (st != CZ_STATUS_OK) goto done;
+    cz_pad_forward(L, Lc, 1, ch, cw, nh, nw, top, left, true);
+    if (hints) cz_pad_forward(hint, hintc, 3, ch, cw, nh, nw, top, left, false); /* no hints in the padding */
     if (!report(progress, user, 0.2, CZ_PIXEL_STEP_RUNNING)) {
         st = cz_error_set(err, CZ_STATUS_CANCELLED, "cancelled");
         goto done;
     }
-    const cz_hints h = {hint, hint ? hint + 2 * cells : NULL};
-    st = cz_model_predict_reference(model, ab, conf, L, hints ? &h : NULL, params->reference,
+    const cz_hints h = {hint, hint + 2 * cells};
+    st = cz_model_predict_reference(model, ab, confidence ? conf : NULL, L, hints ? &h : NULL, params->reference,
                                     params->reference_strength, nh, nw, params->temperature, err);
     if (st != CZ_STATUS_OK) goto done;
+    /* On the padded grid: the network's own L is what the conversion needs. */
     if (white == CZ_LAB_D65 && (st = ab_d65_to_d50(ab, L, cells, err)) != CZ_STATUS_OK) goto done;
+    cz_pad_crop(abc, ab, 2, ch, cw, nh, nw, top, left);
+    if (confidence) cz_pad_crop(confc, conf, 1, ch, cw, nh, nw, top, left);
+    if (guided)
+        for (int c = 0; c < 2; c++)
+            cz_guided_coeffs(coef + c * ccells, gwork, Lc, abc + c * ccells, ch, cw, params->edge_radius,
+                             params->edge_eps);
     if (!report(progress, user, 0.75, CZ_PIXEL_STEP_WRITING)) {
         st = cz_error_set(err, CZ_STATUS_CANCELLED, "cancelled");
         goto done;
     }
-    st = write_dst(dst, confidence, src, rect, ab, conf, nh, nw, params->saturation,
-                   progress, user, err);
+    st = write_dst(dst, confidence, src, rect, abc, guided ? coef : NULL, Lc, confidence ? confc : NULL, ch, cw,
+                   params->saturation, progress, user, err);
 done:
-    g_free(L);
-    g_free(ab);
-    g_free(conf);
-    g_free(hint);
+    g_free(block);
+    g_free(gwork);
     return st;
 }
 

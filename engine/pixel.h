@@ -3,11 +3,17 @@
  *
  * 1. Read the source through GEGL iterators as CIE L in its own colour space
  *    (babl_format_with_space) and area-average it down to the network size
- *    (long side = size, both sides rounded to the model's multiple).
- * 2. Run the model: ab (and confidence) at network resolution.
- * 3. Write the destination tile by tile: ab up-sampled bilinearly to full
- *    size, times saturation, joined with the source's exact full-resolution L
- *    (and its alpha), converted by babl into the destination's format.
+ *    (long side = size, the short side in proportion), then pad it by
+ *    mirroring up to the model's multiple (pad.h): the photo keeps its
+ *    aspect whatever the model.
+ * 2. Run the model: ab (and confidence) at network resolution, cropped back
+ *    to the photo's cells. With params->edge_radius > 0, the guided filter's
+ *    slopes of ab on the network-size L (guided.h).
+ * 3. Write the destination tile by tile: ab up-sampled to full size
+ *    (bilinear, or guided by each pixel's own L so colour follows its
+ *    edges), times saturation, joined with the source's exact
+ *    full-resolution L (and its alpha), converted by babl into the
+ *    destination's format.
  * Memory is bounded by the network size plus GEGL's tiles, whatever the
  * image size. The source buffer is only read.
  *

@@ -20,6 +20,12 @@ static const cz_pixel_param table[CZ_PIXEL_PARAM_COUNT] = {
     [CZ_PIXEL_PARAM_REFERENCE_STRENGTH] = {
         "reference-strength", N_("How strongly a reference photo's colours steer the result; 0 for not at all (classifier models)"),
         false, 0.0, 2.0, 1.0, 0.05, 0.25, 2},
+    [CZ_PIXEL_PARAM_EDGE_RADIUS] = {
+        "edge-radius", N_("Edge-aware colour: window radius in network cells over which colour follows the photo's own edges; 0 for plain bilinear"),
+        true, 0, 8, CZ_PIXEL_EDGE_RADIUS_DEFAULT, 1, 2, 0},
+    [CZ_PIXEL_PARAM_EDGE_EPS] = {
+        "edge-eps", N_("Edge-aware colour: lightness variance below which colour is smoothed instead of following edges (L in 0..100)"),
+        false, 0.01, 10000.0, CZ_PIXEL_EDGE_EPS_DEFAULT, 1, 10, 2},
 };
 
 const cz_pixel_param *cz_pixel_param_get(cz_pixel_param_id id)
@@ -41,6 +47,8 @@ double cz_pixel_params_get_value(const cz_pixel_params *p, cz_pixel_param_id id)
     case CZ_PIXEL_PARAM_SATURATION: return p->saturation;
     case CZ_PIXEL_PARAM_SIZE: return p->size;
     case CZ_PIXEL_PARAM_REFERENCE_STRENGTH: return p->reference_strength;
+    case CZ_PIXEL_PARAM_EDGE_RADIUS: return p->edge_radius;
+    case CZ_PIXEL_PARAM_EDGE_EPS: return p->edge_eps;
     default: return 0.0;
     }
 }
@@ -52,6 +60,8 @@ void cz_pixel_params_set_value(cz_pixel_params *p, cz_pixel_param_id id, double 
     case CZ_PIXEL_PARAM_SATURATION: p->saturation = (float)value; break;
     case CZ_PIXEL_PARAM_SIZE: p->size = (int)lround(value); break;
     case CZ_PIXEL_PARAM_REFERENCE_STRENGTH: p->reference_strength = (float)value; break;
+    case CZ_PIXEL_PARAM_EDGE_RADIUS: p->edge_radius = (int)lround(value); break;
+    case CZ_PIXEL_PARAM_EDGE_EPS: p->edge_eps = (float)value; break;
     default: break;
     }
 }

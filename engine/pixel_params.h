@@ -17,11 +17,19 @@
  * are, so GIMP shows 0.38 and not 0.3799999952. */
 #define CZ_PIXEL_TEMPERATURE_DEFAULT 0.38
 
+/* Edge-aware upsampling's defaults (guided.h), chosen by measurement (see
+ * README, "Colour at edges"). */
+#define CZ_PIXEL_EDGE_RADIUS_DEFAULT 0
+#define CZ_PIXEL_EDGE_EPS_DEFAULT 100.0
+
 typedef struct {
     float temperature; /* annealed-mean T: lower is more vivid */
     float saturation;  /* chroma scale */
     int size;          /* network input long side; 0 = the model's own */
     float reference_strength; /* s of the reference's prior (reference.h) */
+    int edge_radius;   /* guided upsampling window radius in network cells;
+                        * 0 = plain bilinear (guided.h) */
+    float edge_eps;    /* guided upsampling eps, in L^2 units */
     /* Not a table parameter: a reference photo's prior (classifier models;
      * cz_pixel_reference_new), borrowed, NULL (the default) for none. */
     const cz_reference *reference;
@@ -32,6 +40,8 @@ typedef enum {
     CZ_PIXEL_PARAM_SATURATION,
     CZ_PIXEL_PARAM_SIZE,
     CZ_PIXEL_PARAM_REFERENCE_STRENGTH,
+    CZ_PIXEL_PARAM_EDGE_RADIUS,
+    CZ_PIXEL_PARAM_EDGE_EPS,
     CZ_PIXEL_PARAM_COUNT
 } cz_pixel_param_id;
 

@@ -25,7 +25,7 @@ static void eval_help(void)
         "Usage: corolization-train eval --model MODEL_FILE --images DIR [options]\n"
         "\n"
         "Colorizes every photo under DIR from its own L (the plug-in's pixel path) and\n"
-        "compares it with the truth at 256 x 256: PSNR (sRGB, peak 1, capped at 100 dB),\n"
+        "compares it with the truth at 256 x 256 (or --full-size): PSNR (sRGB, peak 1, capped at 100 dB),\n"
         "SSIM, colourfulness (Hasler & Suesstrunk) of prediction and truth, delta_cf =\n"
         "cf_truth - cf_pred, the AuC of the ab-error curve (thresholds 0..150), the\n"
         "colour-edge strength mean |grad ab| of prediction and truth (ab_edge,\n"
@@ -49,6 +49,8 @@ static void eval_help(void)
         "                         can do\n"
         "      --reference-other  each photo's reference is the next photo (name order, cyclically)\n"
         "                         of its own top folder: a photo of the same set, not this one\n"
+        "      --full-size        colorize and compare each photo at its own size, not the centre\n"
+        "                         256 x 256 square (no sample grid; \"size\" 0 in JSON)\n"
         "      --threads T        OpenBLAS threads (default 2)\n"
         "  -h, --help             this text\n"
         "\n"
@@ -58,19 +60,19 @@ static void eval_help(void)
 int ct_cmd_eval(int argc, char **argv)
 {
     enum { O_JSON = 256, O_GRID, O_NO_GRID, O_ORACLE, O_THREADS, O_HINTS, O_REFERENCE, O_REFERENCE_SELF,
-           O_REFERENCE_OTHER };
+           O_REFERENCE_OTHER, O_FULL_SIZE };
     /* room for the colorize parameters' options, added from their table */
-    struct option opts[21] = {
+    struct option opts[24] = {
         {"model", required_argument, 0, 'm'}, {"images", required_argument, 0, 'i'},
         {"json", no_argument, 0, O_JSON},
         {"grid", required_argument, 0, O_GRID}, {"no-grid", no_argument, 0, O_NO_GRID},
         {"oracle", no_argument, 0, O_ORACLE}, {"threads", required_argument, 0, O_THREADS},
         {"hints", required_argument, 0, O_HINTS}, {"reference", required_argument, 0, O_REFERENCE},
         {"reference-self", no_argument, 0, O_REFERENCE_SELF},
-        {"reference-other", no_argument, 0, O_REFERENCE_OTHER},
+        {"reference-other", no_argument, 0, O_REFERENCE_OTHER}, {"full-size", no_argument, 0, O_FULL_SIZE},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *model_path = NULL, *dir = NULL, *grid = NULL, *reference = NULL;
-    bool json = false, oracle = false, no_grid = false;
+    bool json = false, oracle = false, no_grid = false, full_size = false;
     ct_eval_reference refmode = CT_EVAL_REFERENCE_GIVEN;
     cz_pixel_params pp;
     int threads = 2, hints = -1, c;
@@ -94,6 +96,7 @@ int ct_cmd_eval(int argc, char **argv)
                 ct_usage_error("eval", "--reference-self and --reference-other exclude each other");
             refmode = c == O_REFERENCE_SELF ? CT_EVAL_REFERENCE_SELF : CT_EVAL_REFERENCE_OTHER;
             break;
+        case O_FULL_SIZE: full_size = true; break;
         case 'h': eval_help(); return CT_EXIT_OK;
         default: ct_usage_error("eval", "unknown option");
         }
@@ -106,6 +109,8 @@ int ct_cmd_eval(int argc, char **argv)
         ct_usage_error("eval", "--reference and %s exclude each other", refopt);
     if (oracle && (reference || refmode != CT_EVAL_REFERENCE_GIVEN))
         ct_usage_error("eval", "--oracle takes no reference");
+    if (full_size && grid) ct_usage_error("eval", "--full-size makes no sample grid: leave out --grid");
+    if (full_size) no_grid = true;
     ct_gegl_init();
     cz_lab_init();
     ct_set_threads(threads);
@@ -151,7 +156,7 @@ int ct_cmd_eval(int argc, char **argv)
     free(uses);
 
     ct_eval_result r;
-    ct_eval_measure_hinted(&r, m, &pp, hints, refmode, dir, files, n, !json);
+    ct_eval_measure_hinted(&r, m, &pp, hints, refmode, full_size, dir, files, n, !json);
     if (reference) r.reference = reference;
     if (grid_path && r.images) {
         char why[256], caption[256];

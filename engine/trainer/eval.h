@@ -35,7 +35,7 @@ typedef struct {
  * answer L alone (a = b = 0); delta_cf = cf_truth - cf_pred (positive: the
  * prediction is duller), delta_cf_gray likewise; AuC is over all pixels. */
 typedef struct {
-    int side;               /* CT_EVAL_SIDE */
+    int side;               /* CT_EVAL_SIDE, or 0: each photo at its own size */
     size_t images, skipped; /* measured; unreadable and left out */
     double psnr, psnr_gray, ssim, ssim_gray;
     double cf_pred, cf_truth, cf_gray, delta_cf, delta_cf_gray;
@@ -68,15 +68,17 @@ void ct_eval_measure(ct_eval_result *r, cz_model *model, const cz_pixel_params *
  * at uniform positions, seeded by the photo's index, so every run and every
  * model gets the same hints); and with a reference other than
  * CT_EVAL_REFERENCE_GIVEN (a classifier model, at pp's strength): SELF,
- * each photo's truth (at CT_EVAL_SIDE) is its own reference, the bound a
- * reference can reach (r->reference = "self"); OTHER, its reference is the
- * next photo in name order of the same top folder below dir (the folder of
- * the per-folder figures), cyclically, read whole as --reference reads a
- * photo: a photo of the same scene that is not this one (r->reference =
- * "other"). A photo whose folder has no other readable photo is skipped
- * with a warning. */
+ * each photo's truth (at CT_EVAL_SIDE, or its own size) is its own
+ * reference, the bound a reference can reach (r->reference = "self");
+ * OTHER, its reference is the next photo in name order of the same top
+ * folder below dir (the folder of the per-folder figures), cyclically, read
+ * whole as --reference reads a photo: a photo of the same scene that is not
+ * this one (r->reference = "other"). A photo whose folder has no other
+ * readable photo is skipped with a warning. With full_size each photo is
+ * colorized and compared at its own size (r->side 0, no grid cells). */
 void ct_eval_measure_hinted(ct_eval_result *r, cz_model *model, const cz_pixel_params *pp, int hints,
-                            ct_eval_reference reference, const char *dir, char *const *files, size_t n,
+                            ct_eval_reference reference, bool full_size, const char *dir, char *const *files,
+                            size_t n,
                             bool progress);
 void ct_eval_result_free(ct_eval_result *r);
 

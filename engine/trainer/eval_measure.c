@@ -29,8 +29,9 @@ typedef struct {
     int nfolders;
 } eval_sums;
 
-/* Work planes for one photo at side S: Lab planes, the truth and the two
- * answers as interleaved sRGB [S*S, 3], and each of those in Lab. */
+/* Work planes for one photo of ss pixels (S x S, or its own size at full
+ * size): Lab planes, the truth and the two answers as interleaved sRGB
+ * [ss, 3], and each of those in Lab. */
 typedef struct {
     float *L, *a, *b, *zero;
     float *truth, *pred, *gray;
@@ -112,18 +113,18 @@ static void planes_free(eval_planes *p)
     free(p->lab_t); free(p->lab_p); free(p->lab_g);
 }
 
-/* p->pred = the model's answer to p->truth [S*S, 3] (the truth itself
+/* p->pred = the model's answer to p->truth [W*H, 3] (the truth itself
  * without a model), with the truth as its own reference when self_ref,
  * else with other when not NULL; exits when colorizing fails. */
-static void photo_answer(eval_planes *p, cz_model *model, const cz_pixel_params *pp, int S, int hints,
+static void photo_answer(eval_planes *p, cz_model *model, const cz_pixel_params *pp, int W, int H, int hints,
                          bool self_ref, const cz_reference *other, uint64_t seed, const char *file)
 {
-    const size_t ss = (size_t)S * S;
+    const size_t ss = (size_t)W * H;
     if (!model) {
         memcpy(p->pred, p->truth, ss * 3 * sizeof(float));
         return;
     }
-    GeglRectangle rect = {0, 0, S, S};
+    GeglRectangle rect = {0, 0, W, H};
     const Babl *rgbf = babl_format("R'G'B' float");
     cz_error err = {0};
     GeglBuffer *src = gegl_buffer_new(&rect, rgbf), *dst = gegl_buffer_new(&rect, rgbf);
@@ -133,7 +134,7 @@ static void photo_answer(eval_planes *p, cz_model *model, const cz_pixel_params 
         /* The hints as a user would paint them: Lab, alpha 1 at the patches. */
         const Babl *labf = babl_format("CIE Lab alpha float");
         float *plane = mallocCheck(ct_size3(ss, 3, sizeof(float))), *px = mallocCheck(ct_size3(ss, 4, sizeof(float)));
-        ct_hints_fixed(plane, plane + 2 * ss, NULL, 0, p->a, S, S, hints, seed);
+        ct_hints_fixed(plane, plane + 2 * ss, NULL, 0, p->a, H, W, hints, seed);
         for (size_t k = 0; k < ss; k++)
             px[4 * k] = p->L[k], px[4 * k + 1] = plane[k], px[4 * k + 2] = plane[ss + k], px[4 * k + 3] = plane[2 * ss + k];
         hb = gegl_buffer_new(&rect, labf);
@@ -159,11 +160,11 @@ static void photo_answer(eval_planes *p, cz_model *model, const cz_pixel_params 
     if (st != CZ_STATUS_OK) ct_die(__FILE__, __LINE__, NULL, "%s: %s", file, err.msg);
 }
 
-/* Adds one photo's figures (answers in p, clipped here) to s and to its
- * folder f. */
-static void photo_measure(eval_sums *s, folder_sum *f, eval_planes *p, int S)
+/* Adds one photo's figures (answers in p, W x H, clipped here) to s and to
+ * its folder f. */
+static void photo_measure(eval_sums *s, folder_sum *f, eval_planes *p, int W, int H)
 {
-    const size_t ss = (size_t)S * S;
+    const size_t ss = (size_t)W * H;
     for (size_t k = 0; k < 3 * ss; k++) { /* what an 8-bit file would hold: 0..1 */
         p->truth[k] = p->truth[k] < 0 ? 0 : p->truth[k] > 1 ? 1 : p->truth[k];
         p->pred[k] = p->pred[k] < 0 ? 0 : p->pred[k] > 1 ? 1 : p->pred[k];
@@ -176,14 +177,14 @@ static void photo_measure(eval_sums *s, folder_sum *f, eval_planes *p, int S)
     const double cfp = ct_colourfulness(p->pred, ss), cft = ct_colourfulness(p->truth, ss);
     s->psnr += psnr;
     s->psnr_g += psnr_g;
-    s->ssim += ct_ssim_rgb(p->pred, p->truth, S, S);
-    s->ssim_g += ct_ssim_rgb(p->gray, p->truth, S, S);
+    s->ssim += ct_ssim_rgb(p->pred, p->truth, W, H);
+    s->ssim_g += ct_ssim_rgb(p->gray, p->truth, W, H);
     s->cfp += cfp;
     s->cft += cft;
     f->n++, f->psnr += psnr, f->psnr_g += psnr_g, f->cfp += cfp, f->cft += cft;
     s->cfg += ct_colourfulness(p->gray, ss);
-    s->edp += ct_ab_gradient(p->lab_p, S, S);
-    s->edt += ct_ab_gradient(p->lab_t, S, S);
+    s->edp += ct_ab_gradient(p->lab_p, W, H);
+    s->edt += ct_ab_gradient(p->lab_t, W, H);
     ct_ab_error_accumulate(s->hist_p, p->lab_p, p->lab_t, ss);
     ct_ab_error_accumulate(s->hist_g, p->lab_g, p->lab_t, ss);
     s->total_px += ss;
@@ -226,24 +227,33 @@ static void result_finish(ct_eval_result *r, eval_sums *s)
 void ct_eval_measure(ct_eval_result *r, cz_model *model, const cz_pixel_params *pp,
                      const char *dir, char *const *files, size_t n, bool progress)
 {
-    ct_eval_measure_hinted(r, model, pp, -1, CT_EVAL_REFERENCE_GIVEN, dir, files, n, progress);
+    ct_eval_measure_hinted(r, model, pp, -1, CT_EVAL_REFERENCE_GIVEN, false, dir, files, n, progress);
+}
+
+/* img's Lab [h, w, 3] as the planes p->L, p->a, p->b. */
+static void planes_from_image(eval_planes *p, const ct_lab_image *img)
+{
+    const size_t ss = (size_t)img->w * img->h;
+    for (size_t k = 0; k < ss; k++)
+        p->L[k] = img->lab[3 * k], p->a[k] = img->lab[3 * k + 1], p->b[k] = img->lab[3 * k + 2];
 }
 
 void ct_eval_measure_hinted(ct_eval_result *r, cz_model *model, const cz_pixel_params *pp, int hints,
-                            ct_eval_reference reference, const char *dir, char *const *files, size_t n,
+                            ct_eval_reference reference, bool full_size, const char *dir, char *const *files,
+                            size_t n,
                             bool progress)
 {
     const int S = CT_EVAL_SIDE;
     const size_t ss = (size_t)S * S;
     memset(r, 0, sizeof *r);
-    r->side = S;
+    r->side = full_size ? 0 : S;
     r->hints = hints;
     r->reference = reference == CT_EVAL_REFERENCE_SELF    ? "self"
                    : reference == CT_EVAL_REFERENCE_OTHER ? "other"
                                                           : NULL;
     r->cells = mallocCheck(ct_size3(3 * CT_EVAL_GRID, ss, 3));
     eval_planes p;
-    planes_new(&p, ss);
+    if (!full_size) planes_new(&p, ss);
     eval_sums s = {0};
     for (size_t i = 0; i < n; i++) {
         char why[256];
@@ -253,7 +263,15 @@ void ct_eval_measure_hinted(ct_eval_result *r, cz_model *model, const cz_pixel_p
             r->skipped++;
             continue;
         }
-        ct_lab_image_square(p.L, p.a, p.b, &img, S);
+        /* Full size: planes of the photo's own size, one photo at a time. */
+        const int W = full_size ? img.w : S, H = full_size ? img.h : S;
+        const size_t px = (size_t)W * H;
+        if (full_size) {
+            planes_new(&p, px);
+            planes_from_image(&p, &img);
+        } else {
+            ct_lab_image_square(p.L, p.a, p.b, &img, S);
+        }
         ct_lab_image_free(&img);
         cz_reference *other = NULL;
         if (model && reference == CT_EVAL_REFERENCE_OTHER)
@@ -261,21 +279,23 @@ void ct_eval_measure_hinted(ct_eval_result *r, cz_model *model, const cz_pixel_p
         if (model && reference == CT_EVAL_REFERENCE_OTHER && !other) {
             ct_warn("%s: skipped: no other photo of its folder to be its reference", files[i]);
             r->skipped++;
+            if (full_size) planes_free(&p);
             continue;
         }
-        ct_lab_planes_to_rgb_float(p.truth, p.L, p.a, p.b, ss);
-        ct_lab_planes_to_rgb_float(p.gray, p.L, p.zero, p.zero, ss);
-        photo_answer(&p, model, pp, S, hints, reference == CT_EVAL_REFERENCE_SELF, other, 0x68696E7473ull + i,
+        ct_lab_planes_to_rgb_float(p.truth, p.L, p.a, p.b, px);
+        ct_lab_planes_to_rgb_float(p.gray, p.L, p.zero, p.zero, px);
+        photo_answer(&p, model, pp, W, H, hints, reference == CT_EVAL_REFERENCE_SELF, other, 0x68696E7473ull + i,
                      files[i]);
         cz_reference_free(other);
-        photo_measure(&s, folder_of(&s.folders, &s.nfolders, dir, files[i]), &p, S);
-        if (r->images < CT_EVAL_GRID) photo_cells(r, &p, r->ncells++);
+        photo_measure(&s, folder_of(&s.folders, &s.nfolders, dir, files[i]), &p, W, H);
+        if (!full_size && r->images < CT_EVAL_GRID) photo_cells(r, &p, r->ncells++);
+        if (full_size) planes_free(&p);
         r->images++;
         if (progress) fprintf(stderr, "\reval: %zu/%zu photos", r->images + r->skipped, n);
     }
     if (progress) fputc('\n', stderr);
     result_finish(r, &s);
-    planes_free(&p);
+    if (!full_size) planes_free(&p);
 }
 
 void ct_eval_result_free(ct_eval_result *r)

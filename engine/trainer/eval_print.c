@@ -27,10 +27,10 @@ void ct_eval_print_json(FILE *out, const ct_eval_result *r, const cz_pixel_param
             "\"ssim\": %.5f, \"ssim_gray\": %.5f, \"cf_pred\": %.4f, \"cf_truth\": %.4f, "
             "\"cf_gray\": %.4f, \"delta_cf\": %.4f, \"delta_cf_gray\": %.4f, \"auc\": %.5f, "
             "\"auc_gray\": %.5f, \"ab_edge\": %.4f, \"ab_edge_truth\": %.4f, \"temperature\": %g, "
-            "\"saturation\": %g",
+            "\"saturation\": %g, \"edge_radius\": %d, \"edge_eps\": %g",
             r->images, r->skipped, r->side, r->psnr, r->psnr_gray, r->ssim, r->ssim_gray, r->cf_pred,
             r->cf_truth, r->cf_gray, r->delta_cf, r->delta_cf_gray, r->auc, r->auc_gray, r->ab_edge,
-            r->ab_edge_truth, pp->temperature, pp->saturation);
+            r->ab_edge_truth, pp->temperature, pp->saturation, pp->edge_radius, pp->edge_eps);
     if (r->hints >= 0) fprintf(out, ", \"hints\": %d", r->hints);
     if (r->reference) {
         fprintf(out, ", \"reference\": ");
@@ -56,8 +56,11 @@ void ct_eval_print_json(FILE *out, const ct_eval_result *r, const cz_pixel_param
 void ct_eval_print_table(FILE *out, const ct_eval_result *r, const char *what,
                          const char *grid_path)
 {
-    fprintf(out, "eval: %zu photos (%zu skipped) at %dx%d, %s\n", r->images, r->skipped, r->side,
-            r->side, what);
+    if (r->side > 0)
+        fprintf(out, "eval: %zu photos (%zu skipped) at %dx%d, %s\n", r->images, r->skipped, r->side,
+                r->side, what);
+    else
+        fprintf(out, "eval: %zu photos (%zu skipped) at full size, %s\n", r->images, r->skipped, what);
     fprintf(out, "               %10s %10s\n", "model", "gray");
     fprintf(out, "  PSNR (dB)    %10.3f %10.3f\n", r->psnr, r->psnr_gray);
     fprintf(out, "  SSIM         %10.4f %10.4f\n", r->ssim, r->ssim_gray);

@@ -22,6 +22,8 @@ static const struct {
     [CZ_PIXEL_PARAM_SATURATION] = {'s', "S"},
     [CZ_PIXEL_PARAM_SIZE] = {0, "N"},
     [CZ_PIXEL_PARAM_REFERENCE_STRENGTH] = {0, "S"},
+    [CZ_PIXEL_PARAM_EDGE_RADIUS] = {0, "R"},
+    [CZ_PIXEL_PARAM_EDGE_EPS] = {0, "E"},
 };
 
 void ct_pixel_opts_add(struct option *opts, size_t n)
