@@ -77,9 +77,11 @@ wait_started() {
 # all CMD...: true when each command (a quoted test) is.
 all() { for c in "$@"; do eval "$c" || return 1; done; }
 # rank_pid N PATTERN: the pid of rank N of the job whose command line has PATTERN.
+# (From /proc: no procps needed.)
 rank_pid() {
-    for p in $(pgrep -f -- "$2"); do
-        tr '\0' '\n' < /proc/$p/environ 2> /dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1" && echo $p
+    for d in /proc/[0-9]*; do
+        tr '\0' ' ' < $d/cmdline 2> /dev/null | grep -qF -- "$2" &&
+            tr '\0' '\n' < $d/environ 2> /dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1" && echo ${d#/proc/}
     done
 }
 
