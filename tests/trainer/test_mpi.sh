@@ -9,12 +9,15 @@
 # on its own, ends the whole job within seconds with a non-zero status and a
 # message naming it; ranks that would start from different weights are
 # refused. Skipped (77) when the trainer was built without MPI.
-#   usage: test_mpi.sh CZ_TRAIN_BINARY PHOTO_ROOT PYTHON MPIRUN|''
+# First its unit program (test_dist.c): the ranks' summed gradient is one
+# network's on a batch whose halves match, and 2 lanes' on one whose do not.
+#   usage: test_mpi.sh CZ_TRAIN_BINARY PHOTO_ROOT PYTHON MPIRUN|'' TEST_DIST
 set -u
 BIN=$1
 PHOTOS=$2
 PY=$3
 MPIRUN=${4:-}
+DIST=${5:-}
 if [ -z "$MPIRUN" ] || ! command -v "$MPIRUN" > /dev/null 2>&1; then
     echo "mpi: corolization-train was built without MPI (or mpirun is missing): skipped"
     exit 77
@@ -67,6 +70,9 @@ print('%d steps: %s' % (len(a), ' '.join('%s/%s' % (x[1], y[1]) for x, y in zip(
 sys.exit(0 if ok else 1)
 PYEOF
 }
+
+$MPI -np 2 "$DIST"
+check "test_trainer_dist under mpirun -np 2 passes" [ $? -eq 0 ]
 
 last_step() { tail -n 1 "$1" | cut -d, -f1; }
 # wait_started OUT: until rank 0 has printed its first line (at most 60 s).
