@@ -252,9 +252,6 @@ static void save_model(cz_model *m, const train_opts *o, long step, const char *
     statusCheck(st, &err);
 }
 
-/* A setting the checkpoint recorded (NAN: it did not) belongs to the run:
- * --resume takes it (so batches and targets stay those of an unbroken run),
- * and a different value on the command line is bad usage. */
 /* A fingerprint of the weights: equal on ranks that hold the same ones. */
 static double weights_sum(cz_net *net)
 {
@@ -266,6 +263,9 @@ static double weights_sum(cz_net *net)
     return sum;
 }
 
+/* A setting the checkpoint recorded (NAN: it did not) belongs to the run:
+ * --resume takes it (so batches and targets stay those of an unbroken run),
+ * and a different value on the command line is bad usage. */
 static void resume_setting(float recorded, const char *from, const char *opt, float *v, bool given)
 {
     if (isnan(recorded)) return;
@@ -438,7 +438,7 @@ int ct_cmd_train(int argc, char **argv)
     ct_progress_start(&pg, stderr, start, o.steps, o.log_every);
     double t_start = ct_now(), ips = 0, ema = NAN, t_train = 0;
     long step = start, saved = -1;
-    bool early = false;
+    bool early = false, timed_out = false;
     while (step < o.steps) {
         const ct_batch *b = ct_loader_next(ld);
         float lr = cz_schedule_lr(&sch, step - sched_base);
@@ -461,9 +461,9 @@ int ct_cmd_train(int argc, char **argv)
             log_add(&lg, step, total, ls.d_loss, ls.g_adv);
             ct_progress_update(&pg, step, ema, lr, ips);
         }
-        bool timeout = o.time_limit > 0 && ct_now() - t_start >= o.time_limit;
+        timed_out = o.time_limit > 0 && ct_now() - t_start >= o.time_limit;
         /* A stop on any rank stops every rank after this same step. */
-        double stop = stop_signal || timeout;
+        double stop = stop_signal || timed_out;
         ct_dist_sum_doubles(&dist, &stop, 1);
         if (stop > 0) early = step < o.steps;
         if (!root) {
@@ -487,35 +487,25 @@ int ct_cmd_train(int argc, char **argv)
         }
         if (early) break;
     }
-    if (root) ct_progress_break(&pg);
     ct_loader_free(ld);
-    if (!root) {
-        ct_trainer_free(&tr);
-        cz_model_free(m);
-        free(command);
-        free(lineage);
-        free(lg.rows);
-        if (o.val) ct_dataset_close(&val);
-        ct_dataset_close(&ds);
-        ct_train_opts_free(&o);
-        ct_dist_finish(&dist);
-        return early ? CT_EXIT_STOPPED : CT_EXIT_OK;
+    if (root) {
+        ct_progress_break(&pg);
+        if (saved != step) {
+            save_checkpoint(m, &tr, &o, step, adam_base, sched_base, command, avg);
+            log_write(&lg, o.log_path);
+        }
+        save_model(m, &o, step, command, lineage, &ds, avg);
+        write_samples(m, o.val ? &val : &ds, o.samples_path, step);
+        log_plot(&lg, o.curve_path, cfg->arch);
+        double wall = ct_now() - t_start;
+        long done = step - start;
+        printf("train: %s at step %ld: wrote %s (checkpoint %s), loss %.5f, %.1f images/s "
+               "(%.1f in the step alone), %.1f s\n", early ? "stopped early" : "finished", step,
+               o.output, o.checkpoint, ema, done > 0 ? done * o.batch / wall : 0.0,
+               t_train > 0 ? done * o.batch / t_train : 0.0, wall);
+        if (early) printf("train: stopped by %s; continue with --resume\n",
+                          stop_signal ? "a signal" : timed_out ? "--time-limit" : "another rank's signal");
     }
-    if (saved != step) {
-        save_checkpoint(m, &tr, &o, step, adam_base, sched_base, command, avg);
-        log_write(&lg, o.log_path);
-    }
-    save_model(m, &o, step, command, lineage, &ds, avg);
-    write_samples(m, o.val ? &val : &ds, o.samples_path, step);
-    log_plot(&lg, o.curve_path, cfg->arch);
-    double wall = ct_now() - t_start;
-    long done = step - start;
-    printf("train: %s at step %ld: wrote %s (checkpoint %s), loss %.5f, %.1f images/s "
-           "(%.1f in the step alone), %.1f s\n", early ? "stopped early" : "finished", step,
-           o.output, o.checkpoint, ema, done > 0 ? done * o.batch / wall : 0.0,
-           t_train > 0 ? done * o.batch / t_train : 0.0, wall);
-    if (early) printf("train: stopped by %s; continue with --resume\n",
-                      stop_signal ? "a signal" : "--time-limit");
     ct_ema_free(avg);
     ct_trainer_free(&tr);
     cz_model_free(m);
