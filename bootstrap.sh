@@ -21,7 +21,9 @@ if [ -r /etc/os-release ]; then
 fi
 COMMON_DEPS="gcc meson ninja-build pkg-config gettext libopenblas-dev libjson-glib-dev
   libgegl-dev libbabl-dev libcairo2-dev libpng-dev libjpeg-dev gimp python3-skimage"
-COMMON_TEST_DEPS="python3 python3-torch python3-numpy python3-pil clang valgrind xvfb xdotool git groff-base"
+# Open MPI: the trainer is built with it and its mpirun test runs (as root).
+COMMON_TEST_DEPS="python3 python3-torch python3-numpy python3-pil clang valgrind xvfb xdotool git groff-base
+  libopenmpi-dev openmpi-bin"
 case $release in
 debian-12)
     gimp=2.10

@@ -606,6 +606,12 @@ void cz_net_forward(cz_net *net)
     for (int i = 0; i < net->nnodes; i++) forward_node(net, &net->nodes[i]);
 }
 
+float *cz_net_param_grads(cz_net *net, size_t *n)
+{
+    *n = net->train_arena.used;
+    return net->train_arena.base;
+}
+
 void cz_net_zero_grad(cz_net *net)
 {
     for (int i = 0; i < net->nparams; i++)

@@ -148,6 +148,10 @@ cz_param *cz_net_param(cz_net *net, int i);
 cz_param *cz_net_param_find(cz_net *net, const char *name);
 /* Trainable scalars. */
 size_t cz_net_param_total(const cz_net *net);
+/* Every trainable parameter's gradient lies in one block the net owns
+ * (cz_net_set_batch in training; NULL before): n floats, with zeros between
+ * tensors, so a data-parallel job sums all of them in one reduction. */
+float *cz_net_param_grads(cz_net *net, size_t *n);
 /* Forward floating-point operations per sample (2 per multiply-add). */
 double cz_net_flops(const cz_net *net);
 

@@ -17,6 +17,7 @@ struct ct_loader {
     const ct_dataset *ds;
     cz_model *m;
     int B, S, N, q, th, tw; /* target (logits) resolution th x tw for classifier models */
+    int first, count;       /* this loader's samples of each batch of B (a rank's shard) */
     bool logits, augment;
     bool hints;        /* the model takes hints: simulate a user per sample */
     int chan[CZ_QUANT_MAX_BINS]; /* logits channel of each quant bin */
@@ -119,8 +120,27 @@ void ct_loader_fill(ct_loader *ld, ct_batch *b, long step)
     const size_t ss = (size_t)S * S, nn = (size_t)N * N, thw = (size_t)ld->th * ld->tw;
     uint64_t r = mix(ld->seed, (uint64_t)step);
     b->step = step;
-    for (int j = 0; j < ld->B; j++) {
-        uint64_t g = (uint64_t)step * ld->B + j;
+    for (int jb = 0; jb < ld->B; jb++) {
+        /* The crop's draws come first, for every sample of the batch, so a
+         * shard's samples are those of the whole batch. */
+        const bool zoom = ld->augment && ld->crop_scale > 0;
+        float zc = 0, zx = 0, zy = 0;
+        int ox = (N - S) / 2, oy = (N - S) / 2;
+        bool flip = false;
+        if (zoom) {
+            /* A square of side zc in [crop_scale, 1] x N, anywhere, to S px. */
+            zc = N * (ld->crop_scale + (1 - ld->crop_scale) * cz_rng_uniform(&r));
+            zx = (N - zc) * cz_rng_uniform(&r);
+            zy = (N - zc) * cz_rng_uniform(&r);
+            flip = cz_rng_uniform(&r) < 0.5f;
+        } else if (ld->augment) {
+            ox = (int)cz_rng_below(&r, (uint32_t)(N - S + 1));
+            oy = (int)cz_rng_below(&r, (uint32_t)(N - S + 1));
+            flip = cz_rng_uniform(&r) < 0.5f;
+        }
+        if (jb < ld->first || jb >= ld->first + ld->count) continue;
+        const int j = jb - ld->first; /* the sample's place in this shard */
+        uint64_t g = (uint64_t)step * ld->B + jb;
         long epoch = (long)(g / ld->ds->count);
         uint32_t idx;
         if (ld->augment) {
@@ -131,24 +151,13 @@ void ct_loader_fill(ct_loader *ld, ct_batch *b, long step)
         }
         ct_dataset_get(ld->ds, idx, ld->L, ld->ab);
         float *L = b->L + j * ss, *ab = b->ab + 2 * j * ss;
-        if (ld->augment && ld->crop_scale > 0) {
-            /* A square of side c in [crop_scale, 1] x N, anywhere, to S px. */
-            const float c = N * (ld->crop_scale + (1 - ld->crop_scale) * cz_rng_uniform(&r));
-            const float ox = (N - c) * cz_rng_uniform(&r), oy = (N - c) * cz_rng_uniform(&r);
-            const bool flip = cz_rng_uniform(&r) < 0.5f;
-            tent_taps(ld->xi, ld->xw, ld->taps, S, N, ox, c, flip);
-            tent_taps(ld->yi, ld->yw, ld->taps, S, N, oy, c, false);
+        if (zoom) {
+            tent_taps(ld->xi, ld->xw, ld->taps, S, N, zx, zc, flip);
+            tent_taps(ld->yi, ld->yw, ld->taps, S, N, zy, zc, false);
             zoom_plane(ld, ld->L, L);
             zoom_plane(ld, ld->ab, ab);
             zoom_plane(ld, ld->ab + nn, ab + ss);
         } else {
-            int ox = (N - S) / 2, oy = (N - S) / 2;
-            bool flip = false;
-            if (ld->augment) {
-                ox = (int)cz_rng_below(&r, (uint32_t)(N - S + 1));
-                oy = (int)cz_rng_below(&r, (uint32_t)(N - S + 1));
-                flip = cz_rng_uniform(&r) < 0.5f;
-            }
             for (int y = 0; y < S; y++)
                 for (int x = 0; x < S; x++) {
                     size_t src = (size_t)(y + oy) * N + (size_t)(flip ? S - 1 - x : x) + ox;
@@ -225,11 +234,22 @@ static void *producer(void *arg)
 ct_loader *ct_loader_new(const ct_dataset *ds, cz_model *m, int batch, uint64_t seed,
                          long first_step, bool augment, float crop_scale, int slots)
 {
+    return ct_loader_new_shard(ds, m, batch, 0, batch, seed, first_step, augment, crop_scale, slots);
+}
+
+ct_loader *ct_loader_new_shard(const ct_dataset *ds, cz_model *m, int batch, int first, int count,
+                               uint64_t seed, long first_step, bool augment, float crop_scale, int slots)
+{
+    if (first < 0 || count < 1 || first > batch - count)
+        ct_die(__FILE__, __LINE__, NULL, "samples %d..%d are not in a batch of %d", first, first + count - 1,
+               batch);
     ct_loader *ld = callocCheck(1, sizeof *ld);
     const cz_model_config *cfg = cz_model_get_config(m);
     ld->ds = ds;
     ld->m = m;
     ld->B = batch;
+    ld->first = first;
+    ld->count = count; /* each slot holds the shard */
     ld->S = cfg->size;
     ld->N = (int)ds->size;
     if (ld->S > ld->N)
@@ -262,17 +282,17 @@ ct_loader *ct_loader_new(const ct_dataset *ds, cz_model *m, int batch, uint64_t 
             ct_die(__FILE__, __LINE__, NULL, "logits %dx%d do not divide the input %d", ld->th, ld->tw, ld->S);
     }
     size_t ss = (size_t)ld->S * ld->S, nn = (size_t)ld->N * ld->N, thw = (size_t)ld->th * ld->tw;
-    size_t tcount = ld->logits ? ct_size3((size_t)batch, (size_t)ld->q, thw) : ct_size3((size_t)batch, 2, ss);
+    size_t tcount = ld->logits ? ct_size3((size_t)count, (size_t)ld->q, thw) : ct_size3((size_t)count, 2, ss);
     ld->slots = callocCheck((size_t)ld->nslots, sizeof *ld->slots);
     ld->ready = callocCheck((size_t)ld->nslots, sizeof *ld->ready);
     for (int i = 0; i < ld->nslots; i++) {
         ct_batch *b = &ld->slots[i];
-        b->L = mallocCheck(ct_size3((size_t)batch, ss, sizeof(float)));
-        b->ab = mallocCheck(ct_size3((size_t)batch, 2 * ss, sizeof(float)));
+        b->L = mallocCheck(ct_size3((size_t)count, ss, sizeof(float)));
+        b->ab = mallocCheck(ct_size3((size_t)count, 2 * ss, sizeof(float)));
         b->target = mallocCheck(ct_size3(tcount, 1, sizeof(float)));
-        b->weight = mallocCheck(ct_size3((size_t)batch, thw, sizeof(float)));
-        b->labels = mallocCheck((size_t)batch * sizeof(int));
-        b->hints = ld->hints ? mallocCheck(ct_size3((size_t)batch, 3 * ss, sizeof(float))) : NULL;
+        b->weight = mallocCheck(ct_size3((size_t)count, thw, sizeof(float)));
+        b->labels = mallocCheck((size_t)count * sizeof(int));
+        b->hints = ld->hints ? mallocCheck(ct_size3((size_t)count, 3 * ss, sizeof(float))) : NULL;
     }
     ld->L = mallocCheck(ct_size3(nn, 3, sizeof(float)));
     ld->ab = ld->L + nn;

@@ -40,13 +40,21 @@ typedef struct ct_loader ct_loader;
  * producing at first_step. */
 ct_loader *ct_loader_new(const ct_dataset *ds, cz_model *m, int batch, uint64_t seed,
                          long first_step, bool augment, float crop_scale, int slots);
+/* One rank's shard of each batch: samples first .. first + count - 1 of the
+ * batch of `batch` the whole job trains, exactly as ct_loader_new would make
+ * them (the RNG draws of the other samples are made and dropped), so the
+ * ranks' shards together are the batch of one process. Batches hold count
+ * samples. */
+ct_loader *ct_loader_new_shard(const ct_dataset *ds, cz_model *m, int batch, int first, int count,
+                               uint64_t seed, long first_step, bool augment, float crop_scale, int slots);
 /* The next step's batch; valid until the next call. Blocks until ready. */
 const ct_batch *ct_loader_next(ct_loader *ld);
 /* Seconds the consumer spent waiting for batches (loader too slow). */
 double ct_loader_wait_seconds(const ct_loader *ld);
 void ct_loader_free(ct_loader *ld);
 
-/* Fills one batch synchronously (the producer's own routine, for tests). */
+/* Fills one batch (the loader's shard of it) synchronously (the producer's
+ * own routine, for tests). */
 void ct_loader_fill(ct_loader *ld, ct_batch *b, long step);
 
 /* Class counts [Q] from the dataset's ab histogram (each 1-unit cell to its

@@ -13,6 +13,7 @@
 
 #define ADAM_EPS 1e-8f
 #define MAX_LANES 8
+#define LANE_SEED_STEP 0x9E3779B97F4A7C15ull /* lane r's dropout seed: the first's + r x this */
 
 /* The discriminator's input [3, S, S] and patch logits [1, h, w]. */
 static void find_disc_nodes(ct_trainer *t)
@@ -109,8 +110,17 @@ void ct_trainer_init(ct_trainer *t, cz_model *m, int batch, float weight_decay, 
         if (!net) ct_die(__FILE__, __LINE__, NULL, "lane %d: %s", r, err.msg);
         cz_net_set_stats_update(net, false);
         trainer_init_lane(&t->lane[r - 1], m, net, batch / lanes, weight_decay);
-        cz_net_set_seed(net, cz_net_get_seed(t->net) + 0x9E3779B97F4A7C15ull * (uint64_t)r);
+        cz_net_set_seed(net, cz_net_get_seed(t->net) + LANE_SEED_STEP * (uint64_t)r);
     }
+}
+
+void ct_trainer_set_dist(ct_trainer *t, const ct_dist *d)
+{
+    t->dist = d->size > 1 ? d : NULL;
+    const uint64_t base = cz_net_get_seed(t->net), first = (uint64_t)d->rank * (uint64_t)t->lanes;
+    cz_net_set_seed(t->net, base + LANE_SEED_STEP * first);
+    for (int r = 1; r < t->lanes; r++)
+        cz_net_set_seed(t->lane[r - 1].net, base + LANE_SEED_STEP * (first + (uint64_t)r));
 }
 
 void ct_trainer_free(ct_trainer *t)
@@ -132,6 +142,24 @@ void ct_trainer_free(ct_trainer *t)
 static void scale(float *x, size_t n, float s)
 {
     for (size_t i = 0; i < n; i++) x[i] *= s;
+}
+
+/* The mean over the ranks of net's parameter gradients, in place (one
+ * reduction over its gradient block). */
+static void ranks_mean_grads(const ct_dist *d, cz_net *net)
+{
+    size_t n;
+    float *g = cz_net_param_grads(net, &n);
+    ct_dist_sum_floats(d, g, n);
+    scale(g, n, 1.0f / (float)d->size);
+}
+
+/* The batch's losses: the mean of the ranks' (each a mean over its shard). */
+static void ranks_mean_losses(const ct_dist *d, ct_losses *r)
+{
+    double x[4] = {r->loss, r->cls, r->g_adv, r->d_loss};
+    ct_dist_sum_doubles(d, x, 4);
+    *r = (ct_losses){x[0] / d->size, x[1] / d->size, x[2] / d->size, x[3] / d->size};
 }
 
 /* Discriminator input: channel 0 encoded L, channels 1-2 the ab encoding. */
@@ -211,6 +239,7 @@ static ct_losses trainer_grads(ct_trainer *t, const ct_batch *b, float lr, long 
         scale(dg, t->dout_n, 0.5f);
         cz_net_backward(d);
         disc_grad_save(t, true);
+        if (t->dist) ranks_mean_grads(t->dist, d);
         cz_optim_adam_step(t->dopt, lr, t->beta1, t->beta2, ADAM_EPS, t->weight_decay, step);
         r.d_loss = 0.5 * (lf + lr_);
         /* Generator: 100 x L1 + BCE(D(L, fake), real) through the updated D. */
@@ -266,6 +295,7 @@ ct_losses ct_trainer_step(ct_trainer *t, const ct_batch *b, float lr, long step)
 {
     if (t->lanes == 1) {
         ct_losses r = trainer_grads(t, b, lr, step);
+        if (t->dist) ranks_mean_grads(t->dist, t->net), ranks_mean_losses(t->dist, &r);
         cz_optim_adam_step(t->opt, lr, t->beta1, t->beta2, ADAM_EPS, t->weight_decay, step);
         return r;
     }
@@ -300,6 +330,7 @@ ct_losses ct_trainer_step(ct_trainer *t, const ct_batch *b, float lr, long step)
         }
         for (size_t e = 0; e < p->count; e++) p->grad[e] *= inv;
     }
+    if (t->dist) ranks_mean_grads(t->dist, t->net), ranks_mean_losses(t->dist, &sum);
     cz_optim_adam_step(t->opt, lr, t->beta1, t->beta2, ADAM_EPS, t->weight_decay, step);
     return sum;
 }

@@ -19,10 +19,18 @@
  * shared weights. On 2 cores that beats splitting every small gemm in two.
  * Batch-norm statistics are then per lane (ghost batch norm over B / T
  * samples), so --threads is part of the recipe. Adversarial models, whose
- * step updates the discriminator mid-way, keep one lane and threaded BLAS. */
+ * step updates the discriminator mid-way, keep one lane and threaded BLAS.
+ *
+ * Across processes (dist.h, ct_trainer_set_dist) each rank's trainer is one
+ * replica of the model for its shard of the batch, with its own lanes; the
+ * lanes' mean gradient is summed over the ranks in one reduction over the
+ * net's gradient block (and the discriminator's, before its update) and
+ * divided by their number, so every rank takes the same Adam step: P ranks
+ * of T lanes train as one process of P x T lanes would. */
 #ifndef CT_STEP_H
 #define CT_STEP_H
 
+#include "dist.h"
 #include "loader.h"
 #include "model.h"
 #include "optim.h"
@@ -45,6 +53,7 @@ typedef struct ct_trainer {
     size_t dsave_n;
     int lanes;              /* 1, or the data-parallel lane count */
     struct ct_trainer *lane; /* lanes - 1 replicas */
+    const ct_dist *dist;    /* lane 0 of a rank of several: borrowed; else NULL */
 } ct_trainer;
 
 typedef struct {
@@ -61,6 +70,10 @@ void ct_trainer_free(ct_trainer *t);
 /* One forward, backward and Adam update at learning rate lr; step counts
  * from 1 (Adam's bias correction). */
 ct_losses ct_trainer_step(ct_trainer *t, const ct_batch *b, float lr, long step);
+/* Makes t one rank of d (borrowed: it outlives t), t's batch that rank's
+ * shard; after ct_trainer_init (and the net's seed). Lane l of rank k gets
+ * the dropout seed lane k x lanes + l of one process would have. */
+void ct_trainer_set_dist(ct_trainer *t, const ct_dist *d);
 
 
 

@@ -6,7 +6,12 @@
  * Checkpoints (checkpoint.h) are model files with the optimiser's state and
  * the run's step, seeds and schedule; --resume continues from the last one.
  * The loss log (PREFIX.log.csv) is cut back to the checkpoint's step on
- * resume. */
+ * resume.
+ *
+ * Under mpirun or srun (dist.h) every rank runs this loop on its shard of
+ * each batch (--batch is the whole job's), the trainer sums the gradients
+ * over the ranks, and the ranks agree each step on whether to stop; rank 0
+ * alone writes checkpoints, samples, logs and the model, and prints. */
 #include <getopt.h>
 #include <glib.h>
 #include <inttypes.h>
@@ -18,6 +23,7 @@
 
 #include "checkpoint.h"
 #include "commands.h"
+#include "dist.h"
 #include "ema.h"
 #include "file.h"
 #include "lab.h"
@@ -246,6 +252,17 @@ static void save_model(cz_model *m, const train_opts *o, long step, const char *
     statusCheck(st, &err);
 }
 
+/* A fingerprint of the weights: equal on ranks that hold the same ones. */
+static double weights_sum(cz_net *net)
+{
+    double sum = 0;
+    for (int i = 0; i < cz_net_param_count(net); i++) {
+        const cz_param *p = cz_net_param(net, i);
+        for (size_t e = 0; e < p->count; e++) sum += p->data[e];
+    }
+    return sum;
+}
+
 /* A setting the checkpoint recorded (NAN: it did not) belongs to the run:
  * --resume takes it (so batches and targets stay those of an unbroken run),
  * and a different value on the command line is bad usage. */
@@ -273,6 +290,13 @@ int ct_cmd_train(int argc, char **argv)
     if (o.val) uses[nuses++] = (ct_path_use){"--val", o.val, false, NULL};
     if (o.init_from) uses[nuses++] = (ct_path_use){"--init-from", o.init_from, false, NULL};
     ct_paths_check("train", uses, nuses);
+    ct_dist dist;
+    ct_dist_init(&dist);
+    const bool root = dist.rank == 0;
+    if (o.batch % dist.size)
+        ct_usage_error("train", "--batch %d (the whole job's) does not split evenly over %d ranks", o.batch,
+                       dist.size);
+    const int shard = o.batch / dist.size; /* this rank's samples of each batch */
     ct_gegl_init();
     cz_lab_init();
     cz_error err = {0};
@@ -369,7 +393,8 @@ int ct_cmd_train(int argc, char **argv)
                val.size, cfg->size);
     ct_set_rebalancing(m, &ds, o.lambda);
     ct_trainer tr;
-    ct_trainer_init(&tr, m, o.batch, o.weight_decay, o.threads);
+    ct_trainer_init(&tr, m, shard, o.weight_decay, o.threads);
+    ct_trainer_set_dist(&tr, &dist);
     if (from && new_disc) {
         adam_base = start;
     } else if (from) {
@@ -382,29 +407,41 @@ int ct_cmd_train(int argc, char **argv)
             adam_base = init_adam_base;
         }
     }
+    /* Every rank must start from the same weights at the same step: a
+     * checkpoint missing on one machine would otherwise train apart. */
+    if (!ct_dist_agree(&dist, (double)start) || !ct_dist_agree(&dist, weights_sum(tr.net)))
+        ct_dist_abort(&dist, CT_EXIT_FAILURE,
+                      "the ranks do not start from the same step and weights: give every machine the same "
+                      "--checkpoint (and --init-from) file");
     ct_ema *avg = NULL;
-    if (o.ema > 0) {
+    if (o.ema > 0 && root) {
         avg = ct_ema_new(tr.net, o.ema);
         if (!avg) ct_die(__FILE__, __LINE__, NULL, "out of memory");
         if (from == o.checkpoint && ct_ema_load(avg, tr.net, o.ema_path, start, &err) != CZ_STATUS_OK)
             fprintf(stderr, "train: the weights' average starts again from the checkpoint: %s\n", err.msg);
     }
-    printf("train: %s width %g size %d, %zu parameters, %.2f GFLOP/image, batch %d, "
-           "%u photos, seed %" PRIu64 ", threads %d\n", cfg->arch, cfg->width, cfg->size,
-           cz_net_param_total(tr.net), cz_net_flops(tr.net) / 1e9, o.batch, ds.count, o.seed, o.threads);
-    fflush(stdout);
+    if (root) {
+        printf("train: %s width %g size %d, %zu parameters, %.2f GFLOP/image, batch %d, "
+               "%u photos, seed %" PRIu64 ", threads %d", cfg->arch, cfg->width, cfg->size,
+               cz_net_param_total(tr.net), cz_net_flops(tr.net) / 1e9, o.batch, ds.count, o.seed, o.threads);
+        if (dist.size > 1) printf(", %d ranks of %d photos a batch each", dist.size, shard);
+        printf("\n");
+        fflush(stdout);
+    }
 
     loss_log lg = {.gan = tr.disc != NULL};
-    if (from) log_read(&lg, o.log_path, start);
+    if (from && root) log_read(&lg, o.log_path, start);
     cz_schedule sch = cz_schedule_make((cz_schedule_kind)o.schedule, o.lr, o.steps - sched_base);
-    ct_loader *ld = ct_loader_new(&ds, m, o.batch, o.seed, start, true, o.crop_scale, 3);
+    ct_loader *ld = ct_loader_new_shard(&ds, m, o.batch, dist.rank * shard, shard, o.seed, start, true,
+                                        o.crop_scale, 3);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
+    signal(SIGUSR1, on_signal); /* mpirun passes it to every rank; it ends the job otherwise */
     ct_progress pg;
     ct_progress_start(&pg, stderr, start, o.steps, o.log_every);
     double t_start = ct_now(), ips = 0, ema = NAN, t_train = 0;
     long step = start, saved = -1;
-    bool early = false;
+    bool early = false, timed_out = false;
     while (step < o.steps) {
         const ct_batch *b = ct_loader_next(ld);
         float lr = cz_schedule_lr(&sch, step - sched_base);
@@ -423,10 +460,19 @@ int ct_cmd_train(int argc, char **argv)
         double total = ls.loss + tr.cls_weight * ls.cls;
         ema = isnan(ema) ? total : 0.9 * ema + 0.1 * total;
         ips = ips > 0 ? 0.9 * ips + 0.1 * o.batch / dt : o.batch / dt; /* smoothed for the bar */
-        log_add(&lg, step, total, ls.d_loss, ls.g_adv);
-        ct_progress_update(&pg, step, ema, lr, ips);
-        bool timeout = o.time_limit > 0 && ct_now() - t_start >= o.time_limit;
-        if (stop_signal || timeout) early = step < o.steps;
+        if (root) {
+            log_add(&lg, step, total, ls.d_loss, ls.g_adv);
+            ct_progress_update(&pg, step, ema, lr, ips);
+        }
+        timed_out = o.time_limit > 0 && ct_now() - t_start >= o.time_limit;
+        /* A stop on any rank stops every rank after this same step. */
+        double stop = stop_signal || timed_out;
+        ct_dist_sum_doubles(&dist, &stop, 1);
+        if (stop > 0) early = step < o.steps;
+        if (!root) {
+            if (early) break;
+            continue;
+        }
         if (step % o.checkpoint_every == 0 || early) {
             save_checkpoint(m, &tr, &o, step, adam_base, sched_base, command, avg);
             log_write(&lg, o.log_path);
@@ -444,23 +490,25 @@ int ct_cmd_train(int argc, char **argv)
         }
         if (early) break;
     }
-    ct_progress_break(&pg);
     ct_loader_free(ld);
-    if (saved != step) {
-        save_checkpoint(m, &tr, &o, step, adam_base, sched_base, command, avg);
-        log_write(&lg, o.log_path);
+    if (root) {
+        ct_progress_break(&pg);
+        if (saved != step) {
+            save_checkpoint(m, &tr, &o, step, adam_base, sched_base, command, avg);
+            log_write(&lg, o.log_path);
+        }
+        save_model(m, &o, step, command, lineage, &ds, avg);
+        write_samples(m, o.val ? &val : &ds, o.samples_path, step);
+        log_plot(&lg, o.curve_path, cfg->arch);
+        double wall = ct_now() - t_start;
+        long done = step - start;
+        printf("train: %s at step %ld: wrote %s (checkpoint %s), loss %.5f, %.1f images/s "
+               "(%.1f in the step alone), %.1f s\n", early ? "stopped early" : "finished", step,
+               o.output, o.checkpoint, ema, done > 0 ? done * o.batch / wall : 0.0,
+               t_train > 0 ? done * o.batch / t_train : 0.0, wall);
+        if (early) printf("train: stopped by %s; continue with --resume\n",
+                          stop_signal ? "a signal" : timed_out ? "--time-limit" : "another rank's signal");
     }
-    save_model(m, &o, step, command, lineage, &ds, avg);
-    write_samples(m, o.val ? &val : &ds, o.samples_path, step);
-    log_plot(&lg, o.curve_path, cfg->arch);
-    double wall = ct_now() - t_start;
-    long done = step - start;
-    printf("train: %s at step %ld: wrote %s (checkpoint %s), loss %.5f, %.1f images/s "
-           "(%.1f in the step alone), %.1f s\n", early ? "stopped early" : "finished", step,
-           o.output, o.checkpoint, ema, done > 0 ? done * o.batch / wall : 0.0,
-           t_train > 0 ? done * o.batch / t_train : 0.0, wall);
-    if (early) printf("train: stopped by %s; continue with --resume\n",
-                      stop_signal ? "a signal" : "--time-limit");
     ct_ema_free(avg);
     ct_trainer_free(&tr);
     cz_model_free(m);
@@ -472,5 +520,6 @@ int ct_cmd_train(int argc, char **argv)
     if (o.val) ct_dataset_close(&val);
     ct_dataset_close(&ds);
     ct_train_opts_free(&o);
+    ct_dist_finish(&dist);
     return early ? CT_EXIT_STOPPED : CT_EXIT_OK;
 }

@@ -13,7 +13,9 @@
  *   Also on 100 px photos, where the filter spans up to 7 source pixels.
  * - Colorful targets: each pixel's soft encoding sums to 1 over the bins;
  *   rebalancing weights are positive with E_prior[w] = 1.
- * - Regression targets are the model's ab encoding of the cropped ab. */
+ * - Regression targets are the model's ab encoding of the cropped ab.
+ * - A rank's shard (samples first .. first + count - 1 of the batch) holds
+ *   exactly those samples of the whole batch, crops and flips included. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -215,6 +217,16 @@ static void check_loader(check_state *st, const ct_dataset *ds, const char *arch
     ct_loader *l5 = ct_loader_new(ds, m, B, 42, 5, true, crop, 2);
     const ct_batch *b5 = ct_loader_next(l5);
     CHECK(st, b5->step == 5 && same_batch(b5, &keep, B, S), "%s: resumed loader differs at step 5", arch);
+    /* Two ranks' shards of the batch of 3: samples 0 and 1..2. */
+    for (int first = 0; first < B; first += first ? B : 1) {
+        const int count = first ? B - first : 1;
+        ct_loader *ls = ct_loader_new_shard(ds, m, B, first, count, 42, 5, true, crop, 2);
+        const ct_batch *bs = ct_loader_next(ls);
+        ct_batch part = {.L = keep.L + first * ss, .ab = keep.ab + 2 * first * ss, .labels = keep.labels + first};
+        CHECK(st, bs->step == 5 && same_batch(bs, &part, count, S), "%s crop %g: shard %d+%d is not the batch's",
+              arch, crop, first, count);
+        ct_loader_free(ls);
+    }
     ct_loader *lx = ct_loader_new(ds, m, B, 43, 5, true, crop, 2);
     CHECK(st, !same_batch(ct_loader_next(lx), &keep, B, S), "another seed gave the same batch");
     ct_loader *lv = ct_loader_new(ds, m, B, 42, 0, false, crop, 2);
