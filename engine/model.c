@@ -611,6 +611,13 @@ cz_status cz_model_predict_reference(cz_model *m, float *ab, float *confidence, 
                                      const cz_hints *hints, const cz_reference *ref, float strength, int h, int w,
                                      float temperature, cz_error *err)
 {
+    return cz_model_predict_progress(m, ab, confidence, L, hints, ref, strength, h, w, temperature, NULL, NULL, err);
+}
+
+cz_status cz_model_predict_progress(cz_model *m, float *ab, float *confidence, const float *L,
+                                    const cz_hints *hints, const cz_reference *ref, float strength, int h, int w,
+                                    float temperature, cz_net_progress progress, void *user, cz_error *err)
+{
     if (ref) {
         cz_status s = cz_model_check_reference(m, err);
         if (s) return s;
@@ -649,7 +656,7 @@ cz_status cz_model_predict_reference(cz_model *m, float *ab, float *confidence, 
         cz_upsample_forward(g, tmp, 1, h, w, S, S);
         free(tmp);
     }
-    cz_net_forward(m->infer);
+    if (!cz_net_forward_progress(m->infer, progress, user)) return cz_error_set(err, CZ_STATUS_CANCELLED, "cancelled");
     const float *out = cz_net_data(m->infer, m->infer_nodes.output);
     if (m->arch->output == CZ_OUTPUT_AB) {
         cz_model_target_to_ab(m, ab, out, 2 * n);

@@ -105,6 +105,12 @@ cz_status cz_model_check_reference(const cz_model *m, cz_error *err);
 cz_status cz_model_predict_reference(cz_model *m, float *ab, float *confidence, const float *L,
                                      const cz_hints *hints, const cz_reference *ref, float strength, int h, int w,
                                      float temperature, cz_error *err);
+/* The same, reporting the network's progress node by node (net.h's
+ * cz_net_progress; NULL: none): a false answer stops it there and returns
+ * CZ_STATUS_CANCELLED with ab and confidence not written. */
+cz_status cz_model_predict_progress(cz_model *m, float *ab, float *confidence, const float *L,
+                                    const cz_hints *hints, const cz_reference *ref, float strength, int h, int w,
+                                    float temperature, cz_net_progress progress, void *user, cz_error *err);
 /* The hint input channels [3, n] (see cz_arch.hints) from hints for n
  * pixels; hint_ab and mask NULL: no hints. */
 void cz_model_encode_hints(const cz_model *m, float *dst, const float *hint_ab, const float *mask, size_t n);

@@ -603,7 +603,16 @@ static void forward_node(cz_net *net, cz_node *nd)
 
 void cz_net_forward(cz_net *net)
 {
-    for (int i = 0; i < net->nnodes; i++) forward_node(net, &net->nodes[i]);
+    cz_net_forward_progress(net, NULL, NULL);
+}
+
+bool cz_net_forward_progress(cz_net *net, cz_net_progress progress, void *user)
+{
+    for (int i = 0; i < net->nnodes; i++) {
+        forward_node(net, &net->nodes[i]);
+        if (progress && !progress((double)(i + 1) / net->nnodes, user)) return false;
+    }
+    return true;
 }
 
 float *cz_net_param_grads(cz_net *net, size_t *n)

@@ -137,6 +137,11 @@ float *cz_net_data(cz_net *net, int node);
 float *cz_net_grad(cz_net *net, int node);
 
 void cz_net_forward(cz_net *net);
+/* The same, calling progress (NULL: none) after each node with the share
+ * of nodes done; a false answer stops before the next node and returns
+ * false (the outputs are then not to be read). */
+typedef bool (*cz_net_progress)(double fraction, void *user);
+bool cz_net_forward_progress(cz_net *net, cz_net_progress progress, void *user);
 /* Zeroes every parameter and activation gradient. */
 void cz_net_zero_grad(cz_net *net);
 /* Back-propagates from the gradients seeded into output nodes, accumulating

@@ -82,6 +82,18 @@ static bool report(cz_pixel_progress progress, void *user, double f, cz_pixel_st
     return progress ? progress(f, step, user) : true;
 }
 
+/* The network's share of a run, 0.2 to 0.75, reported node by node. */
+typedef struct {
+    cz_pixel_progress progress;
+    void *user;
+} net_report;
+
+static bool report_net(double fraction, void *user)
+{
+    const net_report *r = user;
+    return report(r->progress, r->user, 0.2 + 0.55 * fraction, CZ_PIXEL_STEP_RUNNING);
+}
+
 static inline bool in_gamut(const float *rgba)
 {
     for (int c = 0; c < 3; c++)
@@ -464,8 +476,10 @@ cz_status cz_pixel_colorize_hinted(cz_model *model, GeglBuffer *src, GeglBuffer 
         goto done;
     }
     const cz_hints h = {hint, hint + 2 * cells};
-    st = cz_model_predict_reference(model, ab, confidence ? conf : NULL, L, hints ? &h : NULL, params->reference,
-                                    params->reference_strength, nh, nw, params->temperature, err);
+    net_report nr = {progress, user};
+    st = cz_model_predict_progress(model, ab, confidence ? conf : NULL, L, hints ? &h : NULL, params->reference,
+                                   params->reference_strength, nh, nw, params->temperature,
+                                   progress ? report_net : NULL, &nr, err);
     if (st != CZ_STATUS_OK) goto done;
     /* On the padded grid: the network's own L is what the conversion needs. */
     if (white == CZ_LAB_D65 && (st = ab_d65_to_d50(ab, L, cells, err)) != CZ_STATUS_OK) goto done;

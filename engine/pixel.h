@@ -38,6 +38,9 @@ typedef enum {
 } cz_pixel_step;
 
 /* Called with fraction 0..1 and the step it is in; return false to cancel.
+ * Reading reports by tiles (0 to 0.2), the network node by node (0.2 to
+ * 0.75), writing by tiles (0.75 to 1), so a false answer stops the run
+ * within one tile or one layer (dst untouched unless writing had begun).
  * May be NULL. */
 typedef gboolean (*cz_pixel_progress)(double fraction, cz_pixel_step step, void *user);
 

@@ -26,22 +26,11 @@
 #include "check.h"
 #include "lab.h"
 #include "pixel.h"
+#include "run_child.h"
 
 enum { H = 96, W = 128 };
 
 static check_state st;
-
-static int run(char *const argv[])
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    int status;
-    if (pid < 0 || waitpid(pid, &status, 0) < 0) return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 /* The crop's bytes [H * W * 3] and skimage's Lab [H * W * 3] from path. */
 static bool read_reference(const char *path, unsigned char *rgb, float *lab)
@@ -129,7 +118,7 @@ int main(int argc, char **argv)
     snprintf(h, sizeof h, "%d", H);
     snprintf(w, sizeof w, "%d", W);
     char *gen[] = {argv[1], argv[2], argv[3], h, w, out, NULL};
-    int rc = run(gen);
+    int rc = run_child(gen);
     if (rc != 0) {
         fprintf(stderr, "test_lab_d65: FAIL: skimage_lab.py exited %d%s\n", rc,
                 rc == 3 ? " (install python3-skimage)" : "");

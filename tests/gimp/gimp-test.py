@@ -635,9 +635,14 @@ if len(blocks) == 4:
 # on the gray astronaut, with the test hints model staged as "hints"; the
 # red dot it paints (image 84..92, 36..44, a 20 px pencil) lies in the
 # region the hints-red case measures.
-sec = readme.split('### Colour hints', 1)[1].split('\n### ', 1)[0]
-blocks = [re.sub(r'^    ', '', b, flags=re.M).rstrip('\n')
-          for b in re.findall(r'(?:^    .*\n)+', sec, re.M)]
+def readme_blocks(title):
+    """The indented code blocks of README's section '### title'."""
+    sec = readme.split('### ' + title, 1)[1].split('\n### ', 1)[0]
+    return [re.sub(r'^    ', '', b, flags=re.M).rstrip('\n')
+            for b in re.findall(r'(?:^    .*\n)+', sec, re.M)]
+
+
+blocks = readme_blocks('Colour hints')
 check('hints example: README has the 3.0 and 2.10 scripts', len(blocks) == 2,
       f'{len(blocks)} code blocks')
 if len(blocks) == 2:
@@ -672,9 +677,7 @@ if len(blocks) == 2:
 # test model moves little (see the ref-* cases), so this checks that the
 # script runs, adds one layer, closes the postcard, and that the reference
 # changed the colours (against rgb8, the same photo without one).
-sec = readme.split('### Colours from a reference photo', 1)[1].split('\n### ', 1)[0]
-blocks = [re.sub(r'^    ', '', b, flags=re.M).rstrip('\n')
-          for b in re.findall(r'(?:^    .*\n)+', sec, re.M)]
+blocks = readme_blocks('Colours from a reference photo')
 check('reference example: README has the 3.0 and 2.10 scripts', len(blocks) == 2,
       f'{len(blocks)} code blocks')
 if len(blocks) == 2:

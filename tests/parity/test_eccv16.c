@@ -24,30 +24,10 @@
 #include "quant_tables.h"
 #include "safetensors.h"
 
+#include "ref_tensor.h"
+#include "run_child.h"
+
 #define TOL 0.01
-
-static int run(char *const argv[])
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    int status;
-    if (pid < 0 || waitpid(pid, &status, 0) < 0) return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static float *read_tensor(const cz_safetensors *st, const char *name, size_t count)
-{
-    const cz_st_tensor *t = cz_safetensors_find(st, name);
-    float *out = malloc(count * sizeof *out);
-    if (!t || !out || cz_st_tensor_read_f32(t, out, count, NULL)) {
-        fprintf(stderr, "test_eccv16: reference tensor %s missing or not %zu values\n", name, count);
-        exit(1);
-    }
-    return out;
-}
 
 /* Imports pth, checks its bins, predicts; returns max |engine - reference|
  * (or -1). */
@@ -57,7 +37,7 @@ static double check(const char *trainer, const char *dir, const char *pth, const
     snprintf(from, sizeof from, "%s/%s", dir, pth);
     snprintf(out, sizeof out, "%s/%s.safetensors", dir, pth);
     char *argv[] = {(char *)trainer, "import", "--arch", "colorful", "--from", from, "-o", out, NULL};
-    if (run(argv) != 0) {
+    if (run_child(argv) != 0) {
         fprintf(stderr, "test_eccv16: import of %s failed\n", from);
         return -1;
     }
@@ -80,7 +60,7 @@ static double check(const char *trainer, const char *dir, const char *pth, const
         return -1;
     }
     const size_t n = (size_t)h * w;
-    float *L = read_tensor(ref, "L", n), *want = read_tensor(ref, "ab", 2 * n);
+    float *L = ref_tensor_read(ref, "L", n, "test_eccv16"), *want = ref_tensor_read(ref, "ab", 2 * n, "test_eccv16");
     float *ab = malloc(2 * n * sizeof *ab);
     double worst = -1;
     if (cz_model_predict(m, ab, NULL, L, h, w, 1.0f, &err)) {
@@ -103,7 +83,7 @@ int main(int argc, char **argv)
     }
     const char *trainer = argv[4], *dir = argv[5];
     char *gen[] = {argv[1], argv[2], "--out", (char *)dir, "--bins", argv[3], NULL};
-    int rc = run(gen);
+    int rc = run_child(gen);
     if (rc != 0) {
         fprintf(stderr, "test_eccv16: FAIL: eccv16.py exited %d%s\n", rc, rc == 3 ? " (install python3-torch)" : "");
         return 1;
@@ -134,7 +114,7 @@ int main(int argc, char **argv)
     snprintf(out, sizeof out, "%s/eccv16-otherbins.safetensors", dir);
     unlink(out);
     char *bad[] = {(char *)trainer, "import", "--arch", "colorful", "--from", from, "-o", out, NULL};
-    rc = run(bad);
+    rc = run_child(bad);
     const bool refused = rc == 1 && access(out, F_OK) != 0;
     printf("%s eccv16-otherbins.pth: import exit %d, %s\n", refused ? "ok" : "FAIL", rc,
            access(out, F_OK) ? "nothing written" : "a file written");

@@ -19,30 +19,10 @@
 #include "model.h"
 #include "safetensors.h"
 
+#include "ref_tensor.h"
+#include "run_child.h"
+
 #define TOL 0.11
-
-static int run(char *const argv[])
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    int status;
-    if (pid < 0 || waitpid(pid, &status, 0) < 0) return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static float *read_tensor(const cz_safetensors *st, const char *name, size_t count)
-{
-    const cz_st_tensor *t = cz_safetensors_find(st, name);
-    float *out = malloc(count * sizeof *out);
-    if (!t || !out || cz_st_tensor_read_f32(t, out, count, NULL)) {
-        fprintf(stderr, "test_siggraph17: reference tensor %s missing or not %zu values\n", name, count);
-        exit(1);
-    }
-    return out;
-}
 
 /* Imports pth, predicts, returns max |engine - reference| (or -1). */
 static double check(const char *trainer, const char *dir, const char *pth, const cz_safetensors *ref, int h, int w)
@@ -51,7 +31,7 @@ static double check(const char *trainer, const char *dir, const char *pth, const
     snprintf(from, sizeof from, "%s/%s", dir, pth);
     snprintf(out, sizeof out, "%s/%s.safetensors", dir, pth);
     char *argv[] = {(char *)trainer, "import", "--arch", "hints", "--from", from, "-o", out, NULL};
-    if (run(argv) != 0) {
+    if (run_child(argv) != 0) {
         fprintf(stderr, "test_siggraph17: import of %s failed\n", from);
         return -1;
     }
@@ -62,8 +42,8 @@ static double check(const char *trainer, const char *dir, const char *pth, const
         return -1;
     }
     const size_t n = (size_t)h * w;
-    float *L = read_tensor(ref, "L", n), *hab = read_tensor(ref, "hint_ab", 2 * n);
-    float *mask = read_tensor(ref, "mask", n), *want = read_tensor(ref, "ab", 2 * n);
+    float *L = ref_tensor_read(ref, "L", n, "test_siggraph17"), *hab = ref_tensor_read(ref, "hint_ab", 2 * n, "test_siggraph17");
+    float *mask = ref_tensor_read(ref, "mask", n, "test_siggraph17"), *want = ref_tensor_read(ref, "ab", 2 * n, "test_siggraph17");
     float *ab = malloc(2 * n * sizeof *ab);
     cz_hints hints = {hab, mask};
     double worst = -1;
@@ -87,7 +67,7 @@ int main(int argc, char **argv)
     }
     const char *dir = argv[4];
     char *gen[] = {argv[1], argv[2], "--out", (char *)dir, NULL};
-    int rc = run(gen);
+    int rc = run_child(gen);
     if (rc != 0) {
         fprintf(stderr, "test_siggraph17: FAIL: siggraph17.py exited %d%s\n", rc,
                 rc == 3 ? " (install python3-torch)" : "");
