@@ -37,9 +37,10 @@ ninja -C "$build" $(for t in $targets; do echo "${t#$build/}"; done)
 export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"
+# The trainer's units and the engine's pixel-path tests load GEGL's
+# modules; the slow unwinder follows the stacks through libraries built
+# without frame pointers, so that the suppression of their constructors'
+# allocations (lsan.supp) can match.
+export ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
 meson test -C "$build" --no-rebuild --suite engine --suite parity --print-errorlogs --num-processes 1
-# The trainer's units load GEGL's modules; the slow unwinder follows the
-# stacks through libraries built without frame pointers, so that the
-# suppression of their constructors' allocations (lsan.supp) can match.
-ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0" \
-    meson test -C "$build" --no-rebuild --print-errorlogs --num-processes 1 $trainer_units
+meson test -C "$build" --no-rebuild --print-errorlogs --num-processes 1 $trainer_units

@@ -80,6 +80,11 @@ wait_started() {
     i=0
     while ! grep -q '^train: ' "$1" 2> /dev/null && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 }
+# wait_stepping FILE: until a progress line of a taken step is in FILE (60 s at most).
+wait_stepping() {
+    i=0
+    while ! grep -q '^step ' "$1" 2> /dev/null && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+}
 # all CMD...: true when each command (a quoted test) is.
 all() { for c in "$@"; do eval "$c" || return 1; done; }
 # rank_pid N PATTERN: the pid of rank N of the job whose command line has PATTERN.
@@ -141,10 +146,12 @@ check "stopped and resumed: the unbroken run's weights" \
     cmp_weights "$T/part.safetensors" "$T/whole.safetensors" 0
 
 # ... and stopped by SIGUSR1 to mpirun (it passes it to every rank).
-$R --steps 1000000 --checkpoint-every 100000 -o "$T/sig.safetensors" > "$T/out" 2> "$T/err" &
+# The signal is sent once a step has been taken: every rank has set its
+# handlers by then (at "train: " a rank may not have yet, and SIGUSR1's
+# default ends the process).
+$R --steps 1000000 --checkpoint-every 100000 --log-every 1 -o "$T/sig.safetensors" > "$T/out" 2> "$T/err" &
 MP=$!
-wait_started "$T/out"
-sleep 1
+wait_stepping "$T/out"
 kill -USR1 $MP
 wait $MP
 rc=$?
