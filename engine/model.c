@@ -593,6 +593,21 @@ cz_status cz_model_predict(cz_model *m, float *ab, float *confidence, const floa
 
 bool cz_model_takes_reference(const cz_model *m) { return m->arch->output == CZ_OUTPUT_LOGITS && m->quant; }
 
+cz_status cz_model_file_uses(const char *path, cz_model_uses *uses, cz_error *err)
+{
+    cz_safetensors *st = cz_safetensors_open(path, err);
+    if (!st) return err ? err->status : CZ_STATUS_IO_ERROR;
+    const char *name = cz_safetensors_metadata(st, "arch");
+    const cz_arch *a = name ? cz_arch_find(name) : NULL;
+    cz_status s = CZ_STATUS_OK;
+    if (!a)
+        s = cz_error_set(err, CZ_STATUS_FORMAT_ERROR, "%s: unknown architecture \"%s\"", path, name ? name : "");
+    else
+        *uses = (cz_model_uses){a->output == CZ_OUTPUT_LOGITS, a->hints}; /* a classifier file carries its quant */
+    cz_safetensors_close(st);
+    return s;
+}
+
 cz_status cz_model_check_reference(const cz_model *m, cz_error *err)
 {
     if (cz_model_takes_reference(m)) return CZ_STATUS_OK;

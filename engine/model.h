@@ -95,6 +95,15 @@ cz_status cz_model_predict_hints(cz_model *m, float *ab, float *confidence, cons
  * bins that a reference photo's prior can re-weight (colorful); and the
  * same as a status: CZ_STATUS_UNSUPPORTED with a message saying why not. */
 bool cz_model_takes_reference(const cz_model *m);
+/* What a model uses besides L, by the same rules: a distribution over ab
+ * bins (temperature, confidence, a reference photo), colour hints. */
+typedef struct {
+    bool distribution;
+    bool hints;
+} cz_model_uses;
+/* The same read from a model file's header alone, no weights loaded (for a
+ * dialog that greys out what a model cannot use). */
+cz_status cz_model_file_uses(const char *path, cz_model_uses *uses, cz_error *err);
 cz_status cz_model_check_reference(const cz_model *m, cz_error *err);
 /* cz_model_predict_hints with a reference photo's prior (reference.h; NULL:
  * none) in place of the model's training prior, at strength 0..2 (0:

@@ -362,110 +362,96 @@ colorize_apply_mask (GeglBuffer *buffer,
     }
 }
 
-static void
-colorize_model_get_uses (const cz_model    *model,
-                         ColorizeModelUses *uses)
-{
-  const gboolean logits = cz_model_get_output_kind (model) == CZ_OUTPUT_LOGITS;
-
-  uses->temperature = logits;
-  uses->confidence  = logits;
-  uses->hints       = cz_model_takes_hints (model);
-  uses->reference   = cz_model_takes_reference (model);
-}
-
 gboolean
-colorize_model_uses (const gchar       *name,
-                     ColorizeModelUses *uses,
-                     GError           **error)
+colorize_model_uses (const gchar    *name,
+                     cz_model_uses  *uses,
+                     GError        **error)
 {
   cz_error  cz_err = { 0 };
-  cz_model *model;
-  gchar    *path = colorize_model_find (name, NULL, error);
+  gchar    *path   = colorize_model_find (name, NULL, error);
+  cz_status status;
 
   if (! path)
     return FALSE;
 
-  model = cz_model_load (path, &cz_err);
+  /* The header alone: a dialog asks at every change of model. */
+  status = cz_model_file_uses (path, uses, &cz_err);
   g_free (path);
-  if (! model)
+  if (status != CZ_STATUS_OK)
+    g_set_error (error, COLORIZE_ERROR, 0,
+                 _("The colorization model “%s” could not be read: %s"),
+                 name, cz_err.msg);
+
+  return status == CZ_STATUS_OK;
+}
+
+/* What values and the layers ask of model that it cannot use: an error in
+ * the user's language for a script (the engine refuses some too, in
+ * English); from a dialog, which greyed them out, they are dropped. */
+static gboolean
+colorize_plan_check_uses (const cz_model  *model,
+                          const gchar     *model_name,
+                          gboolean         from_dialog,
+                          ColorizeValues  *values,
+                          GeglBuffer     **hints,
+                          GeglBuffer     **reference,
+                          GError         **error)
+{
+  /* A distribution over ab bins: temperature, confidence, a reference. */
+  const gboolean dist       = cz_model_takes_reference (model);
+  const gboolean takes_hint = cz_model_takes_hints (model);
+  GError        *e          = NULL;
+
+  if (from_dialog)
+    ;
+  else if (*hints && ! takes_hint)
+    g_set_error (&e, COLORIZE_ERROR, 0,
+                 _("The model “%s” does not take colour hints: choose a "
+                   "hints model, or no hints layer."), model_name);
+  else if (*reference && ! dist)
+    g_set_error (&e, COLORIZE_ERROR, 0,
+                 _("The model “%s” cannot take colours from a reference "
+                   "photo: choose a colorful model, or no reference layer."),
+                 model_name);
+  else if (! dist &&
+           fabs (values->params.temperature - CZ_PIXEL_TEMPERATURE_DEFAULT) > 1e-6)
+    g_set_error (&e, COLORIZE_ERROR, 0,
+                 _("The model “%s” predicts colours directly and has no "
+                   "temperature: leave it at %g."),
+                 model_name, CZ_PIXEL_TEMPERATURE_DEFAULT);
+  else if (! dist && values->confidence)
+    g_set_error (&e, COLORIZE_ERROR, 0,
+                 _("The model “%s” predicts colours directly and has no "
+                   "confidence to show: ask for no confidence layer."),
+                 model_name);
+
+  if (e)
     {
-      g_set_error (error, COLORIZE_ERROR, 0,
-                   _("The colorization model “%s” could not be read: %s"),
-                   name, cz_err.msg);
+      g_propagate_error (error, e);
       return FALSE;
     }
 
-  colorize_model_get_uses (model, uses);
-  cz_model_free (model);
-
-  return TRUE;
-}
-
-/* Settings the model cannot use: ignored when the dialog greyed them out
- * (params, confidence), else an error in the user's language. */
-static gboolean
-colorize_plan_check_uses (const cz_model       *model,
-                          const gchar          *model_name,
-                          const ColorizeSource *source,
-                          cz_pixel_params      *params,
-                          gboolean             *confidence,
-                          GError              **error)
-{
-  ColorizeModelUses uses;
-
-  colorize_model_get_uses (model, &uses);
-
-  if (! uses.temperature &&
-      fabs (params->temperature - CZ_PIXEL_TEMPERATURE_DEFAULT) > 1e-6)
+  if (! takes_hint)
+    *hints = NULL;
+  if (! dist)
     {
-      if (! source->from_dialog)
-        {
-          g_set_error (error, COLORIZE_ERROR, 0,
-                       _("The model “%s” predicts colours directly and has no "
-                         "temperature: leave it at %g."),
-                       model_name, CZ_PIXEL_TEMPERATURE_DEFAULT);
-          return FALSE;
-        }
-      params->temperature = CZ_PIXEL_TEMPERATURE_DEFAULT;
-    }
-
-  if (! uses.confidence && *confidence)
-    {
-      if (! source->from_dialog)
-        {
-          g_set_error (error, COLORIZE_ERROR, 0,
-                       _("The model “%s” predicts colours directly and has no "
-                         "confidence to show: ask for no confidence layer."),
-                       model_name);
-          return FALSE;
-        }
-      *confidence = FALSE;
+      *reference = NULL;
+      values->params.temperature = CZ_PIXEL_TEMPERATURE_DEFAULT;
+      values->confidence         = FALSE;
     }
 
   return TRUE;
 }
 
-/* The prior of a reference photo for model, or FALSE with a message in
- * the user's language. */
+/* The prior of a reference photo for model (one that takes it), or FALSE
+ * with a message in the user's language. */
 static gboolean
 colorize_plan_reference (GeglBuffer     *buffer,
                          const cz_model *model,
-                         const gchar    *model_name,
                          cz_reference  **reference,
                          GError        **error)
 {
   cz_error cz_err = { 0 };
-
-  /* The engine refuses too, in English. */
-  if (cz_model_check_reference (model, &cz_err) != CZ_STATUS_OK)
-    {
-      g_set_error (error, COLORIZE_ERROR, 0,
-                   _("The model “%s” cannot take colours from a reference "
-                     "photo: choose a colorful model, or no reference layer."),
-                   model_name);
-      return FALSE;
-    }
 
   *reference = cz_pixel_reference_new (model, buffer, NULL, &cz_err);
   if (! *reference && cz_err.status == CZ_STATUS_INVALID_ARGUMENT)
@@ -563,30 +549,11 @@ colorize_plan_run (const ColorizeSource *source,
       return FALSE;
     }
 
-  /* The engine refuses too, in English: say it in the user's language.
-   * A dialog greyed the layer out: ignore it there. */
-  if (hints && ! cz_model_takes_hints (model) && source->from_dialog)
-    hints = NULL;
-  if (reference_pixels && ! cz_model_takes_reference (model) && source->from_dialog)
-    reference_pixels = NULL;
-  if (hints && ! cz_model_takes_hints (model))
-    {
-      g_set_error (error, COLORIZE_ERROR, 0,
-                   _("The model “%s” does not take colour hints: choose a "
-                     "hints model, or no hints layer."),
-                   model_name);
-      cz_model_free (model);
-      g_free (model_name);
-      g_free (path);
-      return FALSE;
-    }
-
   used = *values;
-  if (! colorize_plan_check_uses (model, model_name, source, &used.params,
-                                  &used.confidence, error) ||
+  if (! colorize_plan_check_uses (model, model_name, source->from_dialog, &used,
+                                  &hints, &reference_pixels, error) ||
       (reference_pixels &&
-       ! colorize_plan_reference (reference_pixels, model, model_name,
-                                  &reference, error)))
+       ! colorize_plan_reference (reference_pixels, model, &reference, error)))
     {
       cz_model_free (model);
       g_free (model_name);
@@ -784,6 +751,18 @@ colorize_plan_fill (const ColorizeLayer *layer,
   else
     gegl_buffer_clear (dst, NULL);
   g_object_unref (dst);
+}
+
+GimpParasite *
+colorize_plan_parasite (const ColorizePlan *plan)
+{
+  if (! plan->provenance)
+    return NULL;
+
+  /* Persistent: XCF keeps it; undoable: it goes with the layers' undo. */
+  return gimp_parasite_new (COLORIZE_PARASITE,
+                            GIMP_PARASITE_PERSISTENT | GIMP_PARASITE_UNDOABLE,
+                            strlen (plan->provenance) + 1, plan->provenance);
 }
 
 void

@@ -11,6 +11,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <gegl.h>
+#include <libgimp/gimp.h>
 
 #include "model.h"
 #include "pixel.h"
@@ -64,14 +65,6 @@ typedef struct
                             * error for them */
 } ColorizeSource;
 
-/* What of the settings a model uses (colorize_model_uses). */
-typedef struct
-{
-  gboolean temperature;  /* a distribution over colours to anneal */
-  gboolean confidence;   /* ... whose spread is the confidence */
-  gboolean hints;
-  gboolean reference;
-} ColorizeModelUses;
 
 /* A layer a run adds, made but not yet attached. */
 typedef struct
@@ -116,7 +109,7 @@ gchar         *colorize_model_find       (const gchar          *name,
 /* What the model of that name uses, for a dialog to grey out the rest;
  * FALSE, with a message, when it cannot be found or read. */
 gboolean       colorize_model_uses       (const gchar          *name,
-                                          ColorizeModelUses    *uses,
+                                          cz_model_uses        *uses,
                                           GError              **error);
 /* The index in names of the model a dialog selects first: current, else
  * the default model, else 0. */
@@ -178,6 +171,9 @@ void           colorize_plan_hints_layer (ColorizePlan         *plan,
  * (clears dst for a transparent layer), and unrefs dst (transfer full). */
 void           colorize_plan_fill        (const ColorizeLayer  *layer,
                                           GeglBuffer           *dst);
+/* The COLORIZE_PARASITE for each layer of plan (gimp_parasite_free it),
+ * NULL when the plan has no provenance. */
+GimpParasite  *colorize_plan_parasite    (const ColorizePlan   *plan);
 /* Frees what plan holds and ends its progress bar, if it has one. */
 void           colorize_plan_clear       (ColorizePlan         *plan);
 

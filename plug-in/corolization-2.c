@@ -287,7 +287,7 @@ static void
 corolization_model_changed (GtkWidget  *combo,
                             DialogRows *rows)
 {
-  ColorizeModelUses uses = { TRUE, TRUE, TRUE, TRUE };
+  cz_model_uses     uses = { TRUE, TRUE };
   gint              index;
 
   /* A model that cannot be read keeps everything on: the run says why. */
@@ -295,11 +295,11 @@ corolization_model_changed (GtkWidget  *combo,
       index >= 0 && index < (gint) g_strv_length (rows->names))
     colorize_model_uses (rows->names[index], &uses, NULL);
 
-  corolization_row_set_sensitive (rows, COLORIZE_ARG_TEMPERATURE, uses.temperature);
-  corolization_row_set_sensitive (rows, COLORIZE_ARG_CONFIDENCE, uses.confidence);
+  corolization_row_set_sensitive (rows, COLORIZE_ARG_TEMPERATURE, uses.distribution);
+  corolization_row_set_sensitive (rows, COLORIZE_ARG_CONFIDENCE, uses.distribution);
   corolization_row_set_sensitive (rows, COLORIZE_ARG_HINTS, uses.hints);
-  corolization_row_set_sensitive (rows, COLORIZE_ARG_REFERENCE, uses.reference);
-  corolization_row_set_sensitive (rows, COLORIZE_ARG_REFERENCE_STRENGTH, uses.reference);
+  corolization_row_set_sensitive (rows, COLORIZE_ARG_REFERENCE, uses.distribution);
+  corolization_row_set_sensitive (rows, COLORIZE_ARG_REFERENCE_STRENGTH, uses.distribution);
 }
 
 /* Keeps a number of values in step with its scale entry. */
@@ -329,10 +329,11 @@ corolization_attach (gint32              image_ID,
                      gint32              drawable_ID,
                      const ColorizePlan *plan)
 {
-  gint32 parent_ID = gimp_item_get_parent (drawable_ID);
-  gint   position  = gimp_image_get_item_position (image_ID, drawable_ID);
-  gint32 layer_ID  = -1;
-  gint   i;
+  gint32        parent_ID = gimp_item_get_parent (drawable_ID);
+  gint          position  = gimp_image_get_item_position (image_ID, drawable_ID);
+  gint32        layer_ID  = -1;
+  GimpParasite *parasite  = colorize_plan_parasite (plan);
+  gint          i;
 
   gimp_image_undo_group_start (image_ID);
 
@@ -354,19 +355,12 @@ corolization_attach (gint32              image_ID,
       colorize_plan_fill (spec, gimp_drawable_get_buffer (layer_ID));
       gimp_drawable_update (layer_ID, 0, 0, plan->width, plan->height);
       gimp_item_set_visible (layer_ID, spec->visible);
-      if (plan->provenance)
-        {
-          GimpParasite *parasite =
-            gimp_parasite_new (COLORIZE_PARASITE,
-                               GIMP_PARASITE_PERSISTENT | GIMP_PARASITE_UNDOABLE,
-                               strlen (plan->provenance) + 1, plan->provenance);
-
-          gimp_item_attach_parasite (layer_ID, parasite);
-          gimp_parasite_free (parasite);
-        }
+      if (parasite)
+        gimp_item_attach_parasite (layer_ID, parasite);
     }
 
   gimp_image_undo_group_end (image_ID);
+  g_clear_pointer (&parasite, gimp_parasite_free);
 
   return layer_ID;
 }

@@ -300,10 +300,11 @@ corolization_attach (GimpImage          *image,
                      GimpDrawable       *drawable,
                      const ColorizePlan *plan)
 {
-  GimpLayer *parent   = GIMP_LAYER (gimp_item_get_parent (GIMP_ITEM (drawable)));
-  gint       position = gimp_image_get_item_position (image, GIMP_ITEM (drawable));
-  GimpLayer *layer    = NULL;
-  gint       i;
+  GimpLayer    *parent   = GIMP_LAYER (gimp_item_get_parent (GIMP_ITEM (drawable)));
+  gint          position = gimp_image_get_item_position (image, GIMP_ITEM (drawable));
+  GimpLayer    *layer    = NULL;
+  GimpParasite *parasite = colorize_plan_parasite (plan);
+  gint          i;
 
   gimp_image_undo_group_start (image);
 
@@ -324,19 +325,12 @@ corolization_attach (GimpImage          *image,
       gimp_drawable_update (GIMP_DRAWABLE (layer), 0, 0, plan->width, plan->height);
       if (! spec->visible)
         gimp_item_set_visible (GIMP_ITEM (layer), FALSE);
-      if (plan->provenance)
-        {
-          GimpParasite *parasite =
-            gimp_parasite_new (COLORIZE_PARASITE,
-                               GIMP_PARASITE_PERSISTENT | GIMP_PARASITE_UNDOABLE,
-                               strlen (plan->provenance) + 1, plan->provenance);
-
-          gimp_item_attach_parasite (GIMP_ITEM (layer), parasite);
-          gimp_parasite_free (parasite);
-        }
+      if (parasite)
+        gimp_item_attach_parasite (GIMP_ITEM (layer), parasite);
     }
 
   gimp_image_undo_group_end (image);
+  g_clear_pointer (&parasite, gimp_parasite_free);
 
   return layer;
 }
@@ -371,18 +365,18 @@ corolization_model_changed (GimpProcedureConfig *config,
                             GtkWidget           *dialog)
 {
   gchar             **names = g_object_get_data (G_OBJECT (dialog), "cz-names");
-  ColorizeModelUses   uses  = { TRUE, TRUE, TRUE, TRUE };
+  cz_model_uses       uses  = { TRUE, TRUE };
   gint                index;
   gint                i;
-  const struct { const gchar *field; gboolean *used; } fields[] =
+  const struct { const gchar *field; bool *used; } fields[] =
   {
-    { colorize_arg_get_name (COLORIZE_ARG_TEMPERATURE),        &uses.temperature },
-    { colorize_arg_get_name (COLORIZE_ARG_CONFIDENCE),         &uses.confidence },
+    { colorize_arg_get_name (COLORIZE_ARG_TEMPERATURE),        &uses.distribution },
+    { colorize_arg_get_name (COLORIZE_ARG_CONFIDENCE),         &uses.distribution },
     /* the chooser: "New hints layer" stays, the step before choosing a
      * hints model */
     { colorize_arg_get_name (COLORIZE_ARG_HINTS),              &uses.hints },
-    { colorize_arg_get_name (COLORIZE_ARG_REFERENCE),          &uses.reference },
-    { colorize_arg_get_name (COLORIZE_ARG_REFERENCE_STRENGTH), &uses.reference },
+    { colorize_arg_get_name (COLORIZE_ARG_REFERENCE),          &uses.distribution },
+    { colorize_arg_get_name (COLORIZE_ARG_REFERENCE_STRENGTH), &uses.distribution },
   };
 
   g_object_get (config, "model-index", &index, NULL);

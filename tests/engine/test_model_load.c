@@ -105,7 +105,21 @@ static void check_headers(void)
     write_bytes(col, "{\"__metadata__\":{\"arch\":\"colorful\",\"width\":\"0.25\",\"size\":\"4096\"}}");
     load_in_child(p2p, false, "\"down1.conv.weight\" is missing", "pix2pix header, width 4, 4096 px");
     load_in_child(col, false, "\"model1.0.weight\" is missing", "colorful header, 4096 px");
-    unlink(p2p), unlink(col);
+    /* What a file uses comes from its header alone, weights or not. */
+    const char *hin = tmp_path("hin.safetensors"), *unk = tmp_path("unk.safetensors");
+    write_bytes(hin, "{\"__metadata__\":{\"arch\":\"hints\",\"width\":\"0.25\",\"size\":\"128\"}}");
+    write_bytes(unk, "{\"__metadata__\":{\"arch\":\"nope\"}}");
+    cz_model_uses u = {true, true};
+    cz_error err = {0};
+    CHECK(&st, cz_model_file_uses(col, &u, &err) == CZ_STATUS_OK && u.distribution && !u.hints,
+          "colorful's header: a distribution, no hints (%s)", err.msg);
+    CHECK(&st, cz_model_file_uses(p2p, &u, &err) == CZ_STATUS_OK && !u.distribution && !u.hints,
+          "pix2pix's header: neither (%s)", err.msg);
+    CHECK(&st, cz_model_file_uses(hin, &u, &err) == CZ_STATUS_OK && !u.distribution && u.hints,
+          "hints' header: hints, no distribution (%s)", err.msg);
+    CHECK(&st, cz_model_file_uses(unk, &u, &err) == CZ_STATUS_FORMAT_ERROR && strstr(err.msg, "nope"),
+          "an unknown architecture is refused, naming it: %s", err.msg);
+    unlink(p2p), unlink(col), unlink(hin), unlink(unk);
 }
 
 /* A model's tensors as entries to write back, edited. */
