@@ -49,6 +49,9 @@ gui_pkgs="xvfb xdotool python3-pil"
 if [ "$(id -u)" != 0 ]; then
     echo "gimp3-root.sh: FAILED: needs root for chroot and mount (run the suite as root, as the README says)" >&2; exit 1
 fi
+# One run at a time: every run uses the root's mount points and /tmp folders.
+exec 9>"$root.lock"
+flock 9
 # A root without apt-get is absent or half made; one with it gets what the
 # mode needs below (a --demo root holds no GIMP until bootstrap.sh installs it).
 if [ ! -x "$root/usr/bin/apt-get" ]; then
@@ -111,9 +114,12 @@ if [ $mode = undo ]; then
 else
     test=gimp-test.py rwork=/tmp/corolization-gimp3
 fi
+# A build folder per checkout: ninja's timestamps are not to be trusted
+# across two checkouts bound in turn at the same mount point.
+tag=$(printf %s "$src" | cksum | cut -d' ' -f1)
 status=0
 chroot "$root" sh -ec '
-    b=/tmp/corolization-build
+    b=/tmp/corolization-build-$5
     [ -f $b/build.ninja ] || meson setup $b /mnt/corolization-src >/tmp/corolization-setup.log
     ninja -C $b plug-in/gimp3/corolization corolization-gmo
     if [ "$1" = gimp-test.py ]; then
@@ -125,6 +131,6 @@ chroot "$root" sh -ec '
             --plugin $b/plug-in/gimp3/corolization \
             --models /tmp/corolization-models --work "$2" --min-chroma "$3" $4
     fi
-' sh "$test" "$rwork" "$min_chroma" "$undo_args" || status=$?
+' sh "$test" "$rwork" "$min_chroma" "$undo_args" "$tag" || status=$?
 mkdir -p "$work" && cp -r "$root$rwork/." "$work/" 2>/dev/null || true
 exit $status
