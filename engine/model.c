@@ -593,6 +593,12 @@ cz_status cz_model_predict(cz_model *m, float *ab, float *confidence, const floa
 
 bool cz_model_takes_reference(const cz_model *m) { return m->arch->output == CZ_OUTPUT_LOGITS && m->quant; }
 
+/* One rule for a file's header and a loaded model: a classifier carries its
+ * quant, so its logits are a distribution over ab bins. */
+static cz_model_uses arch_uses(const cz_arch *a) { return (cz_model_uses){a->output == CZ_OUTPUT_LOGITS, a->hints}; }
+
+void cz_model_get_uses(const cz_model *m, cz_model_uses *uses) { *uses = arch_uses(m->arch); }
+
 cz_status cz_model_file_uses(const char *path, cz_model_uses *uses, cz_error *err)
 {
     cz_safetensors *st = cz_safetensors_open(path, err);
@@ -603,7 +609,7 @@ cz_status cz_model_file_uses(const char *path, cz_model_uses *uses, cz_error *er
     if (!a)
         s = cz_error_set(err, CZ_STATUS_FORMAT_ERROR, "%s: unknown architecture \"%s\"", path, name ? name : "");
     else
-        *uses = (cz_model_uses){a->output == CZ_OUTPUT_LOGITS, a->hints}; /* a classifier file carries its quant */
+        *uses = arch_uses(a);
     cz_safetensors_close(st);
     return s;
 }

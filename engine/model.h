@@ -101,6 +101,7 @@ typedef struct {
     bool distribution;
     bool hints;
 } cz_model_uses;
+void cz_model_get_uses(const cz_model *m, cz_model_uses *uses);
 /* The same read from a model file's header alone, no weights loaded (for a
  * dialog that greys out what a model cannot use). */
 cz_status cz_model_file_uses(const char *path, cz_model_uses *uses, cz_error *err);

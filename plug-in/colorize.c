@@ -397,10 +397,14 @@ colorize_plan_check_uses (const cz_model  *model,
                           GeglBuffer     **reference,
                           GError         **error)
 {
-  /* A distribution over ab bins: temperature, confidence, a reference. */
-  const gboolean dist       = cz_model_takes_reference (model);
-  const gboolean takes_hint = cz_model_takes_hints (model);
-  GError        *e          = NULL;
+  cz_model_uses  uses;
+  gboolean       dist, takes_hint;
+  GError        *e = NULL;
+
+  /* The dialog greyed out by the same rule (colorize_model_uses). */
+  cz_model_get_uses (model, &uses);
+  dist       = uses.distribution; /* temperature, confidence, a reference */
+  takes_hint = uses.hints;
 
   if (from_dialog)
     ;

@@ -65,7 +65,6 @@ typedef struct
                             * error for them */
 } ColorizeSource;
 
-
 /* A layer a run adds, made but not yet attached. */
 typedef struct
 {
