@@ -804,3 +804,23 @@ colorize_locale_dir (const gchar *progname)
 
   return g_strdup (COROLIZATION_LOCALEDIR);
 }
+
+gchar *
+colorize_help_uri (const gchar *progname)
+{
+  gchar *dir;
+  gchar *help;
+  gchar *uri = NULL;
+
+  if (! progname)
+    return NULL;
+
+  dir  = g_path_get_dirname (progname);
+  help = g_build_filename (dir, "help", NULL);
+  if (g_file_test (help, G_FILE_TEST_IS_DIR))
+    uri = g_filename_to_uri (help, NULL, NULL);
+
+  g_free (help);
+  g_free (dir);
+  return uri;
+}

@@ -179,6 +179,11 @@ void           colorize_plan_clear       (ColorizePlan         *plan);
 /* The catalogue folder: "locale" beside the plug-in if present, else the
  * install's. */
 gchar         *colorize_locale_dir       (const gchar          *progname);
+/* The Help pages' folder (holding en/gimp-help.xml, which maps PLUG_IN_PROC
+ * to the page), "help" beside the plug-in, installed and staged alike:
+ * the help domain's URI, or NULL when the folder is absent. */
+gchar         *colorize_help_uri         (const gchar          *progname);
+#define COLORIZE_HELP_DOMAIN "corolization"
 
 #define COLORIZE_ERROR (colorize_error_quark ())
 GQuark         colorize_error_quark      (void);

@@ -75,6 +75,7 @@ query (void)
     { GIMP_PDB_DRAWABLE, "drawable",    "Input layer" }
   };
   gchar         *locale_dir = colorize_locale_dir (gimp_get_progname ());
+  gchar         *help_uri   = colorize_help_uri (gimp_get_progname ());
   ColorizeArgId  id;
 
   for (id = 0; id < COLORIZE_N_ARGS; id++)
@@ -90,6 +91,11 @@ query (void)
 
   gimp_plugin_domain_register (GETTEXT_PACKAGE, locale_dir);
   g_free (locale_dir);
+  /* The dialog's Help button opens the page of this domain that
+   * help/en/gimp-help.xml gives for PLUG_IN_PROC. */
+  if (help_uri)
+    gimp_plugin_help_register (COLORIZE_HELP_DOMAIN, help_uri);
+  g_free (help_uri);
 
   gimp_install_procedure (PLUG_IN_PROC,
                           PLUG_IN_BLURB,

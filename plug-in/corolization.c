@@ -83,6 +83,19 @@ corolization_init (Corolization *corolization)
 static GList *
 corolization_query_procedures (GimpPlugIn *plug_in)
 {
+  gchar *help_uri = colorize_help_uri (gimp_get_progname ());
+
+  /* The dialog's Help button opens the page of this domain that
+   * help/en/gimp-help.xml gives for PLUG_IN_PROC. */
+  if (help_uri)
+    {
+      GFile *help = g_file_new_for_uri (help_uri);
+
+      gimp_plug_in_set_help_domain (plug_in, COLORIZE_HELP_DOMAIN, help);
+      g_object_unref (help);
+      g_free (help_uri);
+    }
+
   return g_list_append (NULL, g_strdup (PLUG_IN_PROC));
 }
 

@@ -361,6 +361,24 @@ def main():
           f'base {base}, layers {names}')
     check('Escape: the source pixels unchanged', *same_pixels(img, 'escape'))
 
+    # ---- 4a. F1 in the dialog opens the Help page (its help domain) -------
+    # GIMP maps the dialog's help ID through the plug-in's help domain to a
+    # URI and hands it to its web browser, here a recorder (stage_browser).
+    dialog, pid = open_dialog('Help')
+    if not dialog:
+        return
+    xdo('key', 'F1')
+    opened = poll(lambda: os.path.isfile(opened_file) and open(opened_file).read().strip(), 20)
+    page = (opened or '').replace('file://', '')
+    text = open(page, encoding='utf-8').read() if os.path.isfile(page) else ''
+    check('F1 in the dialog: GIMP opens the plug-in\'s Help page',
+          page.endswith('/plug-ins/corolization/help/en/index.html') and
+          '<h3>Colour hints</h3>' in text and '<h3>Arguments</h3>' in text,
+          f'opened {opened!r}, {len(text)} characters')
+    xdo('windowfocus', '--sync', dialog[0])
+    xdo('key', 'Escape')
+    poll(lambda: process_ended(pid), 10)
+
     # ---- 4b. the dialog's "New hints layer" (Alt+N), then Escape ----------
     dialog, pid = open_dialog('New hints layer')
     if not dialog:
@@ -437,9 +455,31 @@ def main():
           *same_pixels(img, 'undo2'))
 
 
+def stage_browser():
+    """GIMP's web browser (asked for in gimprc) opens pages with the desktop's
+    handler for HTML: here a script that records the URI it gets."""
+    record = f'{home}/record-uri.sh'
+    with open(record, 'w') as f:
+        f.write(f'#!/bin/sh\necho "$1" > {opened_file}\n')
+    os.chmod(record, 0o755)
+    os.makedirs(f'{home}/.local/share/applications')
+    with open(f'{home}/.local/share/applications/cz-record.desktop', 'w') as f:
+        f.write(f'[Desktop Entry]\nType=Application\nName=record\nExec={record} %u\n'
+                'MimeType=text/html;x-scheme-handler/file;\n')
+    os.makedirs(f'{home}/.config', exist_ok=True)
+    with open(f'{home}/.config/mimeapps.list', 'w') as f:
+        f.write('[Default Applications]\ntext/html=cz-record.desktop\n'
+                'x-scheme-handler/file=cz-record.desktop\n')
+    with open(f'{home}/gimprc', 'a') as f:
+        f.write('(help-browser web-browser)\n')
+
+
+opened_file = f'{work}/help-opened.txt'
+stage_browser()
 env = dict(os.environ, HOME=home, COROLIZATION_MODELS=models, LANG='C.UTF-8',
            OPENBLAS_NUM_THREADS='2')
-for k in ('LANGUAGE', 'LC_ALL', 'DISPLAY', 'XAUTHORITY', 'DBUS_SESSION_BUS_ADDRESS'):
+for k in ('LANGUAGE', 'LC_ALL', 'DISPLAY', 'XAUTHORITY', 'DBUS_SESSION_BUS_ADDRESS',
+          'XDG_CONFIG_HOME', 'XDG_DATA_HOME'):
     env.pop(k, None)
 window = None
 t_start = time.monotonic()

@@ -4,7 +4,8 @@ built plug-in for a test GIMP.
 
 WORK/plug-ins/corolization/ gets the executable (as corolization, the name
 GIMP 3 wants) and, when a po build folder is given, its catalogues in
-locale/LANG/LC_MESSAGES/corolization.mo. WORK/home/gimprc puts that folder
+locale/LANG/LC_MESSAGES/corolization.mo, and its Help page in help/en/ when
+one was built beside it. WORK/home/gimprc puts that folder
 on the plug-in path after the system one (Script-Fu is a plug-in too).
 Run GIMP with HOME=WORK/home and --gimprc WORK/home/gimprc, so the user's
 config is never touched."""
@@ -13,6 +14,8 @@ import shutil
 import sys
 
 failures = []
+HELP_MAP = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        '..', '..', 'plug-in', 'help', 'en', 'gimp-help.xml')
 
 
 def fresh_work(path):
@@ -50,6 +53,12 @@ def stage_plugin(work, plugin, v3, mo_dir=None):
                 os.makedirs(f'{plugdir}/locale/{lang}/LC_MESSAGES')
                 shutil.copy(mo, f'{plugdir}/locale/{lang}/LC_MESSAGES/corolization.mo')
                 break
+    # The Help page (built beside the executable) and its map, as installed.
+    page = os.path.join(os.path.dirname(os.path.abspath(plugin)), 'index.html')
+    if os.path.isfile(page):
+        os.makedirs(f'{plugdir}/help/en')
+        shutil.copy(page, f'{plugdir}/help/en/index.html')
+        shutil.copy(HELP_MAP, f'{plugdir}/help/en/gimp-help.xml')
     home = f'{work}/home'
     os.makedirs(home)
     sysplug = '/usr/lib/x86_64-linux-gnu/gimp/3.0/plug-ins' if v3 else '/usr/lib/gimp/2.0/plug-ins'
