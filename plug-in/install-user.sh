@@ -4,6 +4,7 @@
 #   install-user.sh BUILD_DIR [3.0|2.10]
 #     <profile>/plug-ins/corolization/corolization      the plug-in
 #     <profile>/plug-ins/corolization/locale/LANG/...   its catalogues
+#     <profile>/plug-ins/corolization/help/en/...        its Help page
 #     <profile>/corolization/models/*.safetensors       models/*.safetensors
 #        of the checkout, or, while there are none, the test model the
 #        tests train (meson compile gimp-test-models; about a minute)
@@ -42,6 +43,10 @@ for mo in "$build"/po/*/LC_MESSAGES/corolization.mo; do
     mkdir -p "$dest/locale/$lang/LC_MESSAGES"
     cp "$mo" "$dest/locale/$lang/LC_MESSAGES/corolization.mo"
 done
+# The Help page behind the dialog's Help button, and its help domain's map.
+rm -rf "$dest/help"
+mkdir -p "$dest/help/en"
+cp "$build/plug-in/help/index.html" "$src/plug-in/help/en/gimp-help.xml" "$dest/help/en/"
 
 models=$profile/corolization/models
 mkdir -p "$models"

@@ -5,7 +5,7 @@ built plug-in for a test GIMP.
 WORK/plug-ins/corolization/ gets the executable (as corolization, the name
 GIMP 3 wants) and, when a po build folder is given, its catalogues in
 locale/LANG/LC_MESSAGES/corolization.mo, and its Help page in help/en/ when
-one was built beside it. WORK/home/gimprc puts that folder
+the build made it (plug-in/help/). WORK/home/gimprc puts that folder
 on the plug-in path after the system one (Script-Fu is a plug-in too).
 Run GIMP with HOME=WORK/home and --gimprc WORK/home/gimprc, so the user's
 config is never touched."""
@@ -54,7 +54,7 @@ def stage_plugin(work, plugin, v3, mo_dir=None):
                 shutil.copy(mo, f'{plugdir}/locale/{lang}/LC_MESSAGES/corolization.mo')
                 break
     # The Help page (built beside the executable) and its map, as installed.
-    page = os.path.join(os.path.dirname(os.path.abspath(plugin)), 'index.html')
+    page = os.path.join(os.path.dirname(os.path.abspath(plugin)), "..", "help", "index.html")
     if os.path.isfile(page):
         os.makedirs(f'{plugdir}/help/en')
         shutil.copy(page, f'{plugdir}/help/en/index.html')
