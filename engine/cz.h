@@ -32,10 +32,14 @@ typedef struct {
     char msg[512];
 } cz_error;
 
-/* Records status and a printf-style message in err (if not NULL); returns status. */
+/* Records status and a printf-style message in err (if not NULL), in the
+ * user's language where the "corolization" catalogue is bound and has it;
+ * returns status. */
 cz_status cz_error_set(cz_error *err, cz_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 const char *cz_status_name(cz_status status);
+/* msgid in the user's language (see cz_error_set), for messages built in steps. */
+const char *cz_error_text(const char *msgid) __attribute__((format_arg(1)));
 
 /* Checked size arithmetic: false on overflow, *out untouched then. */
 static inline bool cz_size_mul(size_t *out, size_t a, size_t b)

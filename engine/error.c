@@ -1,15 +1,27 @@
 /* error.c: status names and the message buffer. */
 #include "cz.h"
 
+#include <glib.h>
 #include <stdarg.h>
 #include <stdio.h>
+
+/* The plug-in's catalogue, which holds the engine's messages too
+ * (po/POTFILES.in, keyword cz_error_set:3): a program that binds it and
+ * sets a locale (the plug-in) gets them in the user's language; one that
+ * does not (corolization-train) gets the English. */
+#define CZ_TEXT_DOMAIN "corolization"
+
+const char *cz_error_text(const char *msgid)
+{
+    return g_dgettext(CZ_TEXT_DOMAIN, msgid);
+}
 
 cz_status cz_error_set(cz_error *err, cz_status status, const char *fmt, ...)
 {
     if (err) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        vsnprintf(err->msg, sizeof err->msg, cz_error_text(fmt), ap);
         va_end(ap);
         err->status = status;
     }

@@ -61,7 +61,7 @@ static cz_status error_prefix(cz_status s, cz_error *err, const char *fmt, ...)
     char what[sizeof err->msg], reason[sizeof err->msg];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    vsnprintf(what, sizeof what, cz_error_text(fmt), ap);
     va_end(ap);
     memcpy(reason, err->msg, sizeof reason);
     return cz_error_set(err, s, "%s: %s", what, reason);

@@ -557,12 +557,18 @@ shutil.copy(f'{home}/gimprc', de_env['HOME'])
 out = run_gimp(f"""(let* ((img {LOAD.format(p=f"{work}/one.png")})
                          (drw {DRW.format(img="img")}))
                     (catch #t {call("img", "drw", model="no-such-model")} #f)
+                    (catch #t {call("img", "drw", model="broken")} #f)
                     (gimp-message "CZ-DE done"))""", de_env)
 with open(f'{work}/gimp-de.log', 'w') as f:
     f.write(out)
 check('LANGUAGE=de: the plug-in reports its errors in German',
       'Es gibt kein Einfärbungsmodell namens „no-such-model“' in out,
       '' if 'Einfärbungsmodell' in out else out[-1500:])
+# The engine's own words (a truncated model file) are German too, from the
+# same catalogue, inside the plug-in's German sentence.
+check('LANGUAGE=de: the engine\'s message about a truncated model file is German',
+      'enden hinter den Daten' in out and 'end beyond the data buffer' not in out,
+      next((l.strip() for l in out.splitlines() if 'broken' in l), out[-800:]))
 pluginrc = open(f'{de_env["HOME"]}/.config/GIMP/{"3.0" if V3 else "2.10"}/pluginrc',
                 encoding='utf-8', errors='replace').read()
 m = re.search(r'\(plug-in-def "' + re.escape(f'{plugdir}/corolization') +
