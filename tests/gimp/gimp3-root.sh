@@ -50,6 +50,7 @@ if [ "$(id -u)" != 0 ]; then
     echo "gimp3-root.sh: FAILED: needs root for chroot and mount (run the suite as root, as the README says)" >&2; exit 1
 fi
 # One run at a time: every run uses the root's mount points and /tmp folders.
+mkdir -p "$(dirname "$root")"
 exec 9>"$root.lock"
 flock 9
 # A root without apt-get is absent or half made; one with it gets what the
