@@ -787,40 +787,41 @@ colorize_plan_clear (ColorizePlan *plan)
   plan->progress = FALSE;
 }
 
-gchar *
-colorize_locale_dir (const gchar *progname)
-{
-  if (progname)
-    {
-      gchar *dir    = g_path_get_dirname (progname);
-      gchar *locale = g_build_filename (dir, "locale", NULL);
-
-      g_free (dir);
-      if (g_file_test (locale, G_FILE_TEST_IS_DIR))
-        return locale;
-
-      g_free (locale);
-    }
-
-  return g_strdup (COROLIZATION_LOCALEDIR);
-}
-
-gchar *
-colorize_help_uri (const gchar *progname)
+/* The folder NAME beside the plug-in's executable, if it is there. */
+static gchar *
+colorize_beside_plugin (const gchar *progname,
+                        const gchar *name)
 {
   gchar *dir;
-  gchar *help;
-  gchar *uri = NULL;
+  gchar *path;
 
   if (! progname)
     return NULL;
 
   dir  = g_path_get_dirname (progname);
-  help = g_build_filename (dir, "help", NULL);
-  if (g_file_test (help, G_FILE_TEST_IS_DIR))
-    uri = g_filename_to_uri (help, NULL, NULL);
+  path = g_build_filename (dir, name, NULL);
+  g_free (dir);
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    return path;
+
+  g_free (path);
+  return NULL;
+}
+
+gchar *
+colorize_locale_dir (const gchar *progname)
+{
+  gchar *locale = colorize_beside_plugin (progname, "locale");
+
+  return locale ? locale : g_strdup (COROLIZATION_LOCALEDIR);
+}
+
+gchar *
+colorize_help_uri (const gchar *progname)
+{
+  gchar *help = colorize_beside_plugin (progname, "help");
+  gchar *uri  = help ? g_filename_to_uri (help, NULL, NULL) : NULL;
 
   g_free (help);
-  g_free (dir);
   return uri;
 }

@@ -568,7 +568,7 @@ check('LANGUAGE=de: the plug-in reports its errors in German',
 # same catalogue, inside the plug-in's German sentence.
 check('LANGUAGE=de: the engine\'s message about a truncated model file is German',
       'enden hinter den Daten' in out and 'end beyond the data buffer' not in out,
-      next((l.strip() for l in out.splitlines() if 'broken' in l), out[-800:]))
+      next((l.strip() for l in out.splitlines() if 'data_offsets' in l), out[-800:]))
 pluginrc = open(f'{de_env["HOME"]}/.config/GIMP/{"3.0" if V3 else "2.10"}/pluginrc',
                 encoding='utf-8', errors='replace').read()
 m = re.search(r'\(plug-in-def "' + re.escape(f'{plugdir}/corolization') +
