@@ -56,7 +56,8 @@ static void import_help(void)
         "and the uncentred hint mask, recorded as mask_offset 0, output tanh * 110), in the\n"
         "Lab the published models were trained in, skimage's (sRGB, D65 white): the file is\n"
         "marked lab_white D65, and the plug-in and colorize/eval give it L, hints and reference\n"
-        "in that Lab and take its ab back to babl's (D50). Such a file cannot be trained on\n"
+        "in that Lab and compose the result in it at full size (the photo's L with the\n"
+        "up-sampled ab, as skimage's lab2rgb does). Such a file cannot be trained on\n"
         "(training works in babl's Lab).\n"
         "\n"
         "Exit status: 0 success, 1 failure, 2 bad usage.\n");
