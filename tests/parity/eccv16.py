@@ -73,22 +73,11 @@ def read_bins(path):
     return torch.tensor([[float(a), float(b)] for a, b in rows])
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--bins", required=True)
-    ap.add_argument("--height", type=int, default=64)
-    ap.add_argument("--width", type=int, default=96)
-    args = ap.parse_args()
-    os.makedirs(args.out, exist_ok=True)
-    torch.set_num_threads(2)
-    torch.manual_seed(16)
-    bins = read_bins(args.bins)
-    h, w = args.height, args.width
-    net = ECCV16(len(bins))
-    L = torch.rand(1, 1, h, w) * 100
-    # Batch-norm statistics from a pass over this input, then perturbed, with
-    # random affines; the head scaled so the softmax is neither flat nor one-hot.
+def randomise_eccv16(net, bins, L):
+    """net (a fresh ECCV16 over bins) made a random one in eval mode:
+    batch-norm statistics from a pass over L, then perturbed, with random
+    affines; the head scaled so the softmax is neither flat nor one-hot;
+    model_out the bins / 110."""
     with torch.no_grad():
         for m in net.modules():
             if isinstance(m, nn.BatchNorm2d):
@@ -103,7 +92,24 @@ def main():
                 m.bias.uniform_(-0.2, 0.2)
         net.model8[6].weight *= 8
         net.model_out.weight.copy_((bins / 110).t().reshape(2, len(bins), 1, 1))
-    net.eval()
+    return net.eval()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--bins", required=True)
+    ap.add_argument("--height", type=int, default=64)
+    ap.add_argument("--width", type=int, default=96)
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    torch.set_num_threads(2)
+    torch.manual_seed(16)
+    bins = read_bins(args.bins)
+    h, w = args.height, args.width
+    net = ECCV16(len(bins))
+    L = torch.rand(1, 1, h, w) * 100
+    randomise_eccv16(net, bins, L)
     sd = net.state_dict()
     torch.save(sd, os.path.join(args.out, "eccv16.pth"))
     torch.save({"model": sd}, os.path.join(args.out, "eccv16-wrapped.pth"))

@@ -70,6 +70,25 @@ class SIGGRAPH17(nn.Module):
         return self.model_out(t) * 110
 
 
+def randomise_siggraph17(net, L, hint_ab, mask):
+    """net (a fresh SIGGRAPH17) made a random one in eval mode: batch-norm
+    statistics from a pass over these inputs (so activations keep their
+    scale through 20 layers), then perturbed, with random affines."""
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.momentum = 1.0
+        net.train()
+        net(L, hint_ab, mask)
+        for m in net.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean += torch.randn_like(m.running_mean) * 0.05
+                m.running_var *= torch.rand_like(m.running_var) * 0.4 + 0.8
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.2, 0.2)
+    return net.eval()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", required=True)
@@ -84,21 +103,7 @@ def main():
     L = torch.rand(1, 1, h, w) * 100
     mask = (torch.rand(1, 1, h, w) < 0.03).float()
     hint_ab = (torch.rand(1, 2, h, w) * 160 - 80) * mask
-    # Batch-norm statistics from a pass over this input (so activations keep
-    # their scale through 20 layers), then perturbed, with random affines.
-    with torch.no_grad():
-        for m in net.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.momentum = 1.0
-        net.train()
-        net(L, hint_ab, mask)
-        for m in net.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.running_mean += torch.randn_like(m.running_mean) * 0.05
-                m.running_var *= torch.rand_like(m.running_var) * 0.4 + 0.8
-                m.weight.uniform_(0.5, 1.5)
-                m.bias.uniform_(-0.2, 0.2)
-    net.eval()
+    randomise_siggraph17(net, L, hint_ab, mask)
     sd = net.state_dict()
     torch.save(sd, os.path.join(args.out, "siggraph17.pth"))
     torch.save({"state_dict": sd, "epoch": 3}, os.path.join(args.out, "siggraph17-wrapped.pth"))
