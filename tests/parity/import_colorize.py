@@ -104,7 +104,14 @@ def check(name, args, net, arch, forward, L, photo_png, extra):
                 os.unlink(p)
     with torch.no_grad():
         want = forward(copy.deepcopy(net).double()).numpy()[0]  # [2, h, w], float64 of the float32 weights
-    got = color.rgb2lab(png16.read(os.path.join(outdir, "photo.png"))[..., :3] / 65535.0)
+    return compare(name, png16.read(os.path.join(outdir, "photo.png")), L, want)
+
+
+def compare(name, result, L, want):
+    """result: the 16-bit result [h, w, 3|4]; L: the photo's skimage L
+    [h, w]; want: PyTorch's ab [2, h, w]. Prints the figures, returns the
+    failed conditions."""
+    got = color.rgb2lab(result[..., :3] / 65535.0)
     gamut = in_srgb(L, want)
     d = np.abs(got[..., 1:].transpose(2, 0, 1) - want)[:, gamut]
     dL = np.abs(got[..., 0] - L)[gamut].max()
