@@ -28,7 +28,7 @@ except ImportError as e:
     sys.exit(3)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from reference import write_safetensors  # noqa: E402
+from reference import randomise_batchnorm, write_safetensors  # noqa: E402
 
 
 def block(cin, cout, n, last_stride=1, dilation=1):
@@ -78,18 +78,8 @@ def randomise_eccv16(net, bins, L):
     batch-norm statistics from a pass over L, then perturbed, with random
     affines; the head scaled so the softmax is neither flat nor one-hot;
     model_out the bins / 110."""
+    randomise_batchnorm(net, L)
     with torch.no_grad():
-        for m in net.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.momentum = 1.0
-        net.train()
-        net(L)
-        for m in net.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.running_mean += torch.randn_like(m.running_mean) * 0.05
-                m.running_var *= torch.rand_like(m.running_var) * 0.4 + 0.8
-                m.weight.uniform_(0.5, 1.5)
-                m.bias.uniform_(-0.2, 0.2)
         net.model8[6].weight *= 8
         net.model_out.weight.copy_((bins / 110).t().reshape(2, len(bins), 1, 1))
     return net.eval()
