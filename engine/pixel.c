@@ -13,9 +13,9 @@
  *
  * A model in D65 Lab (skimage's, "lab_white" D65: the published ones) gets
  * its L, hints and reference in that Lab, from the pixels read as linear
- * sRGB (lab.h), and its ab is taken to babl's D50 at network resolution
- * (with the network's L) before the write, which is then the same: the
- * source's own L is kept. */
+ * sRGB (lab.h), and its result is assembled in that Lab at full
+ * resolution (pixel_lab.h): the source's D65 L with the up-sampled ab,
+ * through linear sRGB, as skimage's lab2rgb would. */
 #include "pixel.h"
 
 #include <math.h>
@@ -23,6 +23,7 @@
 
 #include "guided.h"
 #include "pad.h"
+#include "pixel_lab.h"
 #include "upsample.h"
 
 #define CZ_PIXEL_GAMUT_STEPS 10
@@ -148,11 +149,12 @@ static void scratch_free(cz_scratch *s)
     g_free(s->idx);
 }
 
-/* Lab (s->lab, n pixels) to linear RGBA (s->rgba), reducing the chroma of
- * out-of-gamut pixels by bisection on a common scale of a and b. */
-static void lab_to_rgba_in_gamut(cz_scratch *s, size_t n, const Babl *fish)
+/* Lab (s->lab, n pixels, in lab's white) to linear RGBA (s->rgba),
+ * reducing the chroma of out-of-gamut pixels by bisection on a common
+ * scale of a and b. */
+static void lab_to_rgba_in_gamut(cz_scratch *s, size_t n, const cz__pixel_lab *lab)
 {
-    babl_process(fish, s->lab, s->rgba, (long)n);
+    cz__pixel_lab_to_rgba(lab, s->lab, s->rgba, n);
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         if (!in_gamut(s->rgba + 4 * i)) {
@@ -173,7 +175,7 @@ static void lab_to_rgba_in_gamut(cz_scratch *s, size_t n, const Babl *fish)
             d[2] = src[2] * t;
             d[3] = src[3];
         }
-        babl_process(fish, s->tlab, s->trgba, (long)m);
+        cz__pixel_lab_to_rgba(lab, s->tlab, s->trgba, m);
         for (size_t k = 0; k < m; k++) {
             float t = 0.5f * (s->lo[k] + s->hi[k]);
             if (in_gamut(s->trgba + 4 * k)) s->lo[k] = t;
@@ -188,7 +190,7 @@ static void lab_to_rgba_in_gamut(cz_scratch *s, size_t n, const Babl *fish)
         d[2] = src[2] * s->lo[k];
         d[3] = src[3];
     }
-    babl_process(fish, s->tlab, s->trgba, (long)m);
+    cz__pixel_lab_to_rgba(lab, s->tlab, s->trgba, m);
     for (size_t k = 0; k < m; k++) {
         float *d = s->rgba + 4 * (size_t)s->idx[k];
         for (int c = 0; c < 4; c++) {
@@ -198,16 +200,13 @@ static void lab_to_rgba_in_gamut(cz_scratch *s, size_t n, const Babl *fish)
     }
 }
 
-/* Linear sRGB with alpha, the input of the D65 formulas (lab.h). */
-static const Babl *linear_srgb(void) { return babl_format_with_space("RGBA float", babl_space("sRGB")); }
-
 /* Step 1: area-average the source's L (in white's Lab) into L [nh * nw]. */
 static cz_status read_L(float *L, cz_lab_white white, GeglBuffer *src, const GeglRectangle *r, int nh, int nw,
                         cz_pixel_progress progress, void *user, cz_error *err)
 {
     const Babl *space = babl_format_get_space(gegl_buffer_get_format(src));
     const bool d65 = white == CZ_LAB_D65;
-    const Babl *fmt = d65 ? linear_srgb() : babl_format_with_space("CIE L alpha float", space);
+    const Babl *fmt = d65 ? cz__pixel_lab_linear_srgb() : babl_format_with_space("CIE L alpha float", space);
     const int stride = d65 ? 4 : 2;
     size_t cells = (size_t)nh * (size_t)nw;
     double *sum = g_try_new0(double, cells);
@@ -262,7 +261,7 @@ static cz_status read_hints(float *hint_ab, float *mask, cz_lab_white white, Geg
 {
     const Babl *space = babl_format_get_space(gegl_buffer_get_format(hints));
     const bool d65 = white == CZ_LAB_D65;
-    const Babl *fmt = d65 ? linear_srgb() : babl_format_with_space("CIE Lab alpha float", space);
+    const Babl *fmt = d65 ? cz__pixel_lab_linear_srgb() : babl_format_with_space("CIE Lab alpha float", space);
     const size_t cells = (size_t)nh * (size_t)nw;
     double *sum = g_try_new0(double, 3 * cells);
     cz_bins bx = {0}, by = {0};
@@ -305,24 +304,25 @@ done:
     return st;
 }
 
-/* Step 3: ab (and confidence) up-sampled, joined with the exact source L.
- * With guided slopes (coef [2, nh * nw]: A of a, then of b, and the
- * network's L [nh * nw]; guided.h) ab follows the full-resolution L, else
- * it is bilinear. */
-static cz_status write_dst(GeglBuffer *dst, GeglBuffer *conf_buf, GeglBuffer *src,
-                           const GeglRectangle *r, const float *ab, const float *coef, const float *Lnet, const float *conf,
+/* Step 3: ab (and confidence) up-sampled, joined with the exact source L,
+ * in the model's Lab (d65: skimage's, else babl's; pixel_lab.h). With
+ * guided slopes (coef [2, nh * nw]: A of a, then of b, and the network's L
+ * [nh * nw]; guided.h) ab follows the full-resolution L, else it is
+ * bilinear. */
+static cz_status write_dst(GeglBuffer *dst, GeglBuffer *conf_buf, GeglBuffer *src, const GeglRectangle *r, bool d65,
+                           const float *ab, const float *coef, const float *Lnet, const float *conf,
                            int nh, int nw, float saturation,
                            cz_pixel_progress progress, void *user, cz_error *err)
 {
     const Babl *src_space = babl_format_get_space(gegl_buffer_get_format(src));
     const Babl *dst_fmt = gegl_buffer_get_format(dst);
     const Babl *dst_space = babl_format_get_space(dst_fmt);
-    /* A gray destination has no room for colour: it gets L alone. */
+    /* A gray destination has no room for colour: it gets babl's L alone. */
     bool gray = babl_format_get_n_components(dst_fmt) <= 2;
     const Babl *lab_fmt = babl_format_with_space("CIE Lab alpha float", dst_space);
     const Babl *rgba_fmt = babl_format_with_space("RGBA float", dst_space);
-    const Babl *fish = babl_fish(lab_fmt, rgba_fmt);
-    const Babl *L_fmt = babl_format_with_space("CIE L alpha float", src_space);
+    cz__pixel_lab lab;
+    cz__pixel_lab_init(&lab, d65 && !gray, src_space, dst_space);
     const Babl *Y_fmt = babl_format_with_space("Y float", dst_space);
     const size_t cells = (size_t)nh * nw;
     const float *pa = ab, *pb = ab + cells;
@@ -332,7 +332,7 @@ static cz_status write_dst(GeglBuffer *dst, GeglBuffer *conf_buf, GeglBuffer *sr
 
     GeglBufferIterator *it = gegl_buffer_iterator_new(dst, r, 0, gray ? lab_fmt : rgba_fmt,
                                                       GEGL_ACCESS_WRITE, GEGL_ABYSS_NONE, 3);
-    gegl_buffer_iterator_add(it, src, r, 0, L_fmt, GEGL_ACCESS_READ, GEGL_ABYSS_NONE);
+    gegl_buffer_iterator_add(it, src, r, 0, lab.src_fmt, GEGL_ACCESS_READ, GEGL_ABYSS_NONE);
     if (conf_buf)
         gegl_buffer_iterator_add(it, conf_buf, r, 0, Y_fmt, GEGL_ACCESS_WRITE, GEGL_ABYSS_NONE);
     size_t done_px = 0, total = (size_t)r->width * (size_t)r->height;
@@ -344,7 +344,7 @@ static cz_status write_dst(GeglBuffer *dst, GeglBuffer *conf_buf, GeglBuffer *sr
             st = cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
             break;
         }
-        const float *Lsrc = it->items[1].data; /* [n, 2] */
+        const float *Lsrc = it->items[1].data; /* [n, 2] L, alpha or [n, 4] linear sRGB (pixel_lab.h) */
         float *cout = conf_buf ? it->items[2].data : NULL; /* [n] */
         for (int y = 0; y < roi->height; y++) {
             float v = ((float)(roi->y + y - r->y) + 0.5f) * sy - 0.5f;
@@ -352,7 +352,7 @@ static cz_status write_dst(GeglBuffer *dst, GeglBuffer *conf_buf, GeglBuffer *sr
                 float u = ((float)(roi->x + x - r->x) + 0.5f) * sx - 0.5f;
                 size_t k = (size_t)y * roi->width + x;
                 float *d = s.lab + 4 * k;
-                d[0] = Lsrc[2 * k];
+                d[0] = cz__pixel_lab_L(&lab, Lsrc, k);
                 if (gray) {
                     d[1] = d[2] = 0.0f;
                 } else if (coef) {
@@ -362,14 +362,14 @@ static cz_status write_dst(GeglBuffer *dst, GeglBuffer *conf_buf, GeglBuffer *sr
                     d[1] = saturation * cz_upsample_at(pa, nh, nw, u, v);
                     d[2] = saturation * cz_upsample_at(pb, nh, nw, u, v);
                 }
-                d[3] = Lsrc[2 * k + 1];
+                d[3] = cz__pixel_lab_alpha(&lab, Lsrc, k);
                 if (cout) cout[k] = conf ? cz_upsample_at(conf, nh, nw, u, v) : 0.0f;
             }
         }
         if (gray) {
             memcpy(it->items[0].data, s.lab, n * 4 * sizeof(float));
         } else {
-            lab_to_rgba_in_gamut(&s, n, fish);
+            lab_to_rgba_in_gamut(&s, n, &lab);
             memcpy(it->items[0].data, s.rgba, n * 4 * sizeof(float));
         }
         done_px += n;
@@ -381,26 +381,6 @@ static cz_status write_dst(GeglBuffer *dst, GeglBuffer *conf_buf, GeglBuffer *sr
     }
     scratch_free(&s);
     return st;
-}
-
-/* A D65 model's ab [2, n] (with its L [n]) as babl's D50 ab, in place. */
-static cz_status ab_d65_to_d50(float *ab, const float *L, size_t n, cz_error *err)
-{
-    size_t bytes;
-    float *lab = cz_size_mul(&bytes, n, 3 * sizeof(float)) ? g_try_malloc(bytes) : NULL;
-    if (!lab) return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        lab[3 * i] = L[i];
-        lab[3 * i + 1] = ab[i];
-        lab[3 * i + 2] = ab[n + i];
-    }
-    cz_lab_d65_to_d50(lab, n);
-    for (size_t i = 0; i < n; i++) {
-        ab[i] = lab[3 * i + 1];
-        ab[n + i] = lab[3 * i + 2];
-    }
-    g_free(lab);
-    return CZ_STATUS_OK;
 }
 
 cz_status cz_pixel_read_L(float *L, cz_lab_white white, GeglBuffer *src, const GeglRectangle *rect, int nh, int nw,
@@ -481,8 +461,6 @@ cz_status cz_pixel_colorize_hinted(cz_model *model, GeglBuffer *src, GeglBuffer 
                                    params->reference_strength, nh, nw, params->temperature,
                                    progress ? report_net : NULL, &nr, err);
     if (st != CZ_STATUS_OK) goto done;
-    /* On the padded grid: the network's own L is what the conversion needs. */
-    if (white == CZ_LAB_D65 && (st = ab_d65_to_d50(ab, L, cells, err)) != CZ_STATUS_OK) goto done;
     cz_pad_crop(abc, ab, 2, ch, cw, nh, nw, top, left);
     if (confidence) cz_pad_crop(confc, conf, 1, ch, cw, nh, nw, top, left);
     if (guided)
@@ -493,7 +471,7 @@ cz_status cz_pixel_colorize_hinted(cz_model *model, GeglBuffer *src, GeglBuffer 
         st = cz_error_set(err, CZ_STATUS_CANCELLED, "cancelled");
         goto done;
     }
-    st = write_dst(dst, confidence, src, rect, abc, guided ? coef : NULL, Lc, confidence ? confc : NULL, ch, cw,
+    st = write_dst(dst, confidence, src, rect, white == CZ_LAB_D65, abc, guided ? coef : NULL, Lc, confidence ? confc : NULL, ch, cw,
                    params->saturation, progress, user, err);
 done:
     g_free(block);
@@ -524,7 +502,7 @@ cz_reference *cz_pixel_reference_new(const cz_model *model, GeglBuffer *ref, con
     const size_t n = (size_t)sr.width * (size_t)sr.height;
     const Babl *space = babl_format_get_space(gegl_buffer_get_format(ref));
     const bool d65 = cz_model_get_config(model)->white == CZ_LAB_D65;
-    const Babl *fmt = d65 ? linear_srgb() : babl_format_with_space("CIE Lab alpha float", space);
+    const Babl *fmt = d65 ? cz__pixel_lab_linear_srgb() : babl_format_with_space("CIE Lab alpha float", space);
     float *px = g_try_new(float, 4 * n); /* [n, 4] L, a, b, alpha (D65: R, G, B, alpha) */
     float *ab = g_try_new(float, 2 * n); /* [2, k] of the k opaque pixels */
     cz_reference *out = NULL;

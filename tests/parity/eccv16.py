@@ -28,7 +28,7 @@ except ImportError as e:
     sys.exit(3)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from reference import write_safetensors  # noqa: E402
+from reference import randomise_batchnorm, write_safetensors  # noqa: E402
 
 
 def block(cin, cout, n, last_stride=1, dilation=1):
@@ -73,6 +73,18 @@ def read_bins(path):
     return torch.tensor([[float(a), float(b)] for a, b in rows])
 
 
+def randomise_eccv16(net, bins, L):
+    """net (a fresh ECCV16 over bins) made a random one in eval mode:
+    batch-norm statistics from a pass over L, then perturbed, with random
+    affines; the head scaled so the softmax is neither flat nor one-hot;
+    model_out the bins / 110."""
+    randomise_batchnorm(net, L)
+    with torch.no_grad():
+        net.model8[6].weight *= 8
+        net.model_out.weight.copy_((bins / 110).t().reshape(2, len(bins), 1, 1))
+    return net.eval()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", required=True)
@@ -87,23 +99,7 @@ def main():
     h, w = args.height, args.width
     net = ECCV16(len(bins))
     L = torch.rand(1, 1, h, w) * 100
-    # Batch-norm statistics from a pass over this input, then perturbed, with
-    # random affines; the head scaled so the softmax is neither flat nor one-hot.
-    with torch.no_grad():
-        for m in net.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.momentum = 1.0
-        net.train()
-        net(L)
-        for m in net.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.running_mean += torch.randn_like(m.running_mean) * 0.05
-                m.running_var *= torch.rand_like(m.running_var) * 0.4 + 0.8
-                m.weight.uniform_(0.5, 1.5)
-                m.bias.uniform_(-0.2, 0.2)
-        net.model8[6].weight *= 8
-        net.model_out.weight.copy_((bins / 110).t().reshape(2, len(bins), 1, 1))
-    net.eval()
+    randomise_eccv16(net, bins, L)
     sd = net.state_dict()
     torch.save(sd, os.path.join(args.out, "eccv16.pth"))
     torch.save({"model": sd}, os.path.join(args.out, "eccv16-wrapped.pth"))

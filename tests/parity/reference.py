@@ -447,6 +447,24 @@ def net_input(cls, L, hints=None):
 
 
 # ---- safetensors (written here: Debian 12 may lack python3-safetensors) ----
+def randomise_batchnorm(net, *inputs):
+    """Batch-norm statistics of net from one pass over inputs (so
+    activations keep their scale through deep random stacks), then
+    perturbed, with random affines; net left in training mode."""
+    with torch.no_grad():
+        for m in net.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.momentum = 1.0
+        net.train()
+        net(*inputs)
+        for m in net.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean += torch.randn_like(m.running_mean) * 0.05
+                m.running_var *= torch.rand_like(m.running_var) * 0.4 + 0.8
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.2, 0.2)
+
+
 def write_safetensors(path, tensors, metadata=None):
     header, blobs, off = {}, [], 0
     if metadata:

@@ -22,7 +22,7 @@ except ImportError as e:
     sys.exit(3)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from reference import write_safetensors  # noqa: E402
+from reference import randomise_batchnorm, write_safetensors  # noqa: E402
 
 
 def convs(cin, cout, n, dilation=1, first_relu=False):
@@ -70,6 +70,14 @@ class SIGGRAPH17(nn.Module):
         return self.model_out(t) * 110
 
 
+def randomise_siggraph17(net, L, hint_ab, mask):
+    """net (a fresh SIGGRAPH17) made a random one in eval mode: batch-norm
+    statistics from a pass over these inputs (so activations keep their
+    scale through 20 layers), then perturbed, with random affines."""
+    randomise_batchnorm(net, L, hint_ab, mask)
+    return net.eval()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", required=True)
@@ -84,21 +92,7 @@ def main():
     L = torch.rand(1, 1, h, w) * 100
     mask = (torch.rand(1, 1, h, w) < 0.03).float()
     hint_ab = (torch.rand(1, 2, h, w) * 160 - 80) * mask
-    # Batch-norm statistics from a pass over this input (so activations keep
-    # their scale through 20 layers), then perturbed, with random affines.
-    with torch.no_grad():
-        for m in net.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.momentum = 1.0
-        net.train()
-        net(L, hint_ab, mask)
-        for m in net.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.running_mean += torch.randn_like(m.running_mean) * 0.05
-                m.running_var *= torch.rand_like(m.running_var) * 0.4 + 0.8
-                m.weight.uniform_(0.5, 1.5)
-                m.bias.uniform_(-0.2, 0.2)
-    net.eval()
+    randomise_siggraph17(net, L, hint_ab, mask)
     sd = net.state_dict()
     torch.save(sd, os.path.join(args.out, "siggraph17.pth"))
     torch.save({"state_dict": sd, "epoch": 3}, os.path.join(args.out, "siggraph17-wrapped.pth"))
