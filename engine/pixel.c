@@ -5,11 +5,8 @@
  * only ever pass through GEGL iterator tiles, so memory is bounded by the
  * network size plus one tile of scratch, whatever the image size.
  *
- * Colour: L is read as babl's "CIE L alpha float" in the source buffer's own
- * space; the result is assembled as "CIE Lab alpha float" and converted by
- * babl into linear RGB of the destination's space. When the predicted colour
- * does not fit that gamut, its chroma is reduced (hue and L kept) by
- * bisection, so clipping in an integer destination never moves L.
+ * Steps 1 and 2 make a cz_pixel_prediction; step 3, its write of any
+ * rectangle (colour, gamut, the source's exact L), is pixel_write.c.
  *
  * A model in D65 Lab (skimage's, "lab_white" D65: the published ones) gets
  * its L, hints and reference in that Lab, from the pixels read as linear
@@ -24,10 +21,7 @@
 #include "guided.h"
 #include "pad.h"
 #include "pixel_lab.h"
-#include "upsample.h"
-
-#define CZ_PIXEL_GAMUT_STEPS 10
-#define CZ_PIXEL_GAMUT_EPS 1e-5f
+#include "pixel_write.h"
 
 /* Which network cells each source column (or row) falls into: a contiguous
  * range [first, last]. Each cell covers at least one source pixel, so a
@@ -93,111 +87,6 @@ static bool report_net(double fraction, void *user)
 {
     const net_report *r = user;
     return report(r->progress, r->user, 0.2 + 0.55 * fraction, CZ_PIXEL_STEP_RUNNING);
-}
-
-static inline bool in_gamut(const float *rgba)
-{
-    for (int c = 0; c < 3; c++)
-        if (rgba[c] < -CZ_PIXEL_GAMUT_EPS || rgba[c] > 1.0f + CZ_PIXEL_GAMUT_EPS) return false;
-    return true;
-}
-
-/* Scratch for one iterator chunk, grown to the largest chunk seen. */
-typedef struct {
-    size_t cap;
-    float *lab;    /* [cap * 4] L, a, b, alpha */
-    float *rgba;   /* [cap * 4] linear RGBA in the destination space */
-    float *tlab;   /* [cap * 4] bisection trial */
-    float *trgba;  /* [cap * 4] */
-    float *lo;     /* [cap] chroma scale known in gamut */
-    float *hi;     /* [cap] chroma scale known out of gamut */
-    int *idx;      /* [cap] pixels still out of gamut */
-} cz_scratch;
-
-static bool scratch_reserve(cz_scratch *s, size_t n)
-{
-    if (n <= s->cap) return true;
-    size_t n4;
-    if (!cz_size_mul(&n4, n, 4 * sizeof(float))) return false;
-    float **bufs4[] = {&s->lab, &s->rgba, &s->tlab, &s->trgba};
-    for (size_t i = 0; i < G_N_ELEMENTS(bufs4); i++) {
-        float *p = g_try_realloc(*bufs4[i], n4);
-        if (!p) return false;
-        *bufs4[i] = p;
-    }
-    float *lo = g_try_realloc(s->lo, n * sizeof(float));
-    if (!lo) return false;
-    s->lo = lo;
-    float *hi = g_try_realloc(s->hi, n * sizeof(float));
-    if (!hi) return false;
-    s->hi = hi;
-    int *idx = g_try_realloc(s->idx, n * sizeof(int));
-    if (!idx) return false;
-    s->idx = idx;
-    s->cap = n;
-    return true;
-}
-
-static void scratch_free(cz_scratch *s)
-{
-    g_free(s->lab);
-    g_free(s->rgba);
-    g_free(s->tlab);
-    g_free(s->trgba);
-    g_free(s->lo);
-    g_free(s->hi);
-    g_free(s->idx);
-}
-
-/* Lab (s->lab, n pixels, in lab's white) to linear RGBA (s->rgba),
- * reducing the chroma of out-of-gamut pixels by bisection on a common
- * scale of a and b. */
-static void lab_to_rgba_in_gamut(cz_scratch *s, size_t n, const cz__pixel_lab *lab)
-{
-    cz__pixel_lab_to_rgba(lab, s->lab, s->rgba, n);
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!in_gamut(s->rgba + 4 * i)) {
-            s->idx[m] = (int)i;
-            s->lo[m] = 0.0f;
-            s->hi[m] = 1.0f;
-            m++;
-        }
-    }
-    if (m == 0) return;
-    for (int step = 0; step < CZ_PIXEL_GAMUT_STEPS; step++) {
-        for (size_t k = 0; k < m; k++) {
-            const float *src = s->lab + 4 * (size_t)s->idx[k];
-            float t = 0.5f * (s->lo[k] + s->hi[k]);
-            float *d = s->tlab + 4 * k;
-            d[0] = src[0];
-            d[1] = src[1] * t;
-            d[2] = src[2] * t;
-            d[3] = src[3];
-        }
-        cz__pixel_lab_to_rgba(lab, s->tlab, s->trgba, m);
-        for (size_t k = 0; k < m; k++) {
-            float t = 0.5f * (s->lo[k] + s->hi[k]);
-            if (in_gamut(s->trgba + 4 * k)) s->lo[k] = t;
-            else s->hi[k] = t;
-        }
-    }
-    for (size_t k = 0; k < m; k++) {
-        const float *src = s->lab + 4 * (size_t)s->idx[k];
-        float *d = s->tlab + 4 * k;
-        d[0] = src[0];
-        d[1] = src[1] * s->lo[k];
-        d[2] = src[2] * s->lo[k];
-        d[3] = src[3];
-    }
-    cz__pixel_lab_to_rgba(lab, s->tlab, s->trgba, m);
-    for (size_t k = 0; k < m; k++) {
-        float *d = s->rgba + 4 * (size_t)s->idx[k];
-        for (int c = 0; c < 4; c++) {
-            float v = s->trgba[4 * k + c];
-            d[c] = v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
-        }
-    }
 }
 
 /* Step 1: area-average the source's L (in white's Lab) into L [nh * nw]. */
@@ -304,85 +193,6 @@ done:
     return st;
 }
 
-/* Step 3: ab (and confidence) up-sampled, joined with the exact source L,
- * in the model's Lab (d65: skimage's, else babl's; pixel_lab.h). With
- * guided slopes (coef [2, nh * nw]: A of a, then of b, and the network's L
- * [nh * nw]; guided.h) ab follows the full-resolution L, else it is
- * bilinear. */
-static cz_status write_dst(GeglBuffer *dst, GeglBuffer *conf_buf, GeglBuffer *src, const GeglRectangle *r, bool d65,
-                           const float *ab, const float *coef, const float *Lnet, const float *conf,
-                           int nh, int nw, float saturation,
-                           cz_pixel_progress progress, void *user, cz_error *err)
-{
-    const Babl *src_space = babl_format_get_space(gegl_buffer_get_format(src));
-    const Babl *dst_fmt = gegl_buffer_get_format(dst);
-    const Babl *dst_space = babl_format_get_space(dst_fmt);
-    /* A gray destination has no room for colour: it gets babl's L alone. */
-    bool gray = babl_format_get_n_components(dst_fmt) <= 2;
-    const Babl *lab_fmt = babl_format_with_space("CIE Lab alpha float", dst_space);
-    const Babl *rgba_fmt = babl_format_with_space("RGBA float", dst_space);
-    cz__pixel_lab lab;
-    cz__pixel_lab_init(&lab, d65 && !gray, src_space, dst_space);
-    const Babl *Y_fmt = babl_format_with_space("Y float", dst_space);
-    const size_t cells = (size_t)nh * nw;
-    const float *pa = ab, *pb = ab + cells;
-    float sx = (float)nw / (float)r->width, sy = (float)nh / (float)r->height;
-    cz_scratch s = {0};
-    cz_status st = CZ_STATUS_OK;
-
-    GeglBufferIterator *it = gegl_buffer_iterator_new(dst, r, 0, gray ? lab_fmt : rgba_fmt,
-                                                      GEGL_ACCESS_WRITE, GEGL_ABYSS_NONE, 3);
-    gegl_buffer_iterator_add(it, src, r, 0, lab.src_fmt, GEGL_ACCESS_READ, GEGL_ABYSS_NONE);
-    if (conf_buf)
-        gegl_buffer_iterator_add(it, conf_buf, r, 0, Y_fmt, GEGL_ACCESS_WRITE, GEGL_ABYSS_NONE);
-    size_t done_px = 0, total = (size_t)r->width * (size_t)r->height;
-    while (gegl_buffer_iterator_next(it)) {
-        const GeglRectangle *roi = &it->items[0].roi;
-        size_t n = (size_t)it->length;
-        if (!scratch_reserve(&s, n)) {
-            gegl_buffer_iterator_stop(it);
-            st = cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
-            break;
-        }
-        const float *Lsrc = it->items[1].data; /* [n, 2] L, alpha or [n, 4] linear sRGB (pixel_lab.h) */
-        float *cout = conf_buf ? it->items[2].data : NULL; /* [n] */
-        for (int y = 0; y < roi->height; y++) {
-            float v = ((float)(roi->y + y - r->y) + 0.5f) * sy - 0.5f;
-            for (int x = 0; x < roi->width; x++) {
-                float u = ((float)(roi->x + x - r->x) + 0.5f) * sx - 0.5f;
-                size_t k = (size_t)y * roi->width + x;
-                float *d = s.lab + 4 * k;
-                d[0] = cz__pixel_lab_L(&lab, Lsrc, k);
-                if (gray) {
-                    d[1] = d[2] = 0.0f;
-                } else if (coef) {
-                    d[1] = saturation * cz_guided_at(pa, coef, Lnet, nh, nw, u, v, d[0]);
-                    d[2] = saturation * cz_guided_at(pb, coef + cells, Lnet, nh, nw, u, v, d[0]);
-                } else {
-                    d[1] = saturation * cz_upsample_at(pa, nh, nw, u, v);
-                    d[2] = saturation * cz_upsample_at(pb, nh, nw, u, v);
-                }
-                d[3] = cz__pixel_lab_alpha(&lab, Lsrc, k);
-                if (cout) cout[k] = conf ? cz_upsample_at(conf, nh, nw, u, v) : 0.0f;
-            }
-        }
-        if (gray) {
-            memcpy(it->items[0].data, s.lab, n * 4 * sizeof(float));
-        } else {
-            lab_to_rgba_in_gamut(&s, n, &lab);
-            memcpy(it->items[0].data, s.rgba, n * 4 * sizeof(float));
-        }
-        done_px += n;
-        if (!report(progress, user, 0.75 + 0.25 * done_px / total, CZ_PIXEL_STEP_WRITING)) {
-            gegl_buffer_iterator_stop(it);
-            st = cz_error_set(err, CZ_STATUS_CANCELLED, "cancelled");
-            break;
-        }
-    }
-    scratch_free(&s);
-    return st;
-}
-
 cz_status cz_pixel_read_L(float *L, cz_lab_white white, GeglBuffer *src, const GeglRectangle *rect, int nh, int nw,
                           cz_error *err)
 {
@@ -400,56 +210,64 @@ cz_status cz_pixel_colorize(cz_model *model, GeglBuffer *src, GeglBuffer *dst,
     return cz_pixel_colorize_hinted(model, src, NULL, dst, confidence, rect, params, progress, user, err);
 }
 
-cz_status cz_pixel_colorize_hinted(cz_model *model, GeglBuffer *src, GeglBuffer *hints, GeglBuffer *dst,
-                                   GeglBuffer *confidence, const GeglRectangle *rect,
-                                   const cz_pixel_params *params, cz_pixel_progress progress, void *user,
-                                   cz_error *err)
+cz_pixel_prediction *cz_pixel_prediction_new(cz_model *model, GeglBuffer *src, GeglBuffer *hints,
+                                             const GeglRectangle *rect, const cz_pixel_params *params,
+                                             bool confidence, cz_pixel_progress progress, void *user,
+                                             cz_error *err)
 {
-    if (!model || !src || !dst || !rect || !params)
-        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "missing model, buffer or parameters");
-    if (hints && !cz_model_takes_hints(model))
-        return cz_error_set(err, CZ_STATUS_UNSUPPORTED,
-                            "the %s model cannot take colour hints (a hints model can)", cz_model_get_config(model)->arch);
-    if (params->reference && cz_model_check_reference(model, err) != CZ_STATUS_OK) return CZ_STATUS_UNSUPPORTED;
-    if (rect->width <= 0 || rect->height <= 0)
-        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "the area to colorize is empty");
-    if (cz_pixel_params_check(params, NULL, err) != CZ_STATUS_OK) return CZ_STATUS_INVALID_ARGUMENT;
+    if (!model || !src || !rect || !params) {
+        cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "missing model, buffer or parameters");
+        return NULL;
+    }
+    if (hints && !cz_model_takes_hints(model)) {
+        cz_error_set(err, CZ_STATUS_UNSUPPORTED, "the %s model cannot take colour hints (a hints model can)",
+                     cz_model_get_config(model)->arch);
+        return NULL;
+    }
+    if (params->reference && cz_model_check_reference(model, err) != CZ_STATUS_OK) return NULL;
+    if (rect->width <= 0 || rect->height <= 0) {
+        cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "the area to colorize is empty");
+        return NULL;
+    }
+    if (cz_pixel_params_check(params, NULL, err) != CZ_STATUS_OK) return NULL;
     const cz_model_config *cfg = cz_model_get_config(model);
     int size = params->size > 0 ? params->size : cfg->size;
     int mult = cz_model_get_multiple(model);
     int size_max = (int)cz_pixel_param_get(CZ_PIXEL_PARAM_SIZE)->max;
     if (mult < 1) mult = 1;
-    if (size < mult || size > size_max)
-        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT,
-                            "network size %d is outside %d to %d pixels", size, mult, size_max);
+    if (size < mult || size > size_max) {
+        cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "network size %d is outside %d to %d pixels", size, mult,
+                     size_max);
+        return NULL;
+    }
 
     /* Network planes are nh x nw (padded to the multiple); the photo fills
      * ch x cw cells of them at (top, left), and everything after the
-     * network works on those cells only. */
+     * network works on those cells only (the prediction's planes). */
     int long_side = rect->width > rect->height ? rect->width : rect->height;
     const int cw = content_side(rect->width, long_side, size), ch = content_side(rect->height, long_side, size);
     const int nw = padded_side(cw, mult), nh = padded_side(ch, mult);
     const int top = (nh - ch) / 2, left = (nw - cw) / 2;
     const size_t cells = (size_t)nh * (size_t)nw, ccells = (size_t)ch * (size_t)cw;
     const bool guided = params->edge_radius > 0;
-    /* One block: L, ab, conf, hints [3] padded; then L, ab, conf, hints and
-     * the guided slopes [2] of the photo's cells. */
-    const size_t total = 7 * cells + 9 * ccells;
-    float *block = g_try_new(float, total);
+    /* One block: L, ab, conf, hints [3] padded; then the hints of the
+     * photo's cells. */
+    float *block = g_try_new(float, 7 * cells + 3 * ccells);
     double *gwork = guided ? g_try_new(double, cz_guided_work_doubles(ch, cw)) : NULL;
+    cz_pixel_prediction *pred = cz__pixel_prediction_alloc(src, rect, ch, cw, cfg->white == CZ_LAB_D65, confidence,
+                                                           guided, params->saturation);
     cz_status st;
-    if (!block || (guided && !gwork)) {
+    if (!block || (guided && !gwork) || !pred) {
         st = cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory for a %d x %d network input", nw, nh);
         goto done;
     }
     const cz_lab_white white = cfg->white;
     float *L = block, *ab = L + cells, *conf = ab + 2 * cells, *hint = conf + cells;
-    float *Lc = hint + 3 * cells, *abc = Lc + ccells, *confc = abc + 2 * ccells, *hintc = confc + ccells;
-    float *coef = hintc + 3 * ccells;
-    st = read_L(Lc, white, src, rect, ch, cw, progress, user, err);
+    float *hintc = hint + 3 * cells;
+    st = read_L(pred->L, white, src, rect, ch, cw, progress, user, err);
     if (st == CZ_STATUS_OK && hints) st = read_hints(hintc, hintc + 2 * ccells, white, hints, rect, ch, cw, err);
     if (st != CZ_STATUS_OK) goto done;
-    cz_pad_forward(L, Lc, 1, ch, cw, nh, nw, top, left, true);
+    cz_pad_forward(L, pred->L, 1, ch, cw, nh, nw, top, left, true);
     if (hints) cz_pad_forward(hint, hintc, 3, ch, cw, nh, nw, top, left, false); /* no hints in the padding */
     if (!report(progress, user, 0.2, CZ_PIXEL_STEP_RUNNING)) {
         st = cz_error_set(err, CZ_STATUS_CANCELLED, "cancelled");
@@ -461,21 +279,62 @@ cz_status cz_pixel_colorize_hinted(cz_model *model, GeglBuffer *src, GeglBuffer 
                                    params->reference_strength, nh, nw, params->temperature,
                                    progress ? report_net : NULL, &nr, err);
     if (st != CZ_STATUS_OK) goto done;
-    cz_pad_crop(abc, ab, 2, ch, cw, nh, nw, top, left);
-    if (confidence) cz_pad_crop(confc, conf, 1, ch, cw, nh, nw, top, left);
+    cz_pad_crop(pred->ab, ab, 2, ch, cw, nh, nw, top, left);
+    if (confidence) cz_pad_crop(pred->conf, conf, 1, ch, cw, nh, nw, top, left);
     if (guided)
         for (int c = 0; c < 2; c++)
-            cz_guided_coeffs(coef + c * ccells, gwork, Lc, abc + c * ccells, ch, cw, params->edge_radius,
-                             params->edge_eps);
-    if (!report(progress, user, 0.75, CZ_PIXEL_STEP_WRITING)) {
-        st = cz_error_set(err, CZ_STATUS_CANCELLED, "cancelled");
-        goto done;
-    }
-    st = write_dst(dst, confidence, src, rect, white == CZ_LAB_D65, abc, guided ? coef : NULL, Lc, confidence ? confc : NULL, ch, cw,
-                   params->saturation, progress, user, err);
+            cz_guided_coeffs(pred->coef + c * ccells, gwork, pred->L, pred->ab + c * ccells, ch, cw,
+                             params->edge_radius, params->edge_eps);
 done:
     g_free(block);
     g_free(gwork);
+    if (st != CZ_STATUS_OK) {
+        cz_pixel_prediction_free(pred);
+        return NULL;
+    }
+    return pred;
+}
+
+/* Step 3 over the whole of rect, tile by tile through GEGL iterators. */
+static cz_status write_dst(cz_pixel_prediction *pred, GeglBuffer *dst, GeglBuffer *conf_buf,
+                           cz_pixel_progress progress, void *user, cz_error *err)
+{
+    const GeglRectangle *r = &pred->rect;
+    const Babl *dst_fmt = gegl_buffer_get_format(dst);
+    const Babl *Y_fmt = babl_format_with_space("Y float", babl_format_get_space(dst_fmt));
+    cz_status st = CZ_STATUS_OK;
+    GeglBufferIterator *it = gegl_buffer_iterator_new(dst, r, 0, dst_fmt, GEGL_ACCESS_WRITE, GEGL_ABYSS_NONE, 2);
+    if (conf_buf) gegl_buffer_iterator_add(it, conf_buf, r, 0, Y_fmt, GEGL_ACCESS_WRITE, GEGL_ABYSS_NONE);
+    size_t done_px = 0, total = (size_t)r->width * (size_t)r->height;
+    while (gegl_buffer_iterator_next(it)) {
+        st = cz_pixel_prediction_write(pred, &it->items[0].roi, dst_fmt, it->items[0].data,
+                                       conf_buf ? it->items[1].data : NULL, NULL, err);
+        done_px += (size_t)it->length;
+        if (st == CZ_STATUS_OK && !report(progress, user, 0.75 + 0.25 * done_px / total, CZ_PIXEL_STEP_WRITING))
+            st = cz_error_set(err, CZ_STATUS_CANCELLED, "cancelled");
+        if (st != CZ_STATUS_OK) {
+            gegl_buffer_iterator_stop(it);
+            break;
+        }
+    }
+    return st;
+}
+
+cz_status cz_pixel_colorize_hinted(cz_model *model, GeglBuffer *src, GeglBuffer *hints, GeglBuffer *dst,
+                                   GeglBuffer *confidence, const GeglRectangle *rect,
+                                   const cz_pixel_params *params, cz_pixel_progress progress, void *user,
+                                   cz_error *err)
+{
+    cz_error own = {0};
+    if (!err) err = &own; /* its status is the answer */
+    if (!dst) return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "missing model, buffer or parameters");
+    cz_pixel_prediction *pred =
+        cz_pixel_prediction_new(model, src, hints, rect, params, confidence != NULL, progress, user, err);
+    if (!pred) return err->status;
+    cz_status st = CZ_STATUS_OK;
+    if (!report(progress, user, 0.75, CZ_PIXEL_STEP_WRITING)) st = cz_error_set(err, CZ_STATUS_CANCELLED, "cancelled");
+    if (st == CZ_STATUS_OK) st = write_dst(pred, dst, confidence, progress, user, err);
+    cz_pixel_prediction_free(pred);
     return st;
 }
 

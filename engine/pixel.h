@@ -64,6 +64,30 @@ cz_status cz_pixel_colorize_hinted(cz_model *model, GeglBuffer *src, GeglBuffer 
                                    const cz_pixel_params *params, cz_pixel_progress progress, void *user,
                                    cz_error *err);
 
+/* Steps 1 and 2 alone, for a caller that writes the result itself, one
+ * rectangle at a time (a plug-in into its new layer's tiles, a preview):
+ * what the network predicted for src over rect, at network resolution.
+ * Checks as cz_pixel_colorize_hinted; with confidence, keeps the model's
+ * confidence too (a model that has one). Holds a reference on src (L and
+ * alpha are read from it at each write), none on model or params. NULL on
+ * error or cancel, with err set; free with cz_pixel_prediction_free. */
+typedef struct cz_pixel_prediction cz_pixel_prediction;
+cz_pixel_prediction *cz_pixel_prediction_new(cz_model *model, GeglBuffer *src, GeglBuffer *hints,
+                                             const GeglRectangle *rect, const cz_pixel_params *params,
+                                             bool confidence, cz_pixel_progress progress, void *user,
+                                             cz_error *err);
+/* Step 3 for roi (inside the prediction's rect): its pixels, packed rows,
+ * into dst as format (any RGB(A) or Y(A)), the same bytes cz_pixel_colorize
+ * writes there; with confidence (a prediction made with it), [roi pixels]
+ * of per-pixel confidence. dst may be NULL to write confidence alone. With
+ * mask [roi pixels] (format with alpha), alpha is multiplied by it as a
+ * selection would (through "RGBA float" of format's space). Not for two
+ * threads at once: pred keeps one rectangle's scratch. */
+cz_status cz_pixel_prediction_write(cz_pixel_prediction *pred, const GeglRectangle *roi, const Babl *format,
+                                    void *dst, float *confidence, const float *mask, cz_error *err);
+bool cz_pixel_prediction_has_confidence(const cz_pixel_prediction *pred);
+void cz_pixel_prediction_free(cz_pixel_prediction *pred);
+
 /* A reference photo's colour prior for model (classifier models only;
  * others are CZ_STATUS_UNSUPPORTED with a message saying why): the ab
  * histogram of ref's pixels over rect (NULL: its extent) with alpha >= 0.5,

@@ -520,20 +520,16 @@ colorize_plan_run (const ColorizeSource *source,
                    GError              **error)
 {
   const GeglRectangle *extent = gegl_buffer_get_extent (source->pixels);
-  const Babl          *format;
   ProgressState        state  = { NULL, -1 };
   cz_error             cz_err = { 0 };
   cz_model            *model;
   gchar               *model_name = NULL;
   gchar               *path;
-  GeglBuffer          *color;
-  GeglBuffer          *confidence = NULL;
   cz_reference        *reference  = NULL;
   ColorizeValues       used;
   cz_pixel_params      params;
   GeglBuffer          *hints            = source->hints;     /* borrowed */
   GeglBuffer          *reference_pixels = source->reference; /* borrowed */
-  cz_status            status;
 
   path = colorize_model_find (values->model, &model_name, error);
   if (! path)
@@ -570,73 +566,61 @@ colorize_plan_run (const ColorizeSource *source,
   params = used.params;
   params.reference = reference;
 
-  format = colorize_layer_format (source->precision, plan->alpha, source->space);
-  color  = gegl_buffer_new (extent, format);
-  if (used.confidence)
-    confidence = gegl_buffer_new (extent,
-                                  babl_format_with_space ("Y float",
-                                                          babl_format_get_space (format)));
-
   state.model_name = model_name;
-  status = cz_pixel_colorize_hinted (model, source->pixels, hints,
-                                     color, confidence, extent,
-                                     &params, colorize_progress,
-                                     &state, &cz_err);
+  plan->prediction = cz_pixel_prediction_new (model, source->pixels, hints,
+                                              extent, &params, used.confidence,
+                                              colorize_progress, &state,
+                                              &cz_err);
   cz_reference_free (reference);
   cz_model_free (model);
 
-  if (status != CZ_STATUS_OK)
+  if (! plan->prediction)
     {
       g_set_error (error, COLORIZE_ERROR, 0,
                    _("Colorizing with the model “%s” failed: %s"),
                    model_name, cz_err.msg);
-      g_object_unref (color);
-      g_clear_object (&confidence);
       g_free (model_name);
       return FALSE;
     }
 
+  plan->format     = colorize_layer_format (source->precision, plan->alpha,
+                                            source->space);
+  plan->model_name = model_name;
   if (source->selection)
-    {
-      colorize_apply_mask (color, source->selection,
-                           source->offset_x, source->offset_y);
-      if (confidence)
-        {
-          /* A confidence layer needs alpha for the selection too. */
-          GeglBuffer *with_alpha =
-            gegl_buffer_new (extent,
-                             babl_format_with_space ("YA float",
-                                                     babl_format_get_space (format)));
-
-          gegl_buffer_copy (confidence, NULL, GEGL_ABYSS_NONE,
-                            with_alpha, NULL);
-          g_object_unref (confidence);
-          confidence = with_alpha;
-          colorize_apply_mask (confidence, source->selection,
-                               source->offset_x, source->offset_y);
-        }
-    }
+    plan->selection = g_object_ref (source->selection);
 
   plan->layers[0].name    = g_strdup_printf (_("Colorized (%s)"), model_name);
-  plan->layers[0].pixels  = color;
+  plan->layers[0].fill    = COLORIZE_FILL_COLOR;
   plan->layers[0].chroma  = values->output == COLORIZE_OUTPUT_CHROMA;
   plan->layers[0].visible = TRUE;
   plan->n_layers = 1;
 
-  if (confidence)
+  if (used.confidence)
     {
       plan->layers[1].name    = g_strdup_printf (_("Colorization confidence (%s)"),
                                                  model_name);
-      plan->layers[1].pixels  = confidence;
+      plan->layers[1].fill    = COLORIZE_FILL_CONFIDENCE;
       /* Hidden, so the colorized layer below it stays visible. */
       plan->layers[1].visible = FALSE;
       plan->n_layers = 2;
     }
 
-  g_free (model_name);
-  gimp_progress_update (1.0);
-
   return TRUE;
+}
+
+/* What plan holds, freed; the progress bar left as it is. */
+static void
+colorize_plan_clear_data (ColorizePlan *plan)
+{
+  gint i;
+
+  for (i = 0; i < plan->n_layers; i++)
+    g_clear_pointer (&plan->layers[i].name, g_free);
+  plan->n_layers = 0;
+  g_clear_pointer (&plan->provenance, g_free);
+  g_clear_pointer (&plan->prediction, cz_pixel_prediction_free);
+  g_clear_object (&plan->selection);
+  g_clear_pointer (&plan->model_name, g_free);
 }
 
 gboolean
@@ -647,8 +631,15 @@ colorize_plan_make (const ColorizeSource *source,
 {
   const GeglRectangle *extent = gegl_buffer_get_extent (source->pixels);
   gboolean             ok     = FALSE;
+  guint64              cache;
 
   memset (plan, 0, sizeof (*plan));
+
+  /* libgimp sizes the plug-in's cache as GIMP's own (gigabytes): a huge
+   * image would fill it with tiles read once, then written once. */
+  g_object_get (gegl_config (), "tile-cache-size", &cache, NULL);
+  if (cache > COLORIZE_TILE_CACHE)
+    g_object_set (gegl_config (), "tile-cache-size", COLORIZE_TILE_CACHE, NULL);
 
   gimp_progress_init (_("Colorizing"));
   plan->progress = TRUE;
@@ -679,7 +670,7 @@ colorize_plan_make (const ColorizeSource *source,
   if (source->reference)
     g_object_unref (source->reference);
   if (! ok)
-    g_clear_pointer (&plan->provenance, g_free);
+    colorize_plan_clear_data (plan);
 
   return ok;
 }
@@ -746,14 +737,127 @@ colorize_plan_hints_layer (ColorizePlan *plan,
   plan->alpha    = TRUE;
 }
 
-void
-colorize_plan_fill (const ColorizeLayer *layer,
-                    GeglBuffer          *dst)
+/* One tile of layer: colour, or confidence (gray, with the mask as alpha
+ * when there is a selection), its alpha times mask [n] (NULL: none). conf
+ * is scratch for the confidence of n pixels. */
+static cz_status
+colorize_plan_write_tile (const ColorizePlan  *plan,
+                          const ColorizeLayer *layer,
+                          const GeglRectangle *roi,
+                          const Babl          *format,
+                          gpointer             data,
+                          const gfloat        *mask,
+                          gfloat              *conf,
+                          cz_error            *cz_err)
 {
-  if (layer->pixels)
-    gegl_buffer_copy (layer->pixels, NULL, GEGL_ABYSS_NONE, dst, NULL);
+  gint      n = roi->width * roi->height;
+  gint      i;
+  cz_status status;
+
+  if (layer->fill == COLORIZE_FILL_COLOR)
+    return cz_pixel_prediction_write (plan->prediction, roi, format, data,
+                                      NULL, mask, cz_err);
+
+  if (! mask)
+    return cz_pixel_prediction_write (plan->prediction, roi, NULL, NULL,
+                                      data, NULL, cz_err);
+
+  status = cz_pixel_prediction_write (plan->prediction, roi, NULL, NULL,
+                                      conf, NULL, cz_err);
+  for (i = 0; i < n; i++)
+    {
+      ((gfloat *) data)[2 * i]     = conf[i];
+      ((gfloat *) data)[2 * i + 1] = mask[i];
+    }
+
+  return status;
+}
+
+/* Progress is a PDB call: once per percent, not once per tile. */
+#define FILL_PROGRESS_STEPS 100
+
+void
+colorize_plan_fill (const ColorizePlan *plan,
+                    gint                i,
+                    GeglBuffer         *dst)
+{
+  const ColorizeLayer *layer  = &plan->layers[i];
+  const GeglRectangle  extent = { 0, 0, plan->width, plan->height };
+  GeglRectangle        mask_rect;
+  const Babl          *format;
+  GeglBufferIterator  *iter;
+  cz_error             cz_err = { 0 };
+  gfloat              *conf   = NULL;
+  gsize                conf_n = 0;
+  gint64               done   = 0;
+  gint64               total  = (gint64) plan->width * plan->height;
+  gint                 shown  = -1;
+  gdouble              from   = 0.75 + 0.25 * i / plan->n_layers;
+  gdouble              span   = 0.25 / plan->n_layers;
+
+  if (layer->fill == COLORIZE_FILL_CLEAR || ! plan->prediction)
+    {
+      gegl_buffer_clear (dst, NULL);
+      g_object_unref (dst);
+      return;
+    }
+
+  /* A confidence layer needs alpha for the selection too. */
+  if (layer->fill == COLORIZE_FILL_COLOR)
+    format = plan->format;
   else
-    gegl_buffer_clear (dst, NULL);
+    format = babl_format_with_space (plan->selection ? "YA float" : "Y float",
+                                     babl_format_get_space (plan->format));
+
+  if (layer->fill == COLORIZE_FILL_COLOR)
+    gimp_progress_set_text (_("Writing the colorized layer"));
+  else
+    gimp_progress_set_text (_("Writing the confidence layer"));
+
+  /* The selection is read tile by tile with the layer, at its offsets. */
+  mask_rect    = extent;
+  mask_rect.x += plan->offset_x;
+  mask_rect.y += plan->offset_y;
+
+  iter = gegl_buffer_iterator_new (dst, &extent, 0, format,
+                                   GEGL_ACCESS_WRITE, GEGL_ABYSS_NONE, 2);
+  if (plan->selection)
+    gegl_buffer_iterator_add (iter, plan->selection, &mask_rect, 0,
+                              babl_format ("Y float"),
+                              GEGL_ACCESS_READ, GEGL_ABYSS_NONE);
+
+  while (gegl_buffer_iterator_next (iter))
+    {
+      const GeglRectangle *roi  = &iter->items[0].roi;
+      const gfloat        *mask = plan->selection ? iter->items[1].data : NULL;
+      gint                 percent;
+
+      if ((gsize) iter->length > conf_n)
+        {
+          conf_n = iter->length;
+          conf   = g_renew (gfloat, conf, conf_n);
+        }
+
+      if (colorize_plan_write_tile (plan, layer, roi, format,
+                                    iter->items[0].data, mask, conf,
+                                    &cz_err) != CZ_STATUS_OK)
+        {
+          gegl_buffer_iterator_stop (iter);
+          g_message (_("Writing the layer “%s” failed: %s"),
+                     layer->name, cz_err.msg);
+          break;
+        }
+
+      done   += iter->length;
+      percent = (gint) (FILL_PROGRESS_STEPS * done / total);
+      if (percent != shown)
+        {
+          shown = percent;
+          gimp_progress_update (from + span * done / total);
+        }
+    }
+
+  g_free (conf);
   g_object_unref (dst);
 }
 
@@ -772,15 +876,7 @@ colorize_plan_parasite (const ColorizePlan *plan)
 void
 colorize_plan_clear (ColorizePlan *plan)
 {
-  gint i;
-
-  for (i = 0; i < plan->n_layers; i++)
-    {
-      g_clear_object (&plan->layers[i].pixels);
-      g_clear_pointer (&plan->layers[i].name, g_free);
-    }
-  plan->n_layers = 0;
-  g_clear_pointer (&plan->provenance, g_free);
+  colorize_plan_clear_data (plan);
 
   if (plan->progress)
     gimp_progress_end ();

@@ -35,6 +35,10 @@
                               "grayscale and indexed images are converted to " \
                               "RGB first, in the same undo step.")
 
+/* GEGL's tile cache in the plug-in, at most: the source is read twice and
+ * the layers written through it, so this bounds the plug-in's memory. */
+#define COLORIZE_TILE_CACHE ((guint64) 128 << 20)
+
 /* Used when no model is named, if installed; else the first model found. */
 #define COLORIZE_DEFAULT_MODEL "colorful"
 
@@ -65,13 +69,22 @@ typedef struct
                             * error for them */
 } ColorizeSource;
 
-/* A layer a run adds, made but not yet attached. */
+/* What fills a layer a run adds. */
+typedef enum
+{
+  COLORIZE_FILL_CLEAR,      /* transparent */
+  COLORIZE_FILL_COLOR,      /* the colorized photo */
+  COLORIZE_FILL_CONFIDENCE  /* the network's confidence, as gray */
+} ColorizeFill;
+
+/* A layer a run adds, not yet made: its pixels are written straight into
+ * its own buffer when it is (colorize_plan_fill). */
 typedef struct
 {
-  gchar      *name;        /* owned, translated */
-  GeglBuffer *pixels;      /* owned; NULL: a transparent layer */
-  gboolean    chroma;      /* LCh Color mode, else Normal */
-  gboolean    visible;
+  gchar        *name;      /* owned, translated */
+  ColorizeFill  fill;
+  gboolean      chroma;    /* LCh Color mode, else Normal */
+  gboolean      visible;
 } ColorizeLayer;
 
 /* What a run adds: n_layers layers of width x height at (offset_x,
@@ -90,6 +103,12 @@ typedef struct
   gchar        *provenance;  /* owned; what made the layers (model, its
                               * file's SHA-256, the settings), for a
                               * COLORIZE_PARASITE on each; NULL: none */
+  cz_pixel_prediction *prediction; /* owned; what the layers are written
+                                    * from, at network resolution */
+  GeglBuffer   *selection;   /* owned; the selection mask multiplying the
+                              * layers' alpha, read at the offsets; NULL */
+  const Babl   *format;      /* the colour layer's (colorize_layer_format) */
+  gchar        *model_name;  /* owned, for progress */
 } ColorizePlan;
 
 /* The persistent parasite on each layer a run adds (kept in XCF): a line
@@ -150,8 +169,9 @@ GeglBuffer    *colorize_reference_buffer (GeglBuffer           *buffer,
                                           gint                  offset_y);
 
 /* Starts the progress bar, checks values and the selection, loads the
- * model and colorizes source into the new layers of plan (the selection
- * multiplies their alpha). Unrefs source's buffers (transfer full), done
+ * model and runs it on source, for the new layers of plan (the selection
+ * will multiply their alpha); caps GEGL's tile cache at
+ * COLORIZE_TILE_CACHE so a huge image streams in bounded memory. Unrefs source's buffers (transfer full), done
  * with them either way. The image is not touched, so a failure (plan is
  * left empty) changes nothing. */
 gboolean       colorize_plan_make        (const ColorizeSource *source,
@@ -166,9 +186,12 @@ void           colorize_plan_hints_layer (ColorizePlan         *plan,
                                           gint                  height,
                                           gint                  offset_x,
                                           gint                  offset_y);
-/* Copies layer's pixels into dst, the buffer of the layer made for it
- * (clears dst for a transparent layer), and unrefs dst (transfer full). */
-void           colorize_plan_fill        (const ColorizeLayer  *layer,
+/* Writes layer i of plan into dst, the buffer of the layer made for it,
+ * tile by tile (clears dst for a transparent layer), reporting progress,
+ * and unrefs dst (transfer full). Memory stays bounded by GEGL's tile
+ * cache whatever the image size: no full-size copy is ever made. */
+void           colorize_plan_fill        (const ColorizePlan   *plan,
+                                          gint                  i,
                                           GeglBuffer           *dst);
 /* The COLORIZE_PARASITE for each layer of plan (gimp_parasite_free it),
  * NULL when the plan has no provenance. */

@@ -358,7 +358,7 @@ corolization_attach (gint32              image_ID,
       gimp_image_insert_layer (image_ID, layer_ID,
                                parent_ID > 0 ? parent_ID : -1, position);
       gimp_layer_set_offsets (layer_ID, plan->offset_x, plan->offset_y);
-      colorize_plan_fill (spec, gimp_drawable_get_buffer (layer_ID));
+      colorize_plan_fill (plan, i, gimp_drawable_get_buffer (layer_ID));
       gimp_drawable_update (layer_ID, 0, 0, plan->width, plan->height);
       gimp_item_set_visible (layer_ID, spec->visible);
       if (parasite)

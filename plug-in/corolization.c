@@ -334,7 +334,7 @@ corolization_attach (GimpImage          *image,
                               GIMP_LAYER_MODE_LCH_COLOR : GIMP_LAYER_MODE_NORMAL);
       gimp_image_insert_layer (image, layer, parent, position);
       gimp_layer_set_offsets (layer, plan->offset_x, plan->offset_y);
-      colorize_plan_fill (spec, gimp_drawable_get_buffer (GIMP_DRAWABLE (layer)));
+      colorize_plan_fill (plan, i, gimp_drawable_get_buffer (GIMP_DRAWABLE (layer)));
       gimp_drawable_update (GIMP_DRAWABLE (layer), 0, 0, plan->width, plan->height);
       if (! spec->visible)
         gimp_item_set_visible (GIMP_ITEM (layer), FALSE);

@@ -1,0 +1,109 @@
+"""gimp_bench.py: the plug-in on a 24 MP scan in headless GIMP (2.10, or
+3.0 inside gimp3-root.sh --bench): the plug-in's wall time and peak RSS,
+measured by /usr/bin/time around the plug-in's own process (a wrapper
+staged as the plug-in), for 8-bit, 8-bit with a feathered selection, and
+32-bit float linear with the confidence layer. A photo from tests/data,
+scaled in GIMP to 6000 x 4000; the shipped colorful model. Prints
+    GIMP case=.. size=6000x4000 plugin_s=.. peak_rss_mb=.. layers=..
+and checks each run added its layers (a benchmark that measured a failing
+call would mean nothing).
+
+Usage: gimp_bench.py --gimp 2|3 --plugin PATH --models DIR --work DIR"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'gimp'))
+from gimp_stage import check, finish, fresh_work, stage_plugin  # noqa: E402
+
+ap = argparse.ArgumentParser()
+ap.add_argument('--gimp', choices=['2', '3'], required=True)
+ap.add_argument('--plugin', required=True)
+ap.add_argument('--models', required=True, help='a folder holding colorful.safetensors')
+ap.add_argument('--work', required=True)
+ap.add_argument('--width', type=int, default=6000)
+ap.add_argument('--height', type=int, default=4000)
+args = ap.parse_args()
+V3 = args.gimp == '3'
+work = fresh_work(args.work)
+photo = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data', 'photos',
+                     'food', 'espresso.jpg')
+
+plugdir, home = stage_plugin(work, args.plugin, V3)
+# The plug-in runs under /usr/bin/time: one line per process (GIMP also
+# starts it to query it; those lines have no "-run").
+# The real executable lives outside the plug-in folder: GIMP would register
+# every executable it finds there.
+os.makedirs(f'{work}/bin')
+real = f'{work}/bin/corolization'
+os.rename(f'{plugdir}/corolization', real)
+timelog = f'{work}/time.log'
+with open(f'{plugdir}/corolization', 'w') as f:
+    f.write(f'#!/bin/sh\nexec /usr/bin/time -a -o "{timelog}" -f "%e %M %C" "{real}" "$@"\n')
+os.chmod(f'{plugdir}/corolization', 0o755)
+
+W, H = args.width, args.height
+CASES = [('u8', False, False), ('u8-selection', True, False), ('float-confidence', False, True)]
+if V3:
+    LOAD = f'(car (gimp-file-load RUN-NONINTERACTIVE "{photo}"))'
+    DRW = '(vector-ref (car (gimp-image-get-selected-drawables img)) 0)'
+    NLAYERS = '(vector-length (car (gimp-image-get-layers img)))'
+    FLOAT = 'PRECISION-FLOAT-LINEAR'
+
+    def call(conf):
+        return ('(plug-in-corolization #:run-mode RUN-NONINTERACTIVE #:image img '
+                f'#:drawables (vector drw) #:model "colorful" #:confidence {"TRUE" if conf else "FALSE"})')
+else:
+    LOAD = f'(car (gimp-file-load RUN-NONINTERACTIVE "{photo}" "{photo}"))'
+    DRW = '(car (gimp-image-get-active-drawable img))'
+    NLAYERS = '(car (gimp-image-get-layers img))'
+    FLOAT = 'PRECISION-FLOAT-LINEAR'
+
+    def call(conf):
+        return f'(plug-in-corolization RUN-NONINTERACTIVE img drw "colorful" 0.38 1.0 0 "layer" {1 if conf else 0} -1 -1 1.0)'
+
+batch = '(begin\n'
+for name, select, conf in CASES:
+    batch += f"""(let* ((img {LOAD}) (drw {DRW}))
+  (gimp-image-scale img {W} {H})
+  {f'(gimp-image-convert-precision img {FLOAT})' if name.startswith('float') else ''}
+  {f'(gimp-image-select-ellipse img CHANNEL-OP-REPLACE {W // 8} {H // 8} {W * 3 // 4} {H * 3 // 4})' if select else ''}
+  {'(gimp-selection-feather img 200)' if select else ''}
+  {call(conf)}
+  (gimp-message (string-append "CZ {name} layers=" (number->string {NLAYERS})))
+  (gimp-image-delete img))
+"""
+batch += ')'
+
+env = dict(os.environ, HOME=home, COROLIZATION_MODELS=os.path.abspath(args.models),
+           LANG='C.UTF-8', OPENBLAS_NUM_THREADS='2')
+gimprc = f'{home}/gimprc'
+if V3:
+    cmd = ['gimp-console-3.0', '-i', '-n', '--quit', '--gimprc', gimprc,
+           '--batch-interpreter=plug-in-script-fu-eval', '-b', batch]
+else:
+    cmd = ['gimp-console-2.10', '-i', '-d', '-f', '--gimprc', gimprc, '-b', batch, '-b', '(gimp-quit 0)']
+out = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                     timeout=1800).stdout
+with open(f'{work}/gimp.log', 'w') as f:
+    f.write(out)
+layers = dict(re.findall(r'CZ (\S+) layers=(\d+)', out))
+runs = []
+if os.path.exists(timelog):
+    with open(timelog) as f:
+        for line in f:
+            m = re.match(r'([0-9.]+) (\d+) .* -run ', line)
+            if m:
+                runs.append((float(m[1]), int(m[2]) / 1024.0))
+check('GIMP ran every case', len(layers) == len(CASES), out[-2000:] if len(layers) != len(CASES) else '')
+check('one timed plug-in run per case', len(runs) == len(CASES), f'{len(runs)} runs')
+for (name, select, conf), run in zip(CASES, runs):
+    want = 3 if conf else 2
+    n = int(layers.get(name, 0))
+    check(f'{name}: the run added its layers', n == want, f'{n} layers, {want} wanted')
+    print(f'GIMP {"3.0" if V3 else "2.10"} case={name} size={W}x{H} plugin_s={run[0]:.2f} '
+          f'peak_rss_mb={run[1]:.0f} layers={n}', flush=True)
+finish()
