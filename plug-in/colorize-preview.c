@@ -12,6 +12,7 @@
 
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "colorize-preview.h"
@@ -321,6 +322,9 @@ preview_draw (ColorizePreview *preview,
            (g_get_monotonic_time () - preview->changed) / 1e6,
            job->seconds, rect->width, rect->height);
   preview->changed = 0;
+  /* GLib writes debug messages to stdout: a file when GIMP's output is
+   * logged, and GIMP may end the plug-in before it is flushed. */
+  fflush (stdout);
 }
 
 static void

@@ -252,7 +252,7 @@ def chroma_of(px):
 
 def preview_step(img, before, open_dialog):
     """4c: the preview shows colour with the dialog open, saturation 0 makes
-    it gray, Escape adds nothing. The preview's area is where the colour
+    it gray, 1 brings the colour back, Escape adds nothing. The preview's area is where the colour
     and the gray shots differ (nothing else in the dialog changes between
     them); on a plug-in without a preview no colour appears."""
     dialog, pid = open_dialog('Preview')
@@ -301,6 +301,17 @@ def preview_step(img, before, open_dialog):
               f'area {xs.max() - xs.min() + 1}x{ys.max() - ys.min() + 1} px, mean chroma '
               f'{c_col:.2f} (threshold {args.min_chroma}), at saturation 0 {c_gray:.2f}'
               if box else 'the colour and gray shots do not differ')
+    # and back to 1: the colour returns
+    xdo('windowfocus', '--sync', dialog[0])
+    xdo('key', '--clearmodifiers', 'alt+a')
+    xdo('key', 'ctrl+a')
+    xdo('type', '1')
+    t = time.monotonic()
+    xdo('key', 'Tab')
+    again = poll(lambda: (chroma_of(dialog_shot(dialog[0])) > 10).sum() > 3000, 30, step=0.05)
+    check('preview: saturation 1 again brings the colour back', again,
+          f'{time.monotonic() - t:.2f} s from the change to colour on screen' if again
+          else 'still gray after 30 s')
     xdo('windowfocus', '--sync', dialog[0])
     xdo('key', 'Escape')
     ended = poll(lambda: process_ended(pid), 10)
