@@ -250,6 +250,27 @@ def chroma_of(px):
     return np.hypot(lab[..., 1], lab[..., 2])
 
 
+def escape_dialog(img, dialog, pid):
+    """Escape in the dialog: whether its plug-in ended, and the image's
+    state then."""
+    xdo('windowfocus', '--sync', dialog[0])
+    xdo('key', 'Escape')
+    ended = poll(lambda: process_ended(pid), 10)
+    return (ended, *state(img))
+
+
+def set_saturation(dialog, value):
+    """Types value into S_aturation (Alt+A) and leaves the field with Tab
+    (Enter would press OK); returns the time of the change."""
+    xdo('windowfocus', '--sync', dialog)
+    xdo('key', '--clearmodifiers', 'alt+a')
+    xdo('key', 'ctrl+a')
+    xdo('type', value)
+    t = time.monotonic()
+    xdo('key', 'Tab')
+    return t
+
+
 def preview_step(img, before, open_dialog):
     """4c: the preview shows colour with the dialog open, saturation 0 makes
     it gray, 1 brings the colour back, Escape adds nothing. The preview's area is where the colour
@@ -271,14 +292,7 @@ def preview_step(img, before, open_dialog):
         return False
     from PIL import Image
     Image.fromarray(colour).save(f'{work}/preview-dialog.png')
-    # S_aturation: Alt+A, the value typed, Tab to leave the field (Enter
-    # would press OK)
-    xdo('windowfocus', '--sync', dialog[0])
-    xdo('key', '--clearmodifiers', 'alt+a')
-    xdo('key', 'ctrl+a')
-    xdo('type', '0')
-    t = time.monotonic()
-    xdo('key', 'Tab')
+    t = set_saturation(dialog[0], '0')
     gray = poll(lambda: (lambda px: [px] if (chroma_of(px) > 10).sum() < 300 else None)(
         dialog_shot(dialog[0])), 30, step=0.05)
     gray = gray[0] if gray else None
@@ -302,20 +316,12 @@ def preview_step(img, before, open_dialog):
               f'{c_col:.2f} (threshold {args.min_chroma}), at saturation 0 {c_gray:.2f}'
               if box else 'the colour and gray shots do not differ')
     # and back to 1: the colour returns
-    xdo('windowfocus', '--sync', dialog[0])
-    xdo('key', '--clearmodifiers', 'alt+a')
-    xdo('key', 'ctrl+a')
-    xdo('type', '1')
-    t = time.monotonic()
-    xdo('key', 'Tab')
+    t = set_saturation(dialog[0], '1')
     again = poll(lambda: (chroma_of(dialog_shot(dialog[0])) > 10).sum() > 3000, 30, step=0.05)
     check('preview: saturation 1 again brings the colour back', again,
           f'{time.monotonic() - t:.2f} s from the change to colour on screen' if again
           else 'still gray after 30 s')
-    xdo('windowfocus', '--sync', dialog[0])
-    xdo('key', 'Escape')
-    ended = poll(lambda: process_ended(pid), 10)
-    base, names = state(img)
+    ended, base, names = escape_dialog(img, dialog, pid)
     check('preview, Escape: the plug-in ends, no layer added, grayscale',
           ended and base == GRAY and names == before,
           f'plug-in ended: {bool(ended)}, base {base}, layers {names}')
@@ -475,10 +481,7 @@ def main():
     ok = check('New hints layer: "Colour hints" added above the source, RGB',
                base == RGB and names == ['Colour hints'] + before,
                f'base {base}, layers {names}')
-    xdo('windowfocus', '--sync', dialog[0])
-    xdo('key', 'Escape')
-    ended = poll(lambda: process_ended(pid), 10)
-    base, names = state(img)
+    ended, base, names = escape_dialog(img, dialog, pid)
     check('New hints layer, Escape: the plug-in ends and the layer stays',
           ended and names == ['Colour hints'] + before, f'plug-in ended: {bool(ended)}, layers {names}')
     if ok:
