@@ -385,10 +385,8 @@ colorize_model_uses (const gchar    *name,
   return status == CZ_STATUS_OK;
 }
 
-/* What values and the layers ask of model that it cannot use: an error in
- * the user's language for a script (the engine refuses some too, in
- * English); from a dialog, which greyed them out, they are dropped. */
-static gboolean
+/* The engine refuses some settings too, but in English. */
+gboolean
 colorize_plan_check_uses (const cz_model  *model,
                           const gchar     *model_name,
                           gboolean         from_dialog,
@@ -447,9 +445,7 @@ colorize_plan_check_uses (const cz_model  *model,
   return TRUE;
 }
 
-/* The prior of a reference photo for model (one that takes it), or FALSE
- * with a message in the user's language. */
-static gboolean
+gboolean
 colorize_plan_reference (GeglBuffer     *buffer,
                          const cz_model *model,
                          cz_reference  **reference,

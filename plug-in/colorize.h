@@ -178,6 +178,23 @@ gboolean       colorize_plan_make        (const ColorizeSource *source,
                                           const ColorizeValues *values,
                                           ColorizePlan         *plan,
                                           GError              **error);
+/* What values and the layers ask of model that it cannot use: an error in
+ * the user's language for a script; from a dialog (which greyed them out)
+ * they are dropped: *hints and *reference (borrowed) set to NULL, the
+ * temperature and confidence of values reset. */
+gboolean       colorize_plan_check_uses  (const cz_model       *model,
+                                          const gchar          *model_name,
+                                          gboolean              from_dialog,
+                                          ColorizeValues       *values,
+                                          GeglBuffer          **hints,
+                                          GeglBuffer          **reference,
+                                          GError              **error);
+/* The prior of a reference photo's pixels for model (one that takes it),
+ * or FALSE with a message in the user's language. */
+gboolean       colorize_plan_reference   (GeglBuffer           *buffer,
+                                          const cz_model       *model,
+                                          cz_reference        **reference,
+                                          GError              **error);
 /* The plan of the dialog's "New hints layer" button: one empty,
  * transparent "Colour hints" layer of width x height at (offset_x,
  * offset_y), attached as a run's layers are. */

@@ -11,6 +11,7 @@
 #include <libgimp/gimpui.h>
 
 #include "colorize.h"
+#include "colorize-preview.h"
 
 static void     query              (void);
 static void     run                (const gchar      *name,
@@ -24,6 +25,12 @@ static gboolean corolization_dialog (ColorizeValues  *values,
 static gint32   corolization_attach (gint32                image_ID,
                                      gint32                drawable_ID,
                                      const ColorizePlan   *plan);
+static void     corolization_source (gint32                image_ID,
+                                     gint32                drawable_ID,
+                                     gint32                hints_ID,
+                                     gint32                reference_ID,
+                                     gboolean              from_dialog,
+                                     ColorizeSource       *source);
 static gboolean corolization_apply  (gint32                image_ID,
                                      gint32                drawable_ID,
                                      gint32                hints_ID,
@@ -269,6 +276,9 @@ run (const gchar      *name,
 typedef struct
 {
   gchar         **names;
+  gint32          drawable_ID;
+  ColorizeValues *values;
+  ColorizePreview *preview;
   GtkWidget      *model;
   GtkWidget      *label[COLORIZE_N_ARGS];
   GtkWidget      *widget[COLORIZE_N_ARGS];
@@ -306,6 +316,49 @@ corolization_model_changed (GtkWidget  *combo,
   corolization_row_set_sensitive (rows, COLORIZE_ARG_HINTS, uses.hints);
   corolization_row_set_sensitive (rows, COLORIZE_ARG_REFERENCE, uses.distribution);
   corolization_row_set_sensitive (rows, COLORIZE_ARG_REFERENCE_STRENGTH, uses.distribution);
+
+  if (rows->preview)
+    colorize_preview_invalidate (rows->preview);
+}
+
+/* A setting the preview shows changed. */
+static void
+corolization_preview_invalidate (GtkWidget  *widget,
+                                 DialogRows *rows)
+{
+  if (rows->preview)
+    colorize_preview_invalidate (rows->preview);
+}
+
+/* What the dialog says now, for a run of the preview. */
+static gboolean
+corolization_preview_source (gpointer        data,
+                             ColorizeValues *values,
+                             ColorizeSource *source)
+{
+  DialogRows *rows = data;
+  gint32      image_ID = gimp_item_get_image (rows->drawable_ID);
+  gint32      layer_IDs[COLORIZE_N_ARGS];
+  gint        index;
+  gint        i;
+
+  *values = *rows->values;
+  if (gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (rows->model), &index) &&
+      index >= 0 && index < (gint) g_strv_length (rows->names))
+    g_strlcpy (values->model, rows->names[index], sizeof (values->model));
+
+  for (i = 0; i < COLORIZE_N_ARGS; i++)
+    if (! (i == COLORIZE_ARG_HINTS || i == COLORIZE_ARG_REFERENCE) ||
+        ! gimp_int_combo_box_get_active (GIMP_INT_COMBO_BOX (rows->widget[i]),
+                                         &layer_IDs[i]) ||
+        ! gimp_item_is_valid (layer_IDs[i]))
+      layer_IDs[i] = -1;
+
+  corolization_source (image_ID, rows->drawable_ID,
+                       layer_IDs[COLORIZE_ARG_HINTS],
+                       layer_IDs[COLORIZE_ARG_REFERENCE], TRUE, source);
+
+  return TRUE;
 }
 
 /* Keeps a number of values in step with its scale entry. */
@@ -405,6 +458,8 @@ corolization_dialog (ColorizeValues *values,
                      gint32         *layer_IDs)
 {
   GtkWidget     *dialog;
+  GtkWidget     *main_vbox;
+  GtkWidget     *preview;
   GtkWidget     *table;
   GtkWidget     *combo  = NULL;
   GtkWidget     *output = NULL;
@@ -433,12 +488,19 @@ corolization_dialog (ColorizeValues *values,
   /* Enter in a number field runs, as in GIMP's own filters. */
   gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_OK);
 
+  main_vbox = gtk_vbox_new (FALSE, 12);
+  gtk_container_set_border_width (GTK_CONTAINER (main_vbox), 12);
+  gtk_box_pack_start (GTK_BOX (gtk_dialog_get_content_area (GTK_DIALOG (dialog))),
+                      main_vbox, TRUE, TRUE, 0);
+
+  /* The colours of the part shown, as OK would give them. */
+  preview = gimp_zoom_preview_new_from_drawable_id (drawable_ID);
+  gtk_box_pack_start (GTK_BOX (main_vbox), preview, TRUE, TRUE, 0);
+
   table = gtk_table_new (COLORIZE_N_ARGS, 3, FALSE);
   gtk_table_set_col_spacings (GTK_TABLE (table), 6);
   gtk_table_set_row_spacings (GTK_TABLE (table), 6);
-  gtk_container_set_border_width (GTK_CONTAINER (table), 12);
-  gtk_box_pack_start (GTK_BOX (gtk_dialog_get_content_area (GTK_DIALOG (dialog))),
-                      table, TRUE, TRUE, 0);
+  gtk_box_pack_start (GTK_BOX (main_vbox), table, FALSE, FALSE, 0);
 
   /* One row an argument, in the table's order; labels end in a colon, as
    * in GIMP 2.10's own dialogs. */
@@ -479,6 +541,8 @@ corolization_dialog (ColorizeValues *values,
           rows.adj[row] = adj;
           g_signal_connect (adj, "value-changed",
                             G_CALLBACK (corolization_number_update), values);
+          g_signal_connect (adj, "value-changed",
+                            G_CALLBACK (corolization_preview_invalidate), &rows);
           gtk_entry_set_activates_default (GTK_ENTRY (GIMP_SCALE_ENTRY_SPINBUTTON (adj)), TRUE);
           break;
 
@@ -512,6 +576,8 @@ corolization_dialog (ColorizeValues *values,
                                           GIMP_INT_STORE_LABEL, _("None"),
                                           -1);
               gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (layers[row]), -1);
+              g_signal_connect (layers[row], "changed",
+                                G_CALLBACK (corolization_preview_invalidate), &rows);
               rows.label[row] = gimp_table_attach_aligned (GTK_TABLE (table), 0, row,
                                                            label, 0.0, 0.5,
                                                            layers[row], 2, FALSE);
@@ -526,6 +592,8 @@ corolization_dialog (ColorizeValues *values,
                                       GIMP_INT_STORE_LABEL, _("None"),
                                       -1);
           gimp_int_combo_box_set_active (GIMP_INT_COMBO_BOX (hints), -1);
+          g_signal_connect (hints, "changed",
+                            G_CALLBACK (corolization_preview_invalidate), &rows);
 
           button = gtk_button_new_with_mnemonic (_("_New hints layer"));
           gimp_help_set_help_data (button,
@@ -551,7 +619,9 @@ corolization_dialog (ColorizeValues *values,
       g_free (label);
     }
 
-  rows.names = names;
+  rows.names       = names;
+  rows.drawable_ID = drawable_ID;
+  rows.values      = values;
   if (rows.model)
     {
       g_signal_connect (rows.model, "changed",
@@ -561,7 +631,17 @@ corolization_dialog (ColorizeValues *values,
 
   gtk_widget_show_all (dialog);
 
+  /* After the rows exist: the first run reads them. */
+  if (rows.model)
+    rows.preview = colorize_preview_new (GIMP_PREVIEW (preview),
+                                         gimp_drawable_is_rgb (drawable_ID),
+                                         corolization_preview_source, &rows);
+  if (rows.preview)
+    colorize_preview_invalidate (rows.preview);
+
   run = gimp_dialog_run (GIMP_DIALOG (dialog)) == GTK_RESPONSE_OK;
+
+  g_clear_pointer (&rows.preview, colorize_preview_free);
 
   if (run)
     {
@@ -596,19 +676,17 @@ corolization_image_space (gint32 image_ID)
   return space;
 }
 
-/* Runs the plan of colorize.c on the drawable and attaches its layers
- * above it, in one undo step. */
-static gboolean
-corolization_apply (gint32                image_ID,
-                    gint32                drawable_ID,
-                    gint32                hints_ID,
-                    gint32                reference_ID,
-                    gboolean              from_dialog,
-                    const ColorizeValues *values,
-                    GError              **error)
+/* The source of a run on the drawable (or of the preview), its buffers
+ * GIMP's: read them in the main thread. */
+static void
+corolization_source (gint32          image_ID,
+                     gint32          drawable_ID,
+                     gint32          hints_ID,
+                     gint32          reference_ID,
+                     gboolean        from_dialog,
+                     ColorizeSource *out)
 {
   ColorizeSource  source = { 0 };
-  ColorizePlan    plan;
   gint            x, y, w, h;
 
   source.space       = corolization_image_space (image_ID);
@@ -671,6 +749,26 @@ corolization_apply (gint32                image_ID,
       source.reference = colorize_reference_buffer (buffer, selection, &bounds,
                                                     ref_x, ref_y);
     }
+
+  *out = source;
+}
+
+/* Runs the plan of colorize.c on the drawable and attaches its layers
+ * above it, in one undo step. */
+static gboolean
+corolization_apply (gint32                image_ID,
+                    gint32                drawable_ID,
+                    gint32                hints_ID,
+                    gint32                reference_ID,
+                    gboolean              from_dialog,
+                    const ColorizeValues *values,
+                    GError              **error)
+{
+  ColorizeSource  source;
+  ColorizePlan    plan;
+
+  corolization_source (image_ID, drawable_ID, hints_ID, reference_ID,
+                       from_dialog, &source);
 
   /* All the work happens before the image is touched: an error, or a
    * cancel (which ends the plug-in), leaves the image as it was. */

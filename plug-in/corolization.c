@@ -11,6 +11,7 @@
 #include <libgimp/gimpui.h>
 
 #include "colorize.h"
+#include "colorize-preview.h"
 
 typedef struct _Corolization      Corolization;
 typedef struct _CorolizationClass CorolizationClass;
@@ -47,6 +48,12 @@ static void             corolization_add_argument     (GimpProcedure        *pro
 static void             corolization_get_values       (GimpProcedureConfig  *config,
                                                        ColorizeValues       *values,
                                                        GError              **error);
+static void             corolization_source           (GimpImage            *image,
+                                                       GimpDrawable         *drawable,
+                                                       GimpDrawable         *hints,
+                                                       GimpDrawable         *reference,
+                                                       gboolean              from_dialog,
+                                                       ColorizeSource       *source);
 static gboolean         corolization_apply            (GimpImage            *image,
                                                        GimpDrawable         *drawable,
                                                        GimpDrawable         *hints,
@@ -406,15 +413,56 @@ corolization_model_changed (GimpProcedureConfig *config,
     }
 }
 
+/* What the dialog says now, for a run of the preview. */
+static gboolean
+corolization_preview_source (gpointer        data,
+                             ColorizeValues *values,
+                             ColorizeSource *source)
+{
+  GtkWidget           *dialog   = data;
+  GimpProcedureConfig *config   = g_object_get_data (G_OBJECT (dialog), "cz-config");
+  GimpDrawable        *drawable = g_object_get_data (G_OBJECT (dialog), "cz-drawable");
+  gchar              **names    = g_object_get_data (G_OBJECT (dialog), "cz-names");
+  GimpDrawable        *hints    = NULL;
+  GimpDrawable        *reference = NULL;
+  GError              *error    = NULL;
+  gint                 index;
+
+  corolization_get_values (config, values, &error);
+  if (error)
+    {
+      g_error_free (error);
+      return FALSE;
+    }
+  /* "model" is set from the list on OK only */
+  g_object_get (config, "model-index", &index,
+                colorize_arg_get_name (COLORIZE_ARG_HINTS),     &hints,
+                colorize_arg_get_name (COLORIZE_ARG_REFERENCE), &reference,
+                NULL);
+  if (index >= 0 && index < (gint) g_strv_length (names))
+    g_strlcpy (values->model, names[index], sizeof (values->model));
+  if (reference && ! gimp_item_is_valid (GIMP_ITEM (reference)))
+    g_clear_object (&reference);
+
+  corolization_source (gimp_item_get_image (GIMP_ITEM (drawable)), drawable,
+                       hints, reference, TRUE, source);
+  g_clear_object (&hints);
+  g_clear_object (&reference);
+
+  return TRUE;
+}
+
 static gboolean
 corolization_dialog (GimpProcedure       *procedure,
                      GimpProcedureConfig *config,
                      GimpDrawable        *drawable)
 {
-  GtkWidget    *dialog;
-  GtkWidget    *box;
-  GtkWidget    *button;
-  GtkListStore *store;
+  GtkWidget       *dialog;
+  GtkWidget       *preview;
+  ColorizePreview *colorize_preview;
+  GtkWidget       *box;
+  GtkWidget       *button;
+  GtkListStore    *store;
   GList        *fields = NULL;
   gchar       **names  = colorize_model_list ();
   gchar        *model  = NULL;
@@ -440,6 +488,13 @@ corolization_dialog (GimpProcedure       *procedure,
   g_object_set (config, "model-index", colorize_model_index (names, model), NULL);
 
   dialog = gimp_procedure_dialog_new (procedure, config, _("Colorize"));
+
+  /* The colours of the part shown, as OK would give them; above the
+   * fields, which gimp_procedure_dialog_fill_list packs after it. */
+  preview = gimp_zoom_preview_new_from_drawable (drawable);
+  gtk_box_pack_start (GTK_BOX (gtk_dialog_get_content_area (GTK_DIALOG (dialog))),
+                      preview, TRUE, TRUE, 0);
+  gtk_widget_show (preview);
 
   gimp_procedure_dialog_get_int_combo (GIMP_PROCEDURE_DIALOG (dialog),
                                        "model-index", GIMP_INT_STORE (store));
@@ -490,7 +545,22 @@ corolization_dialog (GimpProcedure       *procedure,
                                          TRUE);
     }
 
+  g_object_set_data (G_OBJECT (dialog), "cz-config", config);
+  g_object_set_data (G_OBJECT (dialog), "cz-drawable", drawable);
+  colorize_preview = colorize_preview_new (GIMP_PREVIEW (preview),
+                                           gimp_drawable_is_rgb (drawable),
+                                           corolization_preview_source, dialog);
+  /* Every setting but the output and the confidence layer shows. */
+  g_signal_connect_swapped (config, "notify",
+                            G_CALLBACK (colorize_preview_invalidate),
+                            colorize_preview);
+  colorize_preview_invalidate (colorize_preview);
+
   run = gimp_procedure_dialog_run (GIMP_PROCEDURE_DIALOG (dialog));
+
+  g_signal_handlers_disconnect_by_func (config, colorize_preview_invalidate,
+                                        colorize_preview);
+  colorize_preview_free (colorize_preview);
 
   if (run && names[0])
     {
@@ -506,19 +576,17 @@ corolization_dialog (GimpProcedure       *procedure,
   return run;
 }
 
-/* Runs the plan of colorize.c on drawable and attaches its layers above
- * it, in one undo step. */
-static gboolean
-corolization_apply (GimpImage            *image,
-                    GimpDrawable         *drawable,
-                    GimpDrawable         *hints,
-                    GimpDrawable         *reference,
-                    gboolean              from_dialog,
-                    const ColorizeValues *values,
-                    GError              **error)
+/* The source of a run on drawable (or of the preview), its buffers
+ * GIMP's: read them in the main thread. */
+static void
+corolization_source (GimpImage      *image,
+                     GimpDrawable   *drawable,
+                     GimpDrawable   *hints,
+                     GimpDrawable   *reference,
+                     gboolean        from_dialog,
+                     ColorizeSource *out)
 {
   ColorizeSource  source = { 0 };
-  ColorizePlan    plan;
   gint            x, y, w, h;
 
   source.pixels      = gimp_drawable_get_buffer (drawable);
@@ -570,6 +638,25 @@ corolization_apply (GimpImage            *image,
       source.touched   = gimp_drawable_mask_intersect (drawable, &x, &y, &w, &h);
       source.selection = gimp_drawable_get_buffer (GIMP_DRAWABLE (gimp_image_get_selection (image)));
     }
+
+  *out = source;
+}
+
+/* Runs the plan of colorize.c on drawable and attaches its layers above
+ * it, in one undo step. */
+static gboolean
+corolization_apply (GimpImage            *image,
+                    GimpDrawable         *drawable,
+                    GimpDrawable         *hints,
+                    GimpDrawable         *reference,
+                    gboolean              from_dialog,
+                    const ColorizeValues *values,
+                    GError              **error)
+{
+  ColorizeSource  source;
+  ColorizePlan    plan;
+
+  corolization_source (image, drawable, hints, reference, from_dialog, &source);
 
   /* All the work happens before the image is touched: an error, or a
    * cancel (which ends the plug-in), leaves the image as it was. */

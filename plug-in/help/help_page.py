@@ -36,6 +36,8 @@ def inline(text):
         else:
             p = re.sub(r'\*\*([^*]+)\*\*', r'<strong>\1</strong>', p)
             p = re.sub(r'\*([^*]+)\*', r'<em>\1</em>', p)
+            # an image of the checkout (not installed): its description
+            p = re.sub(r'!\[([^\]]+)\]\(([^)]+)\)', r'<em>\1</em>', p)
             p = re.sub(r'\[([^\]]+)\]\(([^)]+)\)', r'<a href="\2">\1</a>', p)
             parts[i] = p
     return ''.join(parts)

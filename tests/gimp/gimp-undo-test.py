@@ -236,6 +236,99 @@ def same_pixels(img, tag):
     return diff == 0, f'{px.shape} {px.dtype}, max |diff| {diff} against the file'
 
 
+def dialog_shot(dialog):
+    """The dialog window's pixels (RGB, from the X server)."""
+    from PIL import ImageGrab
+    geo = dict(l.split('=') for l in xdo('getwindowgeometry', '--shell', dialog))
+    x, y, w, h = (int(geo[k]) for k in ('X', 'Y', 'WIDTH', 'HEIGHT'))
+    return np.asarray(ImageGrab.grab(bbox=(x, y, x + w, y + h),
+                                     xdisplay=env['DISPLAY']).convert('RGB'))
+
+
+def chroma_of(px):
+    lab = color.rgb2lab(px)
+    return np.hypot(lab[..., 1], lab[..., 2])
+
+
+def escape_dialog(img, dialog, pid):
+    """Escape in the dialog: whether its plug-in ended, and the image's
+    state then."""
+    xdo('windowfocus', '--sync', dialog[0])
+    xdo('key', 'Escape')
+    ended = poll(lambda: process_ended(pid), 10)
+    return (ended, *state(img))
+
+
+def set_saturation(dialog, value):
+    """Types value into S_aturation (Alt+A) and leaves the field with Tab
+    (Enter would press OK); returns the time of the change."""
+    xdo('windowfocus', '--sync', dialog)
+    xdo('key', '--clearmodifiers', 'alt+a')
+    xdo('key', 'ctrl+a')
+    xdo('type', value)
+    t = time.monotonic()
+    xdo('key', 'Tab')
+    return t
+
+
+def preview_step(img, before, open_dialog):
+    """4c: the preview shows colour with the dialog open, saturation 0 makes
+    it gray, 1 brings the colour back, Escape adds nothing. The preview's area is where the colour
+    and the gray shots differ (nothing else in the dialog changes between
+    them); on a plug-in without a preview no colour appears."""
+    dialog, pid = open_dialog('Preview')
+    if not dialog:
+        return False
+    t = time.monotonic()
+    colour = poll(lambda: (lambda px: [px] if (chroma_of(px) > 10).sum() > 3000 else None)(
+        dialog_shot(dialog[0])), 60, step=0.1)
+    colour = colour[0] if colour else None
+    shown = time.monotonic() - t
+    if not check('preview: the dialog shows colour by itself', colour is not None,
+                 f'after {shown:.2f} s (dialog shown to colour drawn)' if colour is not None
+                 else 'no coloured area within 60 s'):
+        screenshot('preview')
+        xdo('key', 'Escape')
+        return False
+    from PIL import Image
+    Image.fromarray(colour).save(f'{work}/preview-dialog.png')
+    t = set_saturation(dialog[0], '0')
+    gray = poll(lambda: (lambda px: [px] if (chroma_of(px) > 10).sum() < 300 else None)(
+        dialog_shot(dialog[0])), 30, step=0.05)
+    gray = gray[0] if gray else None
+    latency = time.monotonic() - t
+    ok = check('preview: saturation 0 turns it gray', gray is not None,
+               f'{latency:.2f} s from the change to gray on screen' if gray is not None
+               else 'still coloured after 30 s')
+    if ok and gray.shape == colour.shape:
+        # the largest region that changed: the saturation field changed too
+        from skimage import measure
+        diff = np.abs(colour.astype(int) - gray.astype(int)).max(axis=2) > 8
+        regions = measure.regionprops(measure.label(diff, connectivity=2))
+        r = max(regions, key=lambda r: r.bbox_area).bbox if regions else None
+        box = (slice(r[0], r[2]), slice(r[1], r[3])) if r else None
+        ys, xs = (np.array([r[0], r[2] - 1]), np.array([r[1], r[3] - 1])) if r else ([], [])
+        c_col = chroma_of(colour[box]).mean() if box else 0.0
+        c_gray = chroma_of(gray[box]).mean() if box else 0.0
+        check('preview: its area has colour, and none at saturation 0',
+              box is not None and c_col > args.min_chroma and c_gray < 1.0,
+              f'area {xs.max() - xs.min() + 1}x{ys.max() - ys.min() + 1} px, mean chroma '
+              f'{c_col:.2f} (threshold {args.min_chroma}), at saturation 0 {c_gray:.2f}'
+              if box else 'the colour and gray shots do not differ')
+    # and back to 1: the colour returns
+    t = set_saturation(dialog[0], '1')
+    again = poll(lambda: (chroma_of(dialog_shot(dialog[0])) > 10).sum() > 3000, 30, step=0.05)
+    check('preview: saturation 1 again brings the colour back', again,
+          f'{time.monotonic() - t:.2f} s from the change to colour on screen' if again
+          else 'still gray after 30 s')
+    ended, base, names = escape_dialog(img, dialog, pid)
+    check('preview, Escape: the plug-in ends, no layer added, grayscale',
+          ended and base == GRAY and names == before,
+          f'plug-in ended: {bool(ended)}, base {base}, layers {names}')
+    check('preview, Escape: the source pixels unchanged', *same_pixels(img, 'preview'))
+    return True
+
+
 def main():
     global window
     # ---- Xvfb on a free display, GIMP on it with the Script-Fu server ------
@@ -388,10 +481,7 @@ def main():
     ok = check('New hints layer: "Colour hints" added above the source, RGB',
                base == RGB and names == ['Colour hints'] + before,
                f'base {base}, layers {names}')
-    xdo('windowfocus', '--sync', dialog[0])
-    xdo('key', 'Escape')
-    ended = poll(lambda: process_ended(pid), 10)
-    base, names = state(img)
+    ended, base, names = escape_dialog(img, dialog, pid)
     check('New hints layer, Escape: the plug-in ends and the layer stays',
           ended and names == ['Colour hints'] + before, f'plug-in ended: {bool(ended)}, layers {names}')
     if ok:
@@ -404,6 +494,10 @@ def main():
     base, names = wait_layers(img, len(before), 10)
     check('one Ctrl+Z after New hints layer: the layers as before, grayscale',
           base == GRAY and names == before, f'base {base}, layers {names}')
+
+    # ---- 4c. the dialog's live preview, then Escape ------------------------
+    if not preview_step(img, before, open_dialog):
+        return
 
     # ---- 5. Filters > Colorize…, the dialog, Enter -------------------------
     dialog, pid = open_dialog('Enter')
@@ -476,8 +570,10 @@ def stage_browser():
 
 opened_file = f'{work}/help-opened.txt'
 stage_browser()
+# G_MESSAGES_DEBUG: the preview logs each drawing's latency (GLib's debug
+# messages of its own domain), printed below.
 env = dict(os.environ, HOME=home, COROLIZATION_MODELS=models, LANG='C.UTF-8',
-           OPENBLAS_NUM_THREADS='2')
+           OPENBLAS_NUM_THREADS='2', G_MESSAGES_DEBUG='corolization-preview')
 for k in ('LANGUAGE', 'LC_ALL', 'DISPLAY', 'XAUTHORITY', 'DBUS_SESSION_BUS_ADDRESS',
           'XDG_CONFIG_HOME', 'XDG_DATA_HOME'):
     env.pop(k, None)
@@ -511,6 +607,10 @@ if os.path.exists(f'{work}/gimp.log'):
 for l in log:
     if 'duplicate mnemonic' in l:
         print('     (GIMP: ' + l.strip() + ')')
+# Not a check: the preview's own latency, change to drawn, in the plug-in.
+for l in log:
+    if 'corolization-preview' in l:
+        print('     (preview: ' + l.split(': ', 2)[-1].strip() + ')')
 if failures and log:
     print('     GIMP log, last lines:\n' + ''.join('       ' + l for l in log[-15:]), end='')
 print(f'     ({time.monotonic() - t_start:.0f} s)')

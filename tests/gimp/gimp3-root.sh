@@ -14,6 +14,8 @@
 # --undo runs the user-interface test gimp-undo-test.py instead (GIMP 3 on
 # Xvfb in the root, driven by xdotool; it adds xvfb and xdotool to the
 # root); --no-undo is passed on to it (its negative control).
+# COROLIZATION_TEST_MODEL names the model of MODELS_DIR the --undo test uses
+# (default testnet; docs/preview-gimp-3.0.png was taken with colorful).
 # --demo is a Debian 13 newcomer instead: git-clones SOURCE_DIR's commit
 # inside the root, runs its ./bootstrap.sh demo there (which installs what
 # it misses with apt, builds, installs the GIMP 3.0 plug-in for root's
@@ -130,7 +132,8 @@ chroot "$root" sh -ec '
     else
         python3 /mnt/corolization-src/tests/gimp/gimp-undo-test.py --gimp 3 \
             --plugin $b/plug-in/gimp3/corolization \
-            --models /tmp/corolization-models --work "$2" --min-chroma "$3" $4
+            --models /tmp/corolization-models --work "$2" --min-chroma "$3" \
+            --model "${COROLIZATION_TEST_MODEL:-testnet}" $4
     fi
 ' sh "$test" "$rwork" "$min_chroma" "$undo_args" "$tag" || status=$?
 mkdir -p "$work" && cp -r "$root$rwork/." "$work/" 2>/dev/null || true
