@@ -42,11 +42,9 @@ ap.add_argument('--model', default='testnet',
                 help='the model (in --models) the cases use; --models also holds broken.safetensors')
 ap.add_argument('--min-chroma', type=float, default=2.0,
                 help='mean chroma the new layer must exceed')
-ap.add_argument('--hints-model', default='testhints',
-                help='a hints model in --models, for the colour hints cases')
+
 args = ap.parse_args()
 MODEL = args.model
-HINTS_MODEL = args.hints_model
 V3 = args.gimp == '3'
 work = fresh_work(args.work)
 
@@ -237,6 +235,13 @@ HINTS = f"""(let ((h (car {NEW_LAYER})))
   (gimp-image-select-rectangle img CHANNEL-OP-REPLACE {HINT_SQUARE[0]} {HINT_SQUARE[1]} {HINT_SQUARE[2]} {HINT_SQUARE[2]})
   (gimp-drawable-edit-fill h FILL-FOREGROUND)
   (gimp-selection-none img))"""
+# These use the shipped hints model (models/ of the repository, staged as
+# HINTS_MODEL, like REF_MODEL below): a hints network trained for the test
+# in a minute follows a hint or not depending on the seed and the machine
+# (the trainer's colorize, mean a* over HINT_REGION without / with the
+# hint: seed 1 +0.9, seed 2 +8.5, seed 3 +4.1 at 300 steps of 1e-2); the
+# shipped one gives 0.6 / 35.2.
+HINTS_MODEL = 'hints'
 case('hints-none', '', model=HINTS_MODEL, hints='-1')
 case('hints-red', HINTS, model=HINTS_MODEL, drw=BOTTOM, src=BOTTOM,
      watch='(cz-layer img 0)', hints='(cz-layer img 0)')
@@ -301,8 +306,9 @@ with open(f'{work}/tests.scm', 'w') as f:
 
 ref_models = f'{work}/ref-models'
 os.makedirs(ref_models, exist_ok=True)
-shutil.copy(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'models',
-                         'colorful.safetensors'), f'{ref_models}/{REF_MODEL}.safetensors')
+repo_models = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'models')
+for m in (REF_MODEL, HINTS_MODEL):
+    shutil.copy(f'{repo_models}/{m}.safetensors', f'{ref_models}/{m}.safetensors')
 env = dict(os.environ, HOME=home,
            COROLIZATION_MODELS=os.path.abspath(args.models) + ':' + os.path.abspath(ref_models),
            LANG='C.UTF-8', OPENBLAS_NUM_THREADS='2')
@@ -495,8 +501,9 @@ for name, _, expect, kw in cases:
               f'mean chroma {chroma:.2f} (threshold {args.min_chroma})')
 
 # The red hint: the region around it turns red. MIN_HINT_A and the margin
-# come from measurements of the test hints model (train-test-model.sh).
-MIN_HINT_A, MIN_HINT_GAIN = 10.0, 5.0
+# come from measurements of the shipped hints model (see HINTS_MODEL): in
+# GIMP 2.10, mean a* 37.1 with the hint, 0.9 without; the README example 39.3.
+MIN_HINT_A, MIN_HINT_GAIN = 20.0, 15.0
 if all(os.path.exists(f'{work}/{n}-new.png') for n in ('hints-none', 'hints-red')):
     a_none = lab(f'{work}/hints-none-new.png')[0][HINT_REGION][..., 1].mean()
     a_red = lab(f'{work}/hints-red-new.png')[0][HINT_REGION][..., 1].mean()
@@ -645,7 +652,7 @@ if len(blocks) == 4:
               f'{res.shape[1]}x{res.shape[0]}, mean chroma {chroma:.2f}')
 
 # ---- hints example: README's two "Colour hints" scripts, run as printed ---
-# on the gray astronaut, with the test hints model staged as "hints"; the
+# on the gray astronaut, with the shipped hints model staged as "hints"; the
 # red dot it paints (image 84..92, 36..44, a 20 px pencil) lies in the
 # region the hints-red case measures.
 def readme_blocks(title):
@@ -661,7 +668,7 @@ check('hints example: README has the 3.0 and 2.10 scripts', len(blocks) == 2,
 if len(blocks) == 2:
     hdir = f'{work}/hints-example'
     os.makedirs(f'{hdir}/models')
-    shutil.copy(f'{args.models}/{HINTS_MODEL}.safetensors', f'{hdir}/models/hints.safetensors')
+    shutil.copy(f'{repo_models}/{HINTS_MODEL}.safetensors', f'{hdir}/models/hints.safetensors')
     batch = f"""(begin {prelude}
   (let ((img {LOAD.format(p=f"{work}/astro-rgb.png")})) #t)
   {blocks[0] if V3 else blocks[1]}
