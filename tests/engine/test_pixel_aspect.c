@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "lab.h"
 #include "pixel.h"
+#include "pixel_setup.h"
 
 enum { W = 256, H = 128, PAD = 64 };
 
@@ -67,16 +67,7 @@ static double max_diff(const float *p, const float *q, int y0, int y1)
 int main(void)
 {
     check_state st = {0};
-    const char *root = getenv("COROLIZATION_SOURCE_ROOT");
-    CHECK(&st, root != NULL, "COROLIZATION_SOURCE_ROOT is not set; cannot find models/pix2pix.safetensors");
-    if (!root) return check_finish(&st, "pixel_aspect");
-    gegl_init(NULL, NULL);
-    cz_lab_init();
-    char path[4096];
-    snprintf(path, sizeof path, "%s/models/pix2pix.safetensors", root);
-    cz_error err = {0};
-    cz_model *m = cz_model_load(path, &err);
-    CHECK(&st, m != NULL, "%s", err.msg);
+    cz_model *m = pixel_setup(&st, "pix2pix");
     if (!m) return check_finish(&st, "pixel_aspect");
     CHECK(&st, cz_model_get_multiple(m) == 128, "pix2pix's multiple is %d, the test assumes 128", cz_model_get_multiple(m));
 

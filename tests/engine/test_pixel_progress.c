@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "lab.h"
 #include "pixel.h"
+#include "pixel_setup.h"
 
 enum { W = 96, H = 64, STOP_AT = 5 };
 
@@ -63,16 +63,7 @@ static cz_status run(cz_model *m, GeglBuffer *src, calls *c, bool *untouched)
 int main(void)
 {
     check_state st = {0};
-    const char *root = getenv("COROLIZATION_SOURCE_ROOT");
-    CHECK(&st, root != NULL, "COROLIZATION_SOURCE_ROOT is not set");
-    if (!root) return check_finish(&st, "pixel_progress");
-    gegl_init(NULL, NULL);
-    cz_lab_init();
-    char path[4096];
-    snprintf(path, sizeof path, "%s/models/colorful.safetensors", root);
-    cz_error err = {0};
-    cz_model *m = cz_model_load(path, &err);
-    CHECK(&st, m != NULL, "load %s: %s", path, err.msg);
+    cz_model *m = pixel_setup(&st, "colorful");
     if (!m) return check_finish(&st, "pixel_progress");
 
     const GeglRectangle r = {0, 0, W, H};

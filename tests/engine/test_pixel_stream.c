@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "lab.h"
 #include "pixel.h"
+#include "pixel_setup.h"
 
 /* Odd rectangles, so no write lines up with a GEGL tile. */
 enum { STEP_W = 53, STEP_H = 29 };
@@ -189,16 +189,7 @@ static void run_case(check_state *st, cz_model *m, int w, int h, const char *enc
 int main(void)
 {
     check_state st = {0};
-    const char *root = getenv("COROLIZATION_SOURCE_ROOT");
-    CHECK(&st, root != NULL, "COROLIZATION_SOURCE_ROOT is not set");
-    if (!root) return check_finish(&st, "pixel_stream");
-    gegl_init(NULL, NULL);
-    cz_lab_init();
-    char path[4096];
-    snprintf(path, sizeof path, "%s/models/colorful.safetensors", root);
-    cz_error err = {0};
-    cz_model *m = cz_model_load(path, &err);
-    CHECK(&st, m != NULL, "load %s: %s", path, err.msg);
+    cz_model *m = pixel_setup(&st, "colorful");
     if (!m) return check_finish(&st, "pixel_stream");
 
     /* GIMP's precisions as its layers' formats (colorize_layer_format). */
@@ -217,6 +208,7 @@ int main(void)
     /* A rectangle outside the prediction is an error, not a crash. */
     const GeglRectangle r = {0, 0, 40, 30}, out = {30, 20, 20, 20};
     GeglBuffer *src = photo_new(40, 30);
+    cz_error err = {0};
     cz_pixel_params pp;
     cz_pixel_params_init(&pp);
     cz_pixel_prediction *pred = cz_pixel_prediction_new(m, src, NULL, &r, &pp, false, NULL, NULL, &err);
