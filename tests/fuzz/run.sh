@@ -28,10 +28,11 @@ safetensors)
     corpus=$here/corpus sources="$src/engine/safetensors_read.c $src/engine/json_scan.c $src/engine/dtype.c $src/engine/half.c $src/engine/file.c $src/engine/error.c" pkgs=json-glib-1.0
     opts="-rss_limit_mb=2048 -max_len=4096 -dict=$here/safetensors.dict -timeout=10" ;;
 model)
-    # the whole engine but the GEGL pixel path
+    # the whole engine but the GEGL pixel path (pixel.c, pixel_write.c;
+    # pixel_lab.c is babl only and stays)
     babl=babl-0.1 # Debian 12 names it babl, as meson.build allows
     pkg-config --exists $babl || babl=babl
-    corpus=$here/corpus-model sources=$(ls "$src"/engine/*.c | grep -v /pixel.c) pkgs="json-glib-1.0 $babl openblas"
+    corpus=$here/corpus-model sources=$(ls "$src"/engine/*.c | grep -v -e /pixel.c -e /pixel_write.c) pkgs="json-glib-1.0 $babl openblas"
     # A colorful model computes its ab bins through babl on every load
     # (cz_quant_init: 0.3 s optimised, several seconds under the sanitizers
     # on a busy machine), so the per-input timeout is a minute; hangs in the
