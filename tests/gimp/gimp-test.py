@@ -30,6 +30,7 @@ import numpy as np
 from skimage import color, data, io, util
 
 sys.dont_write_bytecode = True  # no __pycache__ in the checkout
+from gimp_script import Script  # noqa: E402
 from gimp_stage import check, failures, finish, fresh_work, stage_plugin  # noqa: E402
 
 ap = argparse.ArgumentParser()
@@ -59,73 +60,10 @@ io.imsave(f'{work}/one.png', np.full((1, 1, 3), 128, np.uint8), check_contrast=F
 # ---- The plug-in folder and a throw-away config ---------------------------
 plugdir, home = stage_plugin(work, args.plugin, V3, args.mo_dir)
 
-# ---- Script-Fu, per GIMP version ------------------------------------------
-if V3:
-    LOAD = '(car (gimp-file-load RUN-NONINTERACTIVE "{p}"))'
-    DRW = '(vector-ref (car (gimp-image-get-selected-drawables {img})) 0)'
-    LAYERS = '(car (gimp-image-get-layers {img}))'
-    SAVE = '(gimp-file-save RUN-NONINTERACTIVE {img} "{p}" -1)'
-    U16 = 'PRECISION-U16-NON-LINEAR'
-    BASE = 'gimp-image-get-base-type'
-    CALL = ('(plug-in-corolization #:run-mode RUN-NONINTERACTIVE #:image {img} '
-            '#:drawables (vector {drw}) {kw})')
-else:
-    LOAD = '(car (gimp-file-load RUN-NONINTERACTIVE "{p}" "{p}"))'
-    DRW = '(car (gimp-image-get-active-drawable {img}))'
-    LAYERS = '(cadr (gimp-image-get-layers {img}))'
-    SAVE = '(gimp-file-save RUN-NONINTERACTIVE {img} (car (gimp-image-get-active-drawable {img})) "{p}" "{p}")'
-    U16 = 'PRECISION-U16-GAMMA'
-    BASE = 'gimp-image-base-type'
-    CALL = '(plug-in-corolization RUN-NONINTERACTIVE {img} {drw} {pos})'
-
-
-def call(img, drw, model='', t=0.38, s=1.0, size=0, output='layer', conf=False,
-         hints=None, ref=None, rs=None):
-    """hints, ref: Scheme expressions for the hints and reference layers;
-    None or '-1' for none (GIMP 3.0 leaves the argument out; GIMP 2.10's
-    Script-Fu wants every argument, so it passes -1). rs: the reference
-    strength (None: left out in 3.0, the default 1.0 in 2.10)."""
-    if V3:
-        kw = f'#:model "{model}" #:temperature {t} #:saturation {s} #:size {size} ' \
-             f'#:output "{output}" #:confidence {"TRUE" if conf else "FALSE"}'
-        if hints is not None and hints != '-1':
-            kw += f' #:hints {hints}'
-        if ref is not None and ref != '-1':
-            kw += f' #:reference {ref}'
-        if rs is not None:
-            kw += f' #:reference-strength {rs}'
-        return CALL.format(img=img, drw=drw, kw=kw)
-    pos = f'"{model}" {t} {s} {size} "{output}" {1 if conf else 0}'
-    pos += f' {hints if hints is not None else -1}'
-    pos += f' {ref if ref is not None else -1} {rs if rs is not None else 1.0}'
-    return CALL.format(img=img, drw=drw, pos=pos)
-
-
-SAVE_PATH = SAVE.format(img='dup', p='@@').replace('"@@"', 'path')
-# (cz-export img item path): the top-level layer item alone (or the
-# composite when item is #f), at 16-bit non-linear, as PNG.
-prelude = f"""
-(define (cz-msg . parts) (gimp-message (apply string-append "CZ " parts)))
-(define (cz-export img item path)
-  (let* ((index (if item (car (gimp-image-get-item-position img item)) -1))
-         (dup (car (gimp-image-duplicate img)))
-         (layers {LAYERS.format(img="dup")})
-         (n (vector-length layers)))
-    (let loop ((i 0))
-      (when (< i n)
-        (if (>= index 0)
-            (gimp-item-set-visible (vector-ref layers i) (if (= i index) TRUE FALSE)))
-        (loop (+ i 1))))
-    (gimp-image-merge-visible-layers dup CLIP-TO-IMAGE)
-    (if (not (= (car ({BASE} dup)) RGB)) (gimp-image-convert-rgb dup))
-    (gimp-image-convert-precision dup {U16})
-    {SAVE_PATH}
-    (gimp-image-delete dup)))
-(define (cz-nlayers img) (vector-length {LAYERS.format(img="img")}))
-(define (cz-layer img i) (vector-ref {LAYERS.format(img="img")} i))
-(define (cz-num x) (number->string (if (number? x) x (if x 1 0))))
-(define cz-ref #f)
-"""
+# ---- Script-Fu, per GIMP version (gimp_script.py) -------------------------
+sf = Script(V3)
+LOAD, DRW = sf.LOAD, sf.DRW
+call, prelude = sf.call, sf.prelude
 
 cases = []
 PHOTOS = {'gray': 'cat-gray.png', 'tiny': 'one.png'}
@@ -199,8 +137,7 @@ case('rgb8', '')
 case('gray', '')
 case('u16-linear-alpha', '(gimp-image-convert-precision img PRECISION-U16-LINEAR) '
      '(gimp-layer-add-alpha (' + DRW.format(img='img')[1:-1] + '))')
-case('float', '(gimp-image-convert-precision img PRECISION-FLOAT-' +
-     ('NON-LINEAR' if V3 else 'GAMMA') + ')')
+case('float', f'(gimp-image-convert-precision img {sf.FLOAT})')
 case('selection', '(gimp-image-select-rectangle img CHANNEL-OP-REPLACE 0 0 256 512)')
 case('chroma', '', output='chroma')
 case('indexed', '(gimp-image-convert-indexed img CONVERT-DITHER-NONE CONVERT-PALETTE-GENERATE 16 FALSE FALSE "")')
@@ -317,19 +254,7 @@ env.pop('LC_ALL', None)
 
 
 def run_gimp(batch, extra_env=None, brushes=False):
-    """brushes: GIMP 2.10 loads its data (-d skips it, and gimp-pencil
-    then paints nothing)."""
-    e = dict(env, **(extra_env or {}))
-    gimprc = f'{e["HOME"]}/gimprc'
-    if V3:
-        cmd = ['gimp-console-3.0', '-i', '-n', '--quit', '--gimprc', gimprc,
-               '--batch-interpreter=plug-in-script-fu-eval', '-b', batch]
-    else:  # fonts are needed for the text layer (no -f)
-        cmd = ['gimp-console-2.10', '-i'] + ([] if brushes else ['-d']) + \
-              ['--gimprc', gimprc, '-b', batch, '-b', '(gimp-quit 0)']
-    p = subprocess.run(cmd, env=e, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       text=True, timeout=900)
-    return p.stdout
+    return sf.run(batch, dict(env, **(extra_env or {})), brushes)
 
 
 out = run_gimp(f'(load "{work}/tests.scm")')

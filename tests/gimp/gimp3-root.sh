@@ -2,6 +2,7 @@
 # gimp3-root.sh: runs the plug-in tests on GIMP 3.0 inside a Debian 13 root.
 #   gimp3-root.sh [--undo [--no-undo]] SOURCE_DIR WORK_DIR MODELS_DIR [MIN_CHROMA [ROOT]]
 #   gimp3-root.sh --demo SOURCE_DIR WORK_DIR
+#   gimp3-root.sh --import SOURCE_DIR WORK_DIR PREPARED_DIR [ROOT]
 # Builds the root with debootstrap when it is absent (about 5 minutes),
 # installs into it whichever of the packages the
 # test needs are missing (so an older cached root gets them too), and gives
@@ -16,6 +17,10 @@
 # root); --no-undo is passed on to it (its negative control).
 # COROLIZATION_TEST_MODEL names the model of MODELS_DIR the --undo test uses
 # (default testnet; docs/preview-gimp-3.0.png was taken with colorful).
+# --import is the GIMP stage of issue 17's judged check
+# (gimp-import-test.py --stage gimp): PREPARED_DIR is the host's prepare
+# stage (photo, models converted from random PyTorch ones, PyTorch's ab;
+# the root has no PyTorch), the plug-in built here colours and compares.
 # --demo is a Debian 13 newcomer instead: git-clones SOURCE_DIR's commit
 # inside the root, runs its ./bootstrap.sh demo there (which installs what
 # it misses with apt, builds, installs the GIMP 3.0 plug-in for root's
@@ -28,6 +33,7 @@ while [ $# -gt 0 ]; do
     case $1 in
         --undo) mode=undo ;;
         --demo) mode=demo ;;
+        --import) mode=import ;;
         --no-undo) mode=undo; undo_args=--no-undo ;;
         *) break ;;
     esac
@@ -37,6 +43,8 @@ src=$(cd "$1" && pwd)
 work=$2
 if [ $mode = demo ]; then
     models= min_chroma= root=/var/cache/corolization/trixie-gimp3
+elif [ $mode = import ]; then
+    models=$(cd "$3" && pwd) min_chroma= root=${4:-/var/cache/corolization/trixie-gimp3}
 else
     models=$(cd "$3" && pwd)
     min_chroma=${4:-2}
@@ -114,6 +122,8 @@ cp -r "$models" "$root/tmp/corolization-models"
 
 if [ $mode = undo ]; then
     test=gimp-undo-test.py rwork=/tmp/corolization-gimp3-undo
+elif [ $mode = import ]; then
+    test=gimp-import-test.py rwork=/tmp/corolization-gimp3-import
 else
     test=gimp-test.py rwork=/tmp/corolization-gimp3
 fi
@@ -129,6 +139,10 @@ chroot "$root" sh -ec '
         python3 /mnt/corolization-src/tests/gimp/gimp-test.py --gimp 3 \
             --plugin $b/plug-in/gimp3/corolization --mo-dir $b/po \
             --models /tmp/corolization-models --work "$2" --min-chroma "$3"
+    elif [ "$1" = gimp-import-test.py ]; then
+        python3 /mnt/corolization-src/tests/gimp/gimp-import-test.py --stage gimp --gimp 3 \
+            --plugin $b/plug-in/gimp3/corolization \
+            --prepared /tmp/corolization-models --work "$2"
     else
         python3 /mnt/corolization-src/tests/gimp/gimp-undo-test.py --gimp 3 \
             --plugin $b/plug-in/gimp3/corolization \
