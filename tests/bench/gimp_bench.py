@@ -2,8 +2,8 @@
 3.0 inside gimp3-root.sh --bench): the plug-in's wall time and peak RSS,
 measured by /usr/bin/time around the plug-in's own process (a wrapper
 staged as the plug-in), for 8-bit, 8-bit with a feathered selection, and
-32-bit float linear with the confidence layer (--case NAME: that one
-alone). A photo from tests/data, scaled in GIMP to 6000 x 4000; the shipped
+32-bit float linear with the confidence layer, and 8-bit with an alpha
+channel (--case NAME: that one alone). A photo from tests/data, scaled in GIMP to 6000 x 4000; the shipped
 colorful model. Prints
     GIMP case=.. size=6000x4000 plugin_s=.. peak_rss_mb=.. layers=..
       load_s=.. read_s=.. network_s=.. write_s=.. rest_s=..
@@ -30,7 +30,7 @@ ap.add_argument('--models', required=True, help='a folder holding colorful.safet
 ap.add_argument('--work', required=True)
 ap.add_argument('--width', type=int, default=6000)
 ap.add_argument('--height', type=int, default=4000)
-ap.add_argument('--case', choices=['u8', 'u8-selection', 'float-confidence'], help='run this case alone')
+ap.add_argument('--case', choices=['u8', 'u8-selection', 'float-confidence', 'u8-alpha'], help='run this case alone')
 args = ap.parse_args()
 V3 = args.gimp == '3'
 work = fresh_work(args.work)
@@ -51,7 +51,8 @@ with open(f'{plugdir}/corolization', 'w') as f:
 os.chmod(f'{plugdir}/corolization', 0o755)
 
 W, H = args.width, args.height
-CASES = [('u8', False, False), ('u8-selection', True, False), ('float-confidence', False, True)]
+CASES = [('u8', False, False), ('u8-selection', True, False), ('float-confidence', False, True),
+         ('u8-alpha', False, False)]
 if args.case:
     CASES = [c for c in CASES if c[0] == args.case]
 if V3:
@@ -76,6 +77,7 @@ batch = '(begin\n'
 for name, select, conf in CASES:
     batch += f"""(let* ((img {LOAD}) (drw {DRW}))
   (gimp-image-scale img {W} {H})
+  {'(gimp-layer-add-alpha drw)' if name == 'u8-alpha' else ''}
   {f'(gimp-image-convert-precision img {FLOAT})' if name.startswith('float') else ''}
   {f'(gimp-image-select-ellipse img CHANNEL-OP-REPLACE {W // 8} {H // 8} {W * 3 // 4} {H * 3 // 4})' if select else ''}
   {'(gimp-selection-feather img 200)' if select else ''}
