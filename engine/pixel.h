@@ -81,8 +81,9 @@ cz_pixel_prediction *cz_pixel_prediction_new(cz_model *model, GeglBuffer *src, G
  * writes there; with confidence (a prediction made with it), [roi pixels]
  * of per-pixel confidence. dst may be NULL to write confidence alone. With
  * mask [roi pixels] (format with alpha), alpha is multiplied by it as a
- * selection would (through "RGBA float" of format's space). Not for two
- * threads at once: pred keeps one rectangle's scratch. */
+ * selection would, in float before the one conversion to format (never
+ * from format back to float: for 8-bit RGBA babl would build a 320 MB
+ * table). Not for two threads at once: pred keeps one rectangle's scratch. */
 cz_status cz_pixel_prediction_write(cz_pixel_prediction *pred, const GeglRectangle *roi, const Babl *format,
                                     void *dst, float *confidence, const float *mask, cz_error *err);
 bool cz_pixel_prediction_has_confidence(const cz_pixel_prediction *pred);

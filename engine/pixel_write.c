@@ -171,17 +171,6 @@ void cz_pixel_prediction_free(cz_pixel_prediction *pred)
 
 bool cz_pixel_prediction_has_confidence(const cz_pixel_prediction *pred) { return pred->conf != NULL; }
 
-/* Multiplies the alpha of n pixels of format by mask, through "RGBA float"
- * of its space: the same conversions as masking a finished buffer, so a
- * masked rectangle equals the whole image masked afterwards. */
-static void mask_alpha(void *dst, const Babl *format, const float *mask, float *rgba, size_t n)
-{
-    const Babl *rgba_fmt = babl_format_with_space("RGBA float", babl_format_get_space(format));
-    babl_process(babl_fish(format, rgba_fmt), dst, rgba, (long)n);
-    for (size_t i = 0; i < n; i++) rgba[4 * i + 3] *= mask[i];
-    babl_process(babl_fish(rgba_fmt, format), rgba, dst, (long)n);
-}
-
 cz_status cz_pixel_prediction_write(cz_pixel_prediction *pred, const GeglRectangle *roi, const Babl *format,
                                     void *dst, float *confidence, const float *mask, cz_error *err)
 {
@@ -242,6 +231,7 @@ cz_status cz_pixel_prediction_write(cz_pixel_prediction *pred, const GeglRectang
                 d[2] = saturation * cz_upsample_at(pb, nh, nw, u, v);
             }
             d[3] = cz__pixel_lab_alpha(&lab, Lsrc, k);
+            if (mask) d[3] *= mask[k];
             if (confidence) confidence[k] = cz_upsample_at(pred->conf, nh, nw, u, v);
         }
     }
@@ -251,6 +241,5 @@ cz_status cz_pixel_prediction_write(cz_pixel_prediction *pred, const GeglRectang
         lab_to_rgba_in_gamut(s, n, &lab);
         babl_process(babl_fish(rgba_fmt, format), s->rgba, dst, (long)n);
     }
-    if (mask) mask_alpha(dst, format, mask, s->rgba, n);
     return CZ_STATUS_OK;
 }

@@ -12,6 +12,7 @@
 #include <libgimp/gimp.h>
 
 #include "colorize.h"
+#include "pixel_fill.h"
 
 #define MODEL_SUFFIX ".safetensors"
 /* Names a message lists before "and N more". */
@@ -21,6 +22,8 @@ typedef struct
 {
   gchar    *model_name;
   gint      step;        /* the last cz_pixel_step shown, -1 before any */
+  gint64    running_at;  /* g_get_monotonic_time () when the network
+                          * started, 0 before */
 } ProgressState;
 
 G_DEFINE_QUARK (corolization-error-quark, colorize_error)
@@ -306,6 +309,8 @@ colorize_progress (gdouble        fraction,
   if ((gint) step != state->step)
     {
       state->step = step;
+      if (step == CZ_PIXEL_STEP_RUNNING)
+        state->running_at = g_get_monotonic_time ();
 
       switch (step)
         {
@@ -348,13 +353,15 @@ colorize_apply_mask (GeglBuffer *buffer,
 
   iter = gegl_buffer_iterator_new (buffer, extent, 0, format,
                                    GEGL_ACCESS_READWRITE, GEGL_ABYSS_NONE, 2);
-  gegl_buffer_iterator_add (iter, mask, &mask_rect, 0, babl_format ("Y float"),
+  /* "Y double", as cz_pixel_fill reads it: babl 0.1.98 converts an 8- or
+   * 16-bit selection to "Y float" through a 350 MB table. */
+  gegl_buffer_iterator_add (iter, mask, &mask_rect, 0, babl_format ("Y double"),
                             GEGL_ACCESS_READ, GEGL_ABYSS_NONE);
 
   while (gegl_buffer_iterator_next (iter))
     {
-      gfloat       *pixel = iter->items[0].data;
-      const gfloat *m     = iter->items[1].data;
+      gfloat        *pixel = iter->items[0].data;
+      const gdouble *m     = iter->items[1].data;
       gint          i;
 
       for (i = 0; i < iter->length; i++)
@@ -516,7 +523,8 @@ colorize_plan_run (const ColorizeSource *source,
                    GError              **error)
 {
   const GeglRectangle *extent = gegl_buffer_get_extent (source->pixels);
-  ProgressState        state  = { NULL, -1 };
+  ProgressState        state  = { NULL, -1, 0 };
+  gint64               loaded_at;
   cz_error             cz_err = { 0 };
   cz_model            *model;
   gchar               *model_name = NULL;
@@ -545,6 +553,9 @@ colorize_plan_run (const ColorizeSource *source,
       return FALSE;
     }
 
+  loaded_at = g_get_monotonic_time ();
+  plan->times.load_us = loaded_at - plan->times.start_us;
+
   used = *values;
   if (! colorize_plan_check_uses (model, model_name, source->from_dialog, &used,
                                   &hints, &reference_pixels, error) ||
@@ -569,6 +580,11 @@ colorize_plan_run (const ColorizeSource *source,
                                               &cz_err);
   cz_reference_free (reference);
   cz_model_free (model);
+  if (state.running_at)
+    {
+      plan->times.read_us    = state.running_at - loaded_at;
+      plan->times.network_us = g_get_monotonic_time () - state.running_at;
+    }
 
   if (! plan->prediction)
     {
@@ -630,6 +646,7 @@ colorize_plan_make (const ColorizeSource *source,
   guint64              cache;
 
   memset (plan, 0, sizeof (*plan));
+  plan->times.start_us = g_get_monotonic_time ();
 
   /* libgimp sizes the plug-in's cache as GIMP's own (gigabytes): a huge
    * image would fill it with tiles read once, then written once. */
@@ -733,77 +750,110 @@ colorize_plan_hints_layer (ColorizePlan *plan,
   plan->alpha    = TRUE;
 }
 
-/* One tile of layer: colour, or confidence (gray, with the mask as alpha
- * when there is a selection), its alpha times mask [n] (NULL: none). conf
- * is scratch for the confidence of n pixels. */
-static cz_status
-colorize_plan_write_tile (const ColorizePlan  *plan,
-                          const ColorizeLayer *layer,
-                          const GeglRectangle *roi,
-                          const Babl          *format,
-                          gpointer             data,
-                          const gfloat        *mask,
-                          gfloat              *conf,
-                          cz_error            *cz_err)
+/* One fill of a layer (cz_pixel_fill's writer): its tiles written from
+ * the plan, with progress once per percent (a PDB call each). */
+typedef struct
 {
-  gint      n = roi->width * roi->height;
-  gint      i;
-  cz_status status;
-
-  if (layer->fill == COLORIZE_FILL_COLOR)
-    return cz_pixel_prediction_write (plan->prediction, roi, format, data,
-                                      NULL, mask, cz_err);
-
-  if (! mask)
-    return cz_pixel_prediction_write (plan->prediction, roi, NULL, NULL,
-                                      data, NULL, cz_err);
-
-  status = cz_pixel_prediction_write (plan->prediction, roi, NULL, NULL,
-                                      conf, NULL, cz_err);
-  for (i = 0; i < n; i++)
-    {
-      ((gfloat *) data)[2 * i]     = conf[i];
-      ((gfloat *) data)[2 * i + 1] = mask[i];
-    }
-
-  return status;
-}
+  const ColorizePlan  *plan;
+  const ColorizeLayer *layer;
+  const Babl          *format;
+  gfloat              *conf;    /* scratch for a tile's confidence */
+  gsize                conf_n;
+  gint64               done;
+  gint64               total;
+  gint                 shown;
+  gdouble              from;
+  gdouble              span;
+} FillState;
 
 /* Progress is a PDB call: once per percent, not once per tile. */
 #define FILL_PROGRESS_STEPS 100
 
-void
-colorize_plan_fill (const ColorizePlan *plan,
-                    gint                i,
-                    GeglBuffer         *dst)
+/* One tile of layer: colour, or confidence (gray, with the mask as alpha
+ * when there is a selection), its alpha times mask [n] (NULL: none). */
+static cz_status
+colorize_plan_write_tile (const GeglRectangle *roi,
+                          void                *data,
+                          const float         *mask,
+                          void                *user,
+                          cz_error            *cz_err)
+{
+  FillState *fill = user;
+  gint       n    = roi->width * roi->height;
+  gint       i;
+  gint       percent;
+  cz_status  status;
+
+  if (fill->layer->fill == COLORIZE_FILL_COLOR)
+    status = cz_pixel_prediction_write (fill->plan->prediction, roi,
+                                        fill->format, data, NULL, mask,
+                                        cz_err);
+  else if (! mask)
+    status = cz_pixel_prediction_write (fill->plan->prediction, roi, NULL,
+                                        NULL, data, NULL, cz_err);
+  else
+    {
+      if ((gsize) n > fill->conf_n)
+        {
+          fill->conf_n = n;
+          fill->conf   = g_renew (gfloat, fill->conf, fill->conf_n);
+        }
+      status = cz_pixel_prediction_write (fill->plan->prediction, roi, NULL,
+                                          NULL, fill->conf, NULL, cz_err);
+      for (i = 0; i < n && status == CZ_STATUS_OK; i++)
+        {
+          ((gfloat *) data)[2 * i]     = fill->conf[i];
+          ((gfloat *) data)[2 * i + 1] = mask[i];
+        }
+    }
+
+  if (status != CZ_STATUS_OK)
+    return status;
+
+  fill->done += n;
+  percent = (gint) (FILL_PROGRESS_STEPS * fill->done / fill->total);
+  if (percent != fill->shown)
+    {
+      fill->shown = percent;
+      gimp_progress_update (fill->from + fill->span * fill->done / fill->total);
+    }
+
+  return CZ_STATUS_OK;
+}
+
+gboolean
+colorize_plan_fill (ColorizePlan *plan,
+                    gint          i,
+                    GeglBuffer   *dst,
+                    GError      **error)
 {
   const ColorizeLayer *layer  = &plan->layers[i];
   const GeglRectangle  extent = { 0, 0, plan->width, plan->height };
-  GeglRectangle        mask_rect;
-  const Babl          *format;
-  GeglBufferIterator  *iter;
+  gint64               start  = g_get_monotonic_time ();
   cz_error             cz_err = { 0 };
-  gfloat              *conf   = NULL;
-  gsize                conf_n = 0;
-  gint64               done   = 0;
-  gint64               total  = (gint64) plan->width * plan->height;
-  gint                 shown  = -1;
-  gdouble              from   = 0.75 + 0.25 * i / plan->n_layers;
-  gdouble              span   = 0.25 / plan->n_layers;
+  FillState            fill   = { 0 };
+  cz_status            status;
 
   if (layer->fill == COLORIZE_FILL_CLEAR || ! plan->prediction)
     {
       gegl_buffer_clear (dst, NULL);
       g_object_unref (dst);
-      return;
+      return TRUE;
     }
+
+  fill.plan   = plan;
+  fill.layer  = layer;
+  fill.total  = (gint64) plan->width * plan->height;
+  fill.shown  = -1;
+  fill.from   = 0.75 + 0.25 * i / plan->n_layers;
+  fill.span   = 0.25 / plan->n_layers;
 
   /* A confidence layer needs alpha for the selection too. */
   if (layer->fill == COLORIZE_FILL_COLOR)
-    format = plan->format;
+    fill.format = plan->format;
   else
-    format = babl_format_with_space (plan->selection ? "YA float" : "Y float",
-                                     babl_format_get_space (plan->format));
+    fill.format = babl_format_with_space (plan->selection ? "YA float" : "Y float",
+                                          babl_format_get_space (plan->format));
 
   if (layer->fill == COLORIZE_FILL_COLOR)
     gimp_progress_set_text (_("Writing the colorized layer"));
@@ -811,50 +861,23 @@ colorize_plan_fill (const ColorizePlan *plan,
     gimp_progress_set_text (_("Writing the confidence layer"));
 
   /* The selection is read tile by tile with the layer, at its offsets. */
-  mask_rect    = extent;
-  mask_rect.x += plan->offset_x;
-  mask_rect.y += plan->offset_y;
+  status = cz_pixel_fill (dst, &extent, fill.format, plan->selection,
+                          plan->offset_x, plan->offset_y,
+                          colorize_plan_write_tile, &fill, &cz_err);
+  g_free (fill.conf);
+  /* The last tiles reach GIMP here. */
+  g_object_unref (dst);
+  plan->times.write_us += g_get_monotonic_time () - start;
 
-  iter = gegl_buffer_iterator_new (dst, &extent, 0, format,
-                                   GEGL_ACCESS_WRITE, GEGL_ABYSS_NONE, 2);
-  if (plan->selection)
-    gegl_buffer_iterator_add (iter, plan->selection, &mask_rect, 0,
-                              babl_format ("Y float"),
-                              GEGL_ACCESS_READ, GEGL_ABYSS_NONE);
-
-  while (gegl_buffer_iterator_next (iter))
+  if (status != CZ_STATUS_OK)
     {
-      const GeglRectangle *roi  = &iter->items[0].roi;
-      const gfloat        *mask = plan->selection ? iter->items[1].data : NULL;
-      gint                 percent;
-
-      if ((gsize) iter->length > conf_n)
-        {
-          conf_n = iter->length;
-          conf   = g_renew (gfloat, conf, conf_n);
-        }
-
-      if (colorize_plan_write_tile (plan, layer, roi, format,
-                                    iter->items[0].data, mask, conf,
-                                    &cz_err) != CZ_STATUS_OK)
-        {
-          gegl_buffer_iterator_stop (iter);
-          g_message (_("Writing the layer “%s” failed: %s"),
-                     layer->name, cz_err.msg);
-          break;
-        }
-
-      done   += iter->length;
-      percent = (gint) (FILL_PROGRESS_STEPS * done / total);
-      if (percent != shown)
-        {
-          shown = percent;
-          gimp_progress_update (from + span * done / total);
-        }
+      g_set_error (error, COLORIZE_ERROR, 0,
+                   _("Writing the layer “%s” failed: %s"),
+                   layer->name, cz_err.msg);
+      return FALSE;
     }
 
-  g_free (conf);
-  g_object_unref (dst);
+  return TRUE;
 }
 
 GimpParasite *
@@ -872,6 +895,15 @@ colorize_plan_parasite (const ColorizePlan *plan)
 void
 colorize_plan_clear (ColorizePlan *plan)
 {
+  const ColorizeTimes *t = &plan->times;
+
+  /* G_MESSAGES_DEBUG=corolization shows it (gimp_bench.py reads it). */
+  if (plan->prediction)
+    g_log ("corolization", G_LOG_LEVEL_DEBUG,
+           "timing: %dx%d load %.3f s, read %.3f s, network %.3f s, write %.3f s",
+           plan->width, plan->height, t->load_us / 1e6, t->read_us / 1e6,
+           t->network_us / 1e6, t->write_us / 1e6);
+
   colorize_plan_clear_data (plan);
 
   if (plan->progress)

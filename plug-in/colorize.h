@@ -87,6 +87,16 @@ typedef struct
   gboolean      visible;
 } ColorizeLayer;
 
+/* Where a run's time went, in microseconds of g_get_monotonic_time (). */
+typedef struct
+{
+  gint64 start_us;    /* colorize_plan_make began */
+  gint64 load_us;     /* finding and loading the model */
+  gint64 read_us;     /* the source's L (and hints, reference) read */
+  gint64 network_us;  /* the network, and the guided filter's slopes */
+  gint64 write_us;    /* the layers written (colorize_plan_fill) */
+} ColorizeTimes;
+
 /* What a run adds: n_layers layers of width x height at (offset_x,
  * offset_y), each inserted in turn at the source's position (so the last
  * ends on top), after the image is made RGB, all in one undo group. */
@@ -109,6 +119,7 @@ typedef struct
                               * layers' alpha, read at the offsets; NULL */
   const Babl   *format;      /* the colour layer's (colorize_layer_format) */
   gchar        *model_name;  /* owned, for progress */
+  ColorizeTimes times;
 } ColorizePlan;
 
 /* The persistent parasite on each layer a run adds (kept in XCF): a line
@@ -204,16 +215,22 @@ void           colorize_plan_hints_layer (ColorizePlan         *plan,
                                           gint                  offset_x,
                                           gint                  offset_y);
 /* Writes layer i of plan into dst, the buffer of the layer made for it,
- * tile by tile (clears dst for a transparent layer), reporting progress,
- * and unrefs dst (transfer full). Memory stays bounded by GEGL's tile
- * cache whatever the image size: no full-size copy is ever made. */
-void           colorize_plan_fill        (const ColorizePlan   *plan,
+ * tile by tile (cz_pixel_fill; clears dst for a transparent layer),
+ * reporting progress, adds its time to plan->times, and unrefs dst
+ * (transfer full). Memory stays bounded by GEGL's tile cache whatever the
+ * image size: no full-size copy is ever made. FALSE, with a message in the
+ * user's language, when a tile could not be written: dst is then partly
+ * written, so the caller fills a layer not yet in the image and deletes
+ * it. */
+gboolean       colorize_plan_fill        (ColorizePlan         *plan,
                                           gint                  i,
-                                          GeglBuffer           *dst);
+                                          GeglBuffer           *dst,
+                                          GError              **error);
 /* The COLORIZE_PARASITE for each layer of plan (gimp_parasite_free it),
  * NULL when the plan has no provenance. */
 GimpParasite  *colorize_plan_parasite    (const ColorizePlan   *plan);
-/* Frees what plan holds and ends its progress bar, if it has one. */
+/* Frees what plan holds and ends its progress bar, if it has one; logs
+ * plan->times under G_MESSAGES_DEBUG=corolization for a run's plan. */
 void           colorize_plan_clear       (ColorizePlan         *plan);
 
 /* The catalogue folder: "locale" beside the plug-in if present, else the

@@ -24,7 +24,8 @@ static gboolean corolization_dialog (ColorizeValues  *values,
                                      gint32          *layer_IDs);
 static gint32   corolization_attach (gint32                image_ID,
                                      gint32                drawable_ID,
-                                     const ColorizePlan   *plan);
+                                     ColorizePlan         *plan,
+                                     GError              **error);
 static void     corolization_source (gint32                image_ID,
                                      gint32                drawable_ID,
                                      gint32                hints_ID,
@@ -382,46 +383,68 @@ corolization_same_image (gint32   image_ID,
 }
 
 /* Attaches the layers of plan above drawable_ID, in one undo step, the
- * image made RGB first (a hint or a colour needs it); returns the top one. */
+ * image made RGB first (a hint or a colour needs it); returns the top one.
+ * The layers are written before they join the image, so a write that fails
+ * deletes them and leaves the image as it was (but for the conversion of a
+ * gray or indexed image, which their RGB layers need first: it stays, one
+ * undo step); -1 then, with the message. */
 static gint32
-corolization_attach (gint32              image_ID,
-                     gint32              drawable_ID,
-                     const ColorizePlan *plan)
+corolization_attach (gint32         image_ID,
+                     gint32         drawable_ID,
+                     ColorizePlan  *plan,
+                     GError       **error)
 {
   gint32        parent_ID = gimp_item_get_parent (drawable_ID);
   gint          position  = gimp_image_get_item_position (image_ID, drawable_ID);
-  gint32        layer_ID  = -1;
-  GimpParasite *parasite  = colorize_plan_parasite (plan);
+  gboolean      convert   = gimp_image_base_type (image_ID) != GIMP_RGB;
+  gint32        layer_IDs[G_N_ELEMENTS (plan->layers)];
+  GimpParasite *parasite;
   gint          i;
 
-  gimp_image_undo_group_start (image_ID);
-
-  if (gimp_image_base_type (image_ID) != GIMP_RGB)
-    gimp_image_convert_rgb (image_ID);
+  if (convert)
+    {
+      gimp_image_undo_group_start (image_ID);
+      gimp_image_convert_rgb (image_ID);
+    }
 
   for (i = 0; i < plan->n_layers; i++)
     {
       const ColorizeLayer *spec = &plan->layers[i];
 
-      layer_ID = gimp_layer_new (image_ID, spec->name, plan->width, plan->height,
-                                 plan->alpha ? GIMP_RGBA_IMAGE : GIMP_RGB_IMAGE,
-                                 100.0,
-                                 spec->chroma ?
-                                 GIMP_LAYER_MODE_LCH_COLOR : GIMP_LAYER_MODE_NORMAL);
-      gimp_image_insert_layer (image_ID, layer_ID,
+      layer_IDs[i] = gimp_layer_new (image_ID, spec->name, plan->width, plan->height,
+                                     plan->alpha ? GIMP_RGBA_IMAGE : GIMP_RGB_IMAGE,
+                                     100.0,
+                                     spec->chroma ?
+                                     GIMP_LAYER_MODE_LCH_COLOR : GIMP_LAYER_MODE_NORMAL);
+      if (! colorize_plan_fill (plan, i, gimp_drawable_get_buffer (layer_IDs[i]), error))
+        {
+          for (; i >= 0; i--)
+            gimp_item_delete (layer_IDs[i]);
+          if (convert)
+            gimp_image_undo_group_end (image_ID);
+          return -1;
+        }
+    }
+
+  if (! convert)
+    gimp_image_undo_group_start (image_ID);
+
+  parasite = colorize_plan_parasite (plan);
+  for (i = 0; i < plan->n_layers; i++)
+    {
+      gimp_image_insert_layer (image_ID, layer_IDs[i],
                                parent_ID > 0 ? parent_ID : -1, position);
-      gimp_layer_set_offsets (layer_ID, plan->offset_x, plan->offset_y);
-      colorize_plan_fill (plan, i, gimp_drawable_get_buffer (layer_ID));
-      gimp_drawable_update (layer_ID, 0, 0, plan->width, plan->height);
-      gimp_item_set_visible (layer_ID, spec->visible);
+      gimp_layer_set_offsets (layer_IDs[i], plan->offset_x, plan->offset_y);
+      gimp_drawable_update (layer_IDs[i], 0, 0, plan->width, plan->height);
+      gimp_item_set_visible (layer_IDs[i], plan->layers[i].visible);
       if (parasite)
-        gimp_item_attach_parasite (layer_ID, parasite);
+        gimp_item_attach_parasite (layer_IDs[i], parasite);
     }
 
   gimp_image_undo_group_end (image_ID);
   g_clear_pointer (&parasite, gimp_parasite_free);
 
-  return layer_ID;
+  return layer_IDs[plan->n_layers - 1];
 }
 
 /* "New hints layer": an empty transparent layer of the source's size just
@@ -440,8 +463,9 @@ corolization_new_hints_layer (GtkWidget *button,
   gimp_drawable_offsets (drawable_ID, &x, &y);
   colorize_plan_hints_layer (&plan, gimp_drawable_width (drawable_ID),
                              gimp_drawable_height (drawable_ID), x, y);
+  /* An empty layer: nothing to write, nothing to fail. */
   layer_ID = corolization_attach (gimp_item_get_image (drawable_ID),
-                                  drawable_ID, &plan);
+                                  drawable_ID, &plan, NULL);
   colorize_plan_clear (&plan);
   gimp_displays_flush ();
 
@@ -775,7 +799,11 @@ corolization_apply (gint32                image_ID,
   if (! colorize_plan_make (&source, values, &plan, error))
     return FALSE;
 
-  corolization_attach (image_ID, drawable_ID, &plan);
+  if (corolization_attach (image_ID, drawable_ID, &plan, error) < 0)
+    {
+      colorize_plan_clear (&plan);
+      return FALSE;
+    }
 
   colorize_plan_clear (&plan);
 

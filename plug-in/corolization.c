@@ -63,7 +63,8 @@ static gboolean         corolization_apply            (GimpImage            *ima
                                                        GError              **error);
 static GimpLayer      * corolization_attach           (GimpImage            *image,
                                                        GimpDrawable         *drawable,
-                                                       const ColorizePlan   *plan);
+                                                       ColorizePlan         *plan,
+                                                       GError              **error);
 
 
 G_DEFINE_TYPE (Corolization, corolization, GIMP_TYPE_PLUG_IN)
@@ -314,36 +315,62 @@ corolization_get_values (GimpProcedureConfig  *config,
 }
 
 /* Attaches the layers of plan above drawable, in one undo step, the image
- * made RGB first (a hint or a colour needs it); returns the top one. */
+ * made RGB first (a hint or a colour needs it); returns the top one. The
+ * layers are written before they join the image, so a write that fails
+ * deletes them and leaves the image as it was (but for the conversion of a
+ * gray or indexed image, which their RGB layers need first: it stays, one
+ * undo step); NULL then, with the message. */
 static GimpLayer *
-corolization_attach (GimpImage          *image,
-                     GimpDrawable       *drawable,
-                     const ColorizePlan *plan)
+corolization_attach (GimpImage     *image,
+                     GimpDrawable  *drawable,
+                     ColorizePlan  *plan,
+                     GError       **error)
 {
   GimpLayer    *parent   = GIMP_LAYER (gimp_item_get_parent (GIMP_ITEM (drawable)));
   gint          position = gimp_image_get_item_position (image, GIMP_ITEM (drawable));
-  GimpLayer    *layer    = NULL;
-  GimpParasite *parasite = colorize_plan_parasite (plan);
+  gboolean      convert  = gimp_image_get_base_type (image) != GIMP_RGB;
+  GimpLayer    *layers[G_N_ELEMENTS (plan->layers)];
+  GimpParasite *parasite;
   gint          i;
 
-  gimp_image_undo_group_start (image);
-
-  if (gimp_image_get_base_type (image) != GIMP_RGB)
-    gimp_image_convert_rgb (image);
+  if (convert)
+    {
+      gimp_image_undo_group_start (image);
+      gimp_image_convert_rgb (image);
+    }
 
   for (i = 0; i < plan->n_layers; i++)
     {
       const ColorizeLayer *spec = &plan->layers[i];
 
-      layer = gimp_layer_new (image, spec->name, plan->width, plan->height,
-                              plan->alpha ? GIMP_RGBA_IMAGE : GIMP_RGB_IMAGE, 100.0,
-                              spec->chroma ?
-                              GIMP_LAYER_MODE_LCH_COLOR : GIMP_LAYER_MODE_NORMAL);
+      layers[i] = gimp_layer_new (image, spec->name, plan->width, plan->height,
+                                  plan->alpha ? GIMP_RGBA_IMAGE : GIMP_RGB_IMAGE, 100.0,
+                                  spec->chroma ?
+                                  GIMP_LAYER_MODE_LCH_COLOR : GIMP_LAYER_MODE_NORMAL);
+      if (! colorize_plan_fill (plan, i,
+                                gimp_drawable_get_buffer (GIMP_DRAWABLE (layers[i])),
+                                error))
+        {
+          for (; i >= 0; i--)
+            gimp_item_delete (GIMP_ITEM (layers[i]));
+          if (convert)
+            gimp_image_undo_group_end (image);
+          return NULL;
+        }
+    }
+
+  if (! convert)
+    gimp_image_undo_group_start (image);
+
+  parasite = colorize_plan_parasite (plan);
+  for (i = 0; i < plan->n_layers; i++)
+    {
+      GimpLayer *layer = layers[i];
+
       gimp_image_insert_layer (image, layer, parent, position);
       gimp_layer_set_offsets (layer, plan->offset_x, plan->offset_y);
-      colorize_plan_fill (plan, i, gimp_drawable_get_buffer (GIMP_DRAWABLE (layer)));
       gimp_drawable_update (GIMP_DRAWABLE (layer), 0, 0, plan->width, plan->height);
-      if (! spec->visible)
+      if (! plan->layers[i].visible)
         gimp_item_set_visible (GIMP_ITEM (layer), FALSE);
       if (parasite)
         gimp_item_attach_parasite (GIMP_ITEM (layer), parasite);
@@ -352,7 +379,7 @@ corolization_attach (GimpImage          *image,
   gimp_image_undo_group_end (image);
   g_clear_pointer (&parasite, gimp_parasite_free);
 
-  return layer;
+  return layers[plan->n_layers - 1];
 }
 
 /* "New hints layer": an empty transparent layer of the source's size just
@@ -370,8 +397,9 @@ corolization_new_hints_layer (GtkWidget           *button,
   gimp_drawable_get_offsets (drawable, &x, &y);
   colorize_plan_hints_layer (&plan, gimp_drawable_get_width (drawable),
                              gimp_drawable_get_height (drawable), x, y);
+  /* An empty layer: nothing to write, nothing to fail. */
   layer = corolization_attach (gimp_item_get_image (GIMP_ITEM (drawable)),
-                               drawable, &plan);
+                               drawable, &plan, NULL);
   colorize_plan_clear (&plan);
 
   g_object_set (config, colorize_arg_get_name (COLORIZE_ARG_HINTS), layer, NULL);
@@ -663,7 +691,11 @@ corolization_apply (GimpImage            *image,
   if (! colorize_plan_make (&source, values, &plan, error))
     return FALSE;
 
-  corolization_attach (image, drawable, &plan);
+  if (! corolization_attach (image, drawable, &plan, error))
+    {
+      colorize_plan_clear (&plan);
+      return FALSE;
+    }
   colorize_plan_clear (&plan);
 
   return TRUE;

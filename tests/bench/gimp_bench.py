@@ -2,13 +2,17 @@
 3.0 inside gimp3-root.sh --bench): the plug-in's wall time and peak RSS,
 measured by /usr/bin/time around the plug-in's own process (a wrapper
 staged as the plug-in), for 8-bit, 8-bit with a feathered selection, and
-32-bit float linear with the confidence layer. A photo from tests/data,
-scaled in GIMP to 6000 x 4000; the shipped colorful model. Prints
+32-bit float linear with the confidence layer, and 8-bit with an alpha
+channel (--case NAME: that one alone). A photo from tests/data, scaled in GIMP to 6000 x 4000; the shipped
+colorful model. Prints
     GIMP case=.. size=6000x4000 plugin_s=.. peak_rss_mb=.. layers=..
+      load_s=.. read_s=.. network_s=.. write_s=.. rest_s=..
 and checks each run added its layers (a benchmark that measured a failing
-call would mean nothing).
+call would mean nothing). The split is the plug-in's own timing line
+(G_MESSAGES_DEBUG=corolization); rest_s is the plug-in's time outside it
+(starting, GIMP's calls, the source's tiles fetched before reading).
 
-Usage: gimp_bench.py --gimp 2|3 --plugin PATH --models DIR --work DIR"""
+Usage: gimp_bench.py --gimp 2|3 --plugin PATH --models DIR --work DIR [--case NAME]"""
 import argparse
 import os
 import re
@@ -26,6 +30,7 @@ ap.add_argument('--models', required=True, help='a folder holding colorful.safet
 ap.add_argument('--work', required=True)
 ap.add_argument('--width', type=int, default=6000)
 ap.add_argument('--height', type=int, default=4000)
+ap.add_argument('--case', choices=['u8', 'u8-selection', 'float-confidence', 'u8-alpha'], help='run this case alone')
 args = ap.parse_args()
 V3 = args.gimp == '3'
 work = fresh_work(args.work)
@@ -46,7 +51,10 @@ with open(f'{plugdir}/corolization', 'w') as f:
 os.chmod(f'{plugdir}/corolization', 0o755)
 
 W, H = args.width, args.height
-CASES = [('u8', False, False), ('u8-selection', True, False), ('float-confidence', False, True)]
+CASES = [('u8', False, False), ('u8-selection', True, False), ('float-confidence', False, True),
+         ('u8-alpha', False, False)]
+if args.case:
+    CASES = [c for c in CASES if c[0] == args.case]
 if V3:
     LOAD = f'(car (gimp-file-load RUN-NONINTERACTIVE "{photo}"))'
     DRW = '(vector-ref (car (gimp-image-get-selected-drawables img)) 0)'
@@ -69,6 +77,7 @@ batch = '(begin\n'
 for name, select, conf in CASES:
     batch += f"""(let* ((img {LOAD}) (drw {DRW}))
   (gimp-image-scale img {W} {H})
+  {'(gimp-layer-add-alpha drw)' if name == 'u8-alpha' else ''}
   {f'(gimp-image-convert-precision img {FLOAT})' if name.startswith('float') else ''}
   {f'(gimp-image-select-ellipse img CHANNEL-OP-REPLACE {W // 8} {H // 8} {W * 3 // 4} {H * 3 // 4})' if select else ''}
   {'(gimp-selection-feather img 200)' if select else ''}
@@ -79,7 +88,7 @@ for name, select, conf in CASES:
 batch += ')'
 
 env = dict(os.environ, HOME=home, COROLIZATION_MODELS=os.path.abspath(args.models),
-           LANG='C.UTF-8', OPENBLAS_NUM_THREADS='2')
+           LANG='C.UTF-8', OPENBLAS_NUM_THREADS='2', G_MESSAGES_DEBUG='corolization')
 gimprc = f'{home}/gimprc'
 if V3:
     cmd = ['gimp-console-3.0', '-i', '-n', '--quit', '--gimprc', gimprc,
@@ -98,12 +107,18 @@ if os.path.exists(timelog):
             m = re.match(r'([0-9.]+) (\d+) .* -run ', line)
             if m:
                 runs.append((float(m[1]), int(m[2]) / 1024.0))
+# One timing line per run, in the order of the runs.
+TIMING = r'timing: \d+x\d+ load ([0-9.]+) s, read ([0-9.]+) s, network ([0-9.]+) s, write ([0-9.]+) s'
+splits = [tuple(float(v) for v in m) for m in re.findall(TIMING, out)]
 check('GIMP ran every case', len(layers) == len(CASES), out[-2000:] if len(layers) != len(CASES) else '')
 check('one timed plug-in run per case', len(runs) == len(CASES), f'{len(runs)} runs')
-for (name, select, conf), run in zip(CASES, runs):
+check('one timing line per case', len(splits) == len(CASES), f'{len(splits)} lines')
+for (name, select, conf), run, split in zip(CASES, runs, splits):
     want = 3 if conf else 2
     n = int(layers.get(name, 0))
     check(f'{name}: the run added its layers', n == want, f'{n} layers, {want} wanted')
     print(f'GIMP {"3.0" if V3 else "2.10"} case={name} size={W}x{H} plugin_s={run[0]:.2f} '
           f'peak_rss_mb={run[1]:.0f} layers={n}', flush=True)
+    print(f'  load_s={split[0]:.2f} read_s={split[1]:.2f} network_s={split[2]:.2f} write_s={split[3]:.2f} '
+          f'rest_s={run[0] - sum(split):.2f}', flush=True)
 finish()

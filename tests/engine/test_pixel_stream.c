@@ -1,8 +1,10 @@
 /* test_pixel_stream.c: a prediction written rectangle by rectangle (as the
  * plug-in streams its new layer, tile by tile) gives exactly the bytes of
- * the whole-image path: cz_pixel_colorize into a full-size buffer, then the
- * selection multiplied into its alpha afterwards (what the plug-in did
- * before it streamed). Every GIMP precision (u8, u16, u32, half, float,
+ * the whole-image path: cz_pixel_colorize into a full-size buffer; with a
+ * selection, into "RGBA float", the selection multiplied into its alpha,
+ * then converted once to the layer's format (the streamed write multiplies
+ * in float before its one conversion: no second rounding of alpha, and no
+ * 8-bit to float conversion, for which babl builds a 320 MB table). Every GIMP precision (u8, u16, u32, half, float,
  * double; linear and not), odd image sizes cut into odd rectangles that
  * straddle GEGL's tiles, with and without a selection mask, with
  * confidence, bilinear and guided. The shipped colorful model.
@@ -58,7 +60,7 @@ static GeglBuffer *mask_new(int w, int h)
 }
 
 /* The whole-image path's selection step: alpha times the mask, through
- * "RGBA float" of buf's space (the plug-in's colorize_apply_mask of old). */
+ * "RGBA float" of buf's space (the plug-in's colorize_apply_mask). */
 static void apply_mask(GeglBuffer *buf, GeglBuffer *mask)
 {
     const GeglRectangle *e = gegl_buffer_get_extent(buf);
@@ -107,8 +109,9 @@ static void run_case(check_state *st, cz_model *m, int w, int h, const char *enc
     snprintf(what, sizeof what, "%dx%d %s%s%s", w, h, encoding, masked ? " masked" : "", guided ? " guided" : "");
     cz_error err = {0};
 
-    /* Whole image, as the plug-in did before. */
-    GeglBuffer *whole = gegl_buffer_new(&r, fmt), *wconf = gegl_buffer_new(&r, babl_format("Y float"));
+    /* Whole image; masked in float, then one conversion to fmt. */
+    const Babl *whole_fmt = mask ? babl_format_with_space("RGBA float", babl_format_get_space(fmt)) : fmt;
+    GeglBuffer *whole = gegl_buffer_new(&r, whole_fmt), *wconf = gegl_buffer_new(&r, babl_format("Y float"));
     cz_status s = cz_pixel_colorize(m, src, whole, wconf, &r, &pp, NULL, NULL, &err);
     CHECK(st, s == CZ_STATUS_OK, "%s: colorize: %s", what, err.msg);
     GeglBuffer *wconf_a = gegl_buffer_new(&r, babl_format("YA float"));
@@ -116,6 +119,10 @@ static void run_case(check_state *st, cz_model *m, int w, int h, const char *enc
     if (mask) {
         apply_mask(whole, mask);
         apply_mask(wconf_a, mask);
+        GeglBuffer *as_fmt = gegl_buffer_new(&r, fmt);
+        gegl_buffer_copy(whole, NULL, GEGL_ABYSS_NONE, as_fmt, NULL);
+        g_object_unref(whole);
+        whole = as_fmt;
     }
 
     /* Streamed: odd rectangles, each written and (with a mask) masked alone. */

@@ -1,0 +1,173 @@
+/* test_pixel_fill.c: cz_pixel_fill, the plug-in's tile-by-tile write of a
+ * layer with the selection read beside each tile.
+ * - Every pixel is written once, with the mask read at the layer's offsets
+ *   (0 outside the mask), from an 8-bit mask as GIMP's selection is.
+ * - The failure path: a writer failing at its third tile stops the fill
+ *   there (no further calls) and the caller gets its status and message;
+ *   one failing without a message still fails, with one; a cancel is a
+ *   cancel. And the real failure the plug-in can meet: a prediction that
+ *   does not cover the layer, whose error reaches the caller through the
+ *   fill (the shipped colorful model). */
+#include <gegl.h>
+#include <string.h>
+
+#include "check.h"
+#include "pixel.h"
+#include "pixel_fill.h"
+#include "pixel_setup.h"
+
+enum { W = 301, H = 203, DX = 37, DY = -11, MW = 250, MH = 180 };
+
+/* The mask's value at (x, y) of its own buffer, as stored in "Y u8". */
+static guint8 mask_at(int x, int y) { return (guint8)((x * 7 + y * 3) % 256); }
+
+typedef struct {
+    int calls;
+    int fail_at;       /* fail on this call; 0: never */
+    cz_status fail_as;
+    bool message;      /* set err when failing */
+    long pixels;
+} writer;
+
+/* RGBA float: R = x, G = y of the pixel, B = 1, A = the mask (or 1). */
+static cz_status write_coords(const GeglRectangle *roi, void *data, const float *mask, void *user, cz_error *err)
+{
+    writer *w = user;
+    if (++w->calls == w->fail_at)
+        return w->message ? cz_error_set(err, w->fail_as, "tile %d refused", w->calls) : w->fail_as;
+    float *px = data;
+    for (int y = 0; y < roi->height; y++)
+        for (int x = 0; x < roi->width; x++) {
+            size_t k = (size_t)y * roi->width + x;
+            px[4 * k] = (float)(roi->x + x);
+            px[4 * k + 1] = (float)(roi->y + y);
+            px[4 * k + 2] = 1.0f;
+            px[4 * k + 3] = mask ? mask[k] : 1.0f;
+        }
+    w->pixels += (long)roi->width * roi->height;
+    return CZ_STATUS_OK;
+}
+
+static void check_writes(check_state *st)
+{
+    const GeglRectangle r = {0, 0, W, H}, mr = {0, 0, MW, MH};
+    const Babl *fmt = babl_format("RGBA float");
+    GeglBuffer *dst = gegl_buffer_new(&r, fmt), *mask = gegl_buffer_new(&mr, babl_format("Y u8"));
+    guint8 *m = g_new(guint8, MW * MH);
+    for (int y = 0; y < MH; y++)
+        for (int x = 0; x < MW; x++) m[y * MW + x] = mask_at(x, y);
+    gegl_buffer_set(mask, &mr, 0, babl_format("Y u8"), m, GEGL_AUTO_ROWSTRIDE);
+    g_free(m);
+
+    writer w = {0};
+    cz_error err = {0};
+    cz_status s = cz_pixel_fill(dst, &r, fmt, mask, DX, DY, write_coords, &w, &err);
+    CHECK(st, s == CZ_STATUS_OK, "fill: %s", err.msg);
+    CHECK(st, w.pixels == (long)W * H && w.calls > 1, "%ld pixels in %d tiles, %d wanted", w.pixels, w.calls, W * H);
+    float *px = g_new(float, 4 * W * H);
+    gegl_buffer_get(dst, &r, 1.0, fmt, px, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+    long bad = 0, selected = 0, outside = 0;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            const float *p = px + 4 * ((size_t)y * W + x);
+            const int mx = x + DX, my = y + DY;
+            const bool in = mx >= 0 && mx < MW && my >= 0 && my < MH;
+            const float want = in ? mask_at(mx, my) / 255.0f : 0.0f;
+            bad += p[0] != x || p[1] != y || p[2] != 1.0f || fabsf(p[3] - want) > 1e-6f;
+            selected += want > 0.0f;
+            outside += !in;
+        }
+    CHECK(st, bad == 0 && selected > W * H / 2 && outside > 0, "%ld pixels wrong (%ld selected, %ld outside the mask)",
+          bad, selected, outside);
+    g_free(px);
+
+    /* Without a mask the writer sees none. */
+    writer w2 = {0};
+    s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, write_coords, &w2, &err);
+    gegl_buffer_get(dst, &r, 1.0, fmt, px = g_new(float, 4 * W * H), GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+    bad = 0;
+    for (int i = 0; i < W * H; i++) bad += px[4 * i + 3] != 1.0f;
+    CHECK(st, s == CZ_STATUS_OK && bad == 0, "no mask: %ld alphas not 1", bad);
+    g_free(px);
+    g_object_unref(dst);
+    g_object_unref(mask);
+}
+
+static void check_failures(check_state *st)
+{
+    const GeglRectangle r = {0, 0, W, H};
+    const Babl *fmt = babl_format("RGBA float");
+    GeglBuffer *dst = gegl_buffer_new(&r, fmt);
+
+    writer w = {.fail_at = 3, .fail_as = CZ_STATUS_IO_ERROR, .message = true};
+    cz_error err = {0};
+    cz_status s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, write_coords, &w, &err);
+    CHECK(st, s == CZ_STATUS_IO_ERROR && err.status == CZ_STATUS_IO_ERROR && strcmp(err.msg, "tile 3 refused") == 0,
+          "a failing writer: %s, \"%s\"", cz_status_name(s), err.msg);
+    CHECK(st, w.calls == 3, "the fill went on after the failure: %d calls", w.calls);
+
+    writer quiet = {.fail_at = 2, .fail_as = CZ_STATUS_OUT_OF_MEMORY};
+    cz_error err2 = {0};
+    s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, write_coords, &quiet, &err2);
+    CHECK(st, s == CZ_STATUS_OUT_OF_MEMORY && err2.status == s && strstr(err2.msg, "failed") && quiet.calls == 2,
+          "a writer failing without a message: %s, \"%s\", %d calls", cz_status_name(s), err2.msg, quiet.calls);
+
+    writer cancel = {.fail_at = 1, .fail_as = CZ_STATUS_CANCELLED, .message = true};
+    s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, write_coords, &cancel, NULL);
+    CHECK(st, s == CZ_STATUS_CANCELLED && cancel.calls == 1, "a cancel: %s after %d calls", cz_status_name(s),
+          cancel.calls);
+
+    CHECK(st, cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, NULL, NULL, &err) == CZ_STATUS_INVALID_ARGUMENT,
+          "no writer is refused");
+    g_object_unref(dst);
+}
+
+/* The plug-in's writer: the prediction's pixels for each tile. */
+static cz_status write_prediction(const GeglRectangle *roi, void *data, const float *mask, void *user, cz_error *err)
+{
+    return cz_pixel_prediction_write(user, roi, babl_format("R'G'B'A u8"), data, NULL, mask, err);
+}
+
+static void check_prediction_failure(check_state *st, cz_model *m)
+{
+    const GeglRectangle r = {0, 0, W, H}, half = {0, 0, W, H / 2};
+    const Babl *fmt = babl_format("R'G'B'A u8");
+    GeglBuffer *src = gegl_buffer_new(&r, babl_format("Y' u8"));
+    guint8 *g = g_new(guint8, W * H);
+    for (int i = 0; i < W * H; i++) g[i] = (guint8)(40 + (i % W) * 180 / W);
+    gegl_buffer_set(src, &r, 0, babl_format("Y' u8"), g, GEGL_AUTO_ROWSTRIDE);
+    g_free(g);
+    cz_pixel_params pp;
+    cz_pixel_params_init(&pp);
+    cz_error err = {0};
+    /* A prediction of the top half: the fill of the whole layer writes the
+     * top tiles, then the first tile reaching below fails. */
+    cz_pixel_prediction *pred = cz_pixel_prediction_new(m, src, NULL, &half, &pp, false, NULL, NULL, &err);
+    CHECK(st, pred != NULL, "prediction: %s", err.msg);
+    if (pred) {
+        GeglBuffer *dst = gegl_buffer_new(&r, fmt);
+        cz_status s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, write_prediction, pred, &err);
+        CHECK(st, s == CZ_STATUS_INVALID_ARGUMENT && strstr(err.msg, "outside the prediction"),
+              "a prediction short of the layer: %s, \"%s\"", cz_status_name(s), err.msg);
+        /* The same fill over the predicted half succeeds. */
+        cz_error ok = {0};
+        s = cz_pixel_fill(dst, &half, fmt, NULL, 0, 0, write_prediction, pred, &ok);
+        CHECK(st, s == CZ_STATUS_OK, "the predicted half: %s", ok.msg);
+        g_object_unref(dst);
+        cz_pixel_prediction_free(pred);
+    }
+    g_object_unref(src);
+}
+
+int main(void)
+{
+    check_state st = {0};
+    cz_model *m = pixel_setup(&st, "colorful");
+    if (!m) return check_finish(&st, "pixel_fill");
+    check_writes(&st);
+    check_failures(&st);
+    check_prediction_failure(&st, m);
+    cz_model_free(m);
+    gegl_exit();
+    return check_finish(&st, "pixel_fill");
+}
