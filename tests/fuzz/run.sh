@@ -28,11 +28,15 @@ safetensors)
     corpus=$here/corpus sources="$src/engine/safetensors_read.c $src/engine/json_scan.c $src/engine/dtype.c $src/engine/half.c $src/engine/file.c $src/engine/error.c" pkgs=json-glib-1.0
     opts="-rss_limit_mb=2048 -max_len=4096 -dict=$here/safetensors.dict -timeout=10" ;;
 model)
-    # the whole engine but the GEGL pixel path (pixel.c, pixel_write.c;
-    # pixel_lab.c is babl only and stays)
+    # the whole engine but the GEGL pixel path: each .c that includes GEGL
+    # or the pixel path's header, itself or through its own .h (pixel_lab.c
+    # is babl only and stays), so a new pixel file needs no edit here
     babl=babl-0.1 # Debian 12 names it babl, as meson.build allows
     pkg-config --exists $babl || babl=babl
-    corpus=$here/corpus-model sources=$(ls "$src"/engine/*.c | grep -v -e /pixel.c -e /pixel_write.c) pkgs="json-glib-1.0 $babl openblas"
+    corpus=$here/corpus-model pkgs="json-glib-1.0 $babl openblas" sources=
+    for c in "$src"/engine/*.c; do
+        grep -q -e '<gegl.h>' -e '"pixel.h"' "$c" "${c%.c}.h" 2>/dev/null || sources="$sources $c"
+    done
     # A colorful model computes its ab bins through babl on every load
     # (cz_quant_init: 0.3 s optimised, several seconds under the sanitizers
     # on a busy machine), so the per-input timeout is a minute; hangs in the
