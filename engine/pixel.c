@@ -21,6 +21,7 @@
 #include "guided.h"
 #include "pad.h"
 #include "pixel_lab.h"
+#include "pixel_read.h"
 #include "pixel_write.h"
 
 /* Which network cells each source column (or row) falls into: a contiguous
@@ -97,6 +98,8 @@ static cz_status read_L(float *L, cz_lab_white white, GeglBuffer *src, const Geg
     const bool d65 = white == CZ_LAB_D65;
     const Babl *fmt = d65 ? cz__pixel_lab_linear_srgb() : babl_format_with_space("CIE L alpha float", space);
     const int stride = d65 ? 4 : 2;
+    cz__pixel_read rd;
+    cz__pixel_read_init(&rd, gegl_buffer_get_format(src), fmt);
     size_t cells = (size_t)nh * (size_t)nw;
     double *sum = g_try_new0(double, cells);
     double *cnt = g_try_new0(double, cells);
@@ -106,11 +109,17 @@ static cz_status read_L(float *L, cz_lab_white white, GeglBuffer *src, const Geg
         st = cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory for a %d x %d image", r->width, r->height);
         goto done;
     }
-    GeglBufferIterator *it = gegl_buffer_iterator_new(src, r, 0, fmt, GEGL_ACCESS_READ, GEGL_ABYSS_NONE, 1);
+    GeglBufferIterator *it = gegl_buffer_iterator_new(src, r, 0, rd.read, GEGL_ACCESS_READ, GEGL_ABYSS_NONE, 1);
     size_t done_px = 0, total = (size_t)r->width * (size_t)r->height;
     while (gegl_buffer_iterator_next(it)) {
-        const float *p = it->items[0].data; /* [len, 2] L, alpha, or [len, 4] RGBA */
+        /* [len, 2] L, alpha, or [len, 4] RGBA */
+        const float *p = cz__pixel_read_tile(&rd, it->items[0].data, (size_t)it->length);
         const GeglRectangle *roi = &it->items[0].roi;
+        if (!p) {
+            gegl_buffer_iterator_stop(it);
+            st = cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
+            goto done;
+        }
         for (int y = 0; y < roi->height; y++) {
             int sy = roi->y + y - r->y;
             for (int x = 0; x < roi->width; x++) {
@@ -134,6 +143,7 @@ static cz_status read_L(float *L, cz_lab_white white, GeglBuffer *src, const Geg
     for (size_t k = 0; k < cells; k++)
         L[k] = cnt[k] > 0.0 ? (float)(sum[k] / cnt[k]) : 0.0f;
 done:
+    cz__pixel_read_clear(&rd);
     bins_free(&bx);
     bins_free(&by);
     g_free(sum);
@@ -151,6 +161,8 @@ static cz_status read_hints(float *hint_ab, float *mask, cz_lab_white white, Geg
     const Babl *space = babl_format_get_space(gegl_buffer_get_format(hints));
     const bool d65 = white == CZ_LAB_D65;
     const Babl *fmt = d65 ? cz__pixel_lab_linear_srgb() : babl_format_with_space("CIE Lab alpha float", space);
+    cz__pixel_read rd;
+    cz__pixel_read_init(&rd, gegl_buffer_get_format(hints), fmt);
     const size_t cells = (size_t)nh * (size_t)nw;
     double *sum = g_try_new0(double, 3 * cells);
     cz_bins bx = {0}, by = {0};
@@ -161,10 +173,16 @@ static cz_status read_hints(float *hint_ab, float *mask, cz_lab_white white, Geg
         goto done;
     }
     if (gegl_rectangle_intersect(&area, r, gegl_buffer_get_extent(hints))) {
-        GeglBufferIterator *it = gegl_buffer_iterator_new(hints, &area, 0, fmt, GEGL_ACCESS_READ, GEGL_ABYSS_NONE, 1);
+        GeglBufferIterator *it = gegl_buffer_iterator_new(hints, &area, 0, rd.read, GEGL_ACCESS_READ, GEGL_ABYSS_NONE, 1);
         while (gegl_buffer_iterator_next(it)) {
-            const float *p = it->items[0].data; /* [len, 4] L, a, b, alpha (D65: R, G, B, alpha) */
+            /* [len, 4] L, a, b, alpha (D65: R, G, B, alpha) */
+            const float *p = cz__pixel_read_tile(&rd, it->items[0].data, (size_t)it->length);
             const GeglRectangle *roi = &it->items[0].roi;
+            if (!p) {
+                gegl_buffer_iterator_stop(it);
+                st = cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
+                goto done;
+            }
             for (int y = 0; y < roi->height; y++)
                 for (int x = 0; x < roi->width; x++) {
                     const float *px = p + 4 * ((size_t)y * roi->width + x);
@@ -187,6 +205,7 @@ static cz_status read_hints(float *hint_ab, float *mask, cz_lab_white white, Geg
         hint_ab[cells + k] = s[2] > 0 ? (float)(s[1] / s[2]) : 0.0f;
     }
 done:
+    cz__pixel_read_clear(&rd);
     bins_free(&bx);
     bins_free(&by);
     g_free(sum);

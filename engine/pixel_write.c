@@ -2,7 +2,8 @@
  * pixel_write.h and pixel.h).
  *
  * Colour: the source's L is read in the model's Lab (pixel_lab.h: babl's
- * "CIE L alpha float" in its own space, or skimage's D65 from linear sRGB);
+ * "CIE L alpha float" in its own space, or skimage's D65 from linear sRGB,
+ * through pixel_read.h);
  * the network's ab, up-sampled to each pixel (bilinear, or guided by the
  * pixel's own L), times saturation, joins it and the Lab goes to linear RGB
  * of the destination's space. When the
@@ -15,6 +16,7 @@
 
 #include "guided.h"
 #include "pixel_lab.h"
+#include "pixel_read.h"
 #include "upsample.h"
 
 #define CZ_PIXEL_GAMUT_STEPS 10
@@ -23,7 +25,7 @@
 /* Scratch for one rectangle, grown to the largest seen. */
 struct cz_pixel_scratch {
     size_t cap;
-    float *Lsrc;   /* [cap * 4] the source as pixel_lab.h reads it */
+    cz__pixel_read src; /* the source as pixel_lab.h reads it, with its own scratch */
     float *lab;    /* [cap * 4] L, a, b, alpha */
     float *rgba;   /* [cap * 4] linear RGBA in the destination space */
     float *tlab;   /* [cap * 4] bisection trial */
@@ -44,9 +46,6 @@ static bool scratch_reserve(struct cz_pixel_scratch *s, size_t n)
         if (!p) return false;
         *bufs4[i] = p;
     }
-    float *Lsrc = g_try_realloc(s->Lsrc, n4);
-    if (!Lsrc) return false;
-    s->Lsrc = Lsrc;
     float *lo = g_try_realloc(s->lo, n * sizeof(float));
     if (!lo) return false;
     s->lo = lo;
@@ -63,7 +62,7 @@ static bool scratch_reserve(struct cz_pixel_scratch *s, size_t n)
 static void scratch_free(struct cz_pixel_scratch *s)
 {
     if (!s) return;
-    g_free(s->Lsrc);
+    cz__pixel_read_clear(&s->src);
     g_free(s->lab);
     g_free(s->rgba);
     g_free(s->tlab);
@@ -212,8 +211,13 @@ cz_status cz_pixel_prediction_write(cz_pixel_prediction *pred, const GeglRectang
     const Babl *rgba_fmt = babl_format_with_space("RGBA float", dst_space);
     cz__pixel_lab lab;
     cz__pixel_lab_init(&lab, pred->d65 && !gray, src_space, dst_space);
-    gegl_buffer_get(pred->src, roi, 1.0, lab.src_fmt, s->Lsrc, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
-    const float *Lsrc = s->Lsrc; /* [n, 2] L, alpha or [n, 4] linear sRGB (pixel_lab.h) */
+    if (s->src.want != lab.src_fmt) {
+        cz__pixel_read_clear(&s->src);
+        cz__pixel_read_init(&s->src, gegl_buffer_get_format(pred->src), lab.src_fmt);
+    }
+    /* [n, 2] L, alpha or [n, 4] linear sRGB (pixel_lab.h) */
+    const float *Lsrc = cz__pixel_read_rect(&s->src, pred->src, roi);
+    if (!Lsrc) return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
     for (int y = 0; y < roi->height; y++) {
         float v = ((float)(roi->y + y - r->y) + 0.5f) * sy - 0.5f;
         for (int x = 0; x < roi->width; x++) {
