@@ -16,11 +16,11 @@ Usage: gimp_bench.py --gimp 2|3 --plugin PATH --models DIR --work DIR [--case NA
 import argparse
 import os
 import re
-import subprocess
 import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'gimp'))
+from gimp_script import Script  # noqa: E402
 from gimp_stage import check, finish, fresh_work, stage_plugin  # noqa: E402
 
 ap = argparse.ArgumentParser()
@@ -55,23 +55,16 @@ CASES = [('u8', False, False), ('u8-selection', True, False), ('float-confidence
          ('u8-alpha', False, False)]
 if args.case:
     CASES = [c for c in CASES if c[0] == args.case]
-if V3:
-    LOAD = f'(car (gimp-file-load RUN-NONINTERACTIVE "{photo}"))'
-    DRW = '(vector-ref (car (gimp-image-get-selected-drawables img)) 0)'
-    NLAYERS = '(vector-length (car (gimp-image-get-layers img)))'
-    FLOAT = 'PRECISION-FLOAT-LINEAR'
+S = Script(V3)
+LOAD = S.LOAD.format(p=photo)
+DRW = S.DRW.format(img='img')
+NLAYERS = f"(vector-length {S.LAYERS.format(img='img')})"
+FLOAT = 'PRECISION-FLOAT-LINEAR'  # the same name in 2.10 and 3.0
 
-    def call(conf):
-        return ('(plug-in-corolization #:run-mode RUN-NONINTERACTIVE #:image img '
-                f'#:drawables (vector drw) #:model "colorful" #:confidence {"TRUE" if conf else "FALSE"})')
-else:
-    LOAD = f'(car (gimp-file-load RUN-NONINTERACTIVE "{photo}" "{photo}"))'
-    DRW = '(car (gimp-image-get-active-drawable img))'
-    NLAYERS = '(car (gimp-image-get-layers img))'
-    FLOAT = 'PRECISION-FLOAT-LINEAR'
 
-    def call(conf):
-        return f'(plug-in-corolization RUN-NONINTERACTIVE img drw "colorful" 0.38 1.0 0 "layer" {1 if conf else 0} -1 -1 1.0)'
+def call(conf):
+    return S.call('img', 'drw', model='colorful', conf=conf)
+
 
 batch = '(begin\n'
 for name, select, conf in CASES:
@@ -89,14 +82,7 @@ batch += ')'
 
 env = dict(os.environ, HOME=home, COROLIZATION_MODELS=os.path.abspath(args.models),
            LANG='C.UTF-8', OPENBLAS_NUM_THREADS='2', G_MESSAGES_DEBUG='corolization')
-gimprc = f'{home}/gimprc'
-if V3:
-    cmd = ['gimp-console-3.0', '-i', '-n', '--quit', '--gimprc', gimprc,
-           '--batch-interpreter=plug-in-script-fu-eval', '-b', batch]
-else:
-    cmd = ['gimp-console-2.10', '-i', '-d', '-f', '--gimprc', gimprc, '-b', batch, '-b', '(gimp-quit 0)']
-out = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                     timeout=1800).stdout
+out = S.run(batch, env, timeout=1800)
 with open(f'{work}/gimp.log', 'w') as f:
     f.write(out)
 layers = dict(re.findall(r'CZ (\S+) layers=(\d+)', out))

@@ -4,7 +4,7 @@ argument lists and constants): load, the selected drawable, the layers,
 save, the plug-in call, a prelude of helpers (cz-msg, cz-export,
 cz-nlayers, cz-layer, cz-num) and gimp-console itself.
 
-Used by gimp-test.py and gimp-import-test.py."""
+Used by gimp-test.py, gimp-import-test.py and tests/bench/gimp_bench.py."""
 import subprocess
 
 
