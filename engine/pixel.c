@@ -326,7 +326,7 @@ static cz_status write_dst(cz_pixel_prediction *pred, GeglBuffer *dst, GeglBuffe
     if (conf_buf) gegl_buffer_iterator_add(it, conf_buf, r, 0, Y_fmt, GEGL_ACCESS_WRITE, GEGL_ABYSS_NONE);
     size_t done_px = 0, total = (size_t)r->width * (size_t)r->height;
     while (gegl_buffer_iterator_next(it)) {
-        st = cz_pixel_prediction_write(pred, &it->items[0].roi, dst_fmt, it->items[0].data,
+        st = cz_pixel_prediction_write(pred, 0, &it->items[0].roi, dst_fmt, it->items[0].data,
                                        conf_buf ? it->items[1].data : NULL, NULL, err);
         done_px += (size_t)it->length;
         if (st == CZ_STATUS_OK && !report(progress, user, 0.75 + 0.25 * done_px / total, CZ_PIXEL_STEP_WRITING))

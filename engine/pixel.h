@@ -83,9 +83,12 @@ cz_pixel_prediction *cz_pixel_prediction_new(cz_model *model, GeglBuffer *src, G
  * mask [roi pixels] (format with alpha), alpha is multiplied by it as a
  * selection would, in float before the one conversion to format (never
  * from format back to float: for 8-bit RGBA babl would build a 320 MB
- * table). Not for two threads at once: pred keeps one rectangle's scratch. */
-cz_status cz_pixel_prediction_write(cz_pixel_prediction *pred, const GeglRectangle *roi, const Babl *format,
-                                    void *dst, float *confidence, const float *mask, cz_error *err);
+ * table). lane (0 to CZ_PIXEL_LANES - 1) picks one of pred's scratch
+ * spaces: calls on different lanes may run at once, on one lane not. */
+#define CZ_PIXEL_LANES 8
+cz_status cz_pixel_prediction_write(cz_pixel_prediction *pred, int lane, const GeglRectangle *roi,
+                                    const Babl *format, void *dst, float *confidence, const float *mask,
+                                    cz_error *err);
 bool cz_pixel_prediction_has_confidence(const cz_pixel_prediction *pred);
 void cz_pixel_prediction_free(cz_pixel_prediction *pred);
 

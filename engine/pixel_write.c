@@ -59,9 +59,8 @@ static bool scratch_reserve(struct cz_pixel_scratch *s, size_t n)
     return true;
 }
 
-static void scratch_free(struct cz_pixel_scratch *s)
+static void scratch_clear(struct cz_pixel_scratch *s)
 {
-    if (!s) return;
     cz__pixel_read_clear(&s->src);
     g_free(s->lab);
     g_free(s->rgba);
@@ -70,7 +69,6 @@ static void scratch_free(struct cz_pixel_scratch *s)
     g_free(s->lo);
     g_free(s->hi);
     g_free(s->idx);
-    g_free(s);
 }
 
 static inline bool in_gamut(const float *rgba)
@@ -138,7 +136,7 @@ cz_pixel_prediction *cz__pixel_prediction_alloc(GeglBuffer *src, const GeglRecta
     cz_pixel_prediction *p = g_try_new0(cz_pixel_prediction, 1);
     if (!p) return NULL;
     p->block = g_try_new(float, (3 + (confidence ? 1 : 0) + (guided ? 2 : 0)) * cells);
-    p->scratch = g_try_new0(struct cz_pixel_scratch, 1);
+    p->scratch = g_try_new0(struct cz_pixel_scratch, CZ_PIXEL_LANES);
     if (!p->block || !p->scratch) {
         g_free(p->block);
         g_free(p->scratch);
@@ -164,17 +162,21 @@ void cz_pixel_prediction_free(cz_pixel_prediction *pred)
     if (!pred) return;
     g_object_unref(pred->src);
     g_free(pred->block);
-    scratch_free(pred->scratch);
+    for (int i = 0; i < CZ_PIXEL_LANES; i++) scratch_clear(pred->scratch + i);
+    g_free(pred->scratch);
     g_free(pred);
 }
 
 bool cz_pixel_prediction_has_confidence(const cz_pixel_prediction *pred) { return pred->conf != NULL; }
 
-cz_status cz_pixel_prediction_write(cz_pixel_prediction *pred, const GeglRectangle *roi, const Babl *format,
-                                    void *dst, float *confidence, const float *mask, cz_error *err)
+cz_status cz_pixel_prediction_write(cz_pixel_prediction *pred, int lane, const GeglRectangle *roi,
+                                    const Babl *format, void *dst, float *confidence, const float *mask,
+                                    cz_error *err)
 {
     if (!pred || !roi || (dst && !format))
         return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "missing prediction, area or format");
+    if (lane < 0 || lane >= CZ_PIXEL_LANES)
+        return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "lane %d is outside 0 to %d", lane, CZ_PIXEL_LANES - 1);
     if (!gegl_rectangle_contains(&pred->rect, roi) || roi->width <= 0 || roi->height <= 0)
         return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "the area %d,%d %dx%d is outside the prediction",
                             roi->x, roi->y, roi->width, roi->height);
@@ -183,7 +185,7 @@ cz_status cz_pixel_prediction_write(cz_pixel_prediction *pred, const GeglRectang
     if (dst && mask && !babl_format_has_alpha(format))
         return cz_error_set(err, CZ_STATUS_INVALID_ARGUMENT, "a mask needs a format with alpha");
     const size_t n = (size_t)roi->width * (size_t)roi->height;
-    struct cz_pixel_scratch *s = pred->scratch;
+    struct cz_pixel_scratch *s = pred->scratch + lane;
     if (!scratch_reserve(s, n)) return cz_error_set(err, CZ_STATUS_OUT_OF_MEMORY, "out of memory");
 
     const GeglRectangle *r = &pred->rect;

@@ -22,7 +22,7 @@ struct cz_pixel_prediction {
     float *L;             /* [h * w] the network's L */
     float *coef;          /* [2, h * w] guided slopes (guided.h), NULL: bilinear */
     float *block;         /* owns the planes above */
-    struct cz_pixel_scratch *scratch; /* one rectangle's working memory, grown on demand */
+    struct cz_pixel_scratch *scratch; /* [CZ_PIXEL_LANES] one rectangle's working memory per lane, grown on demand */
 };
 
 /* A prediction of h x w cells for src over rect (src gets a reference),

@@ -751,23 +751,20 @@ colorize_plan_hints_layer (ColorizePlan *plan,
 }
 
 /* One fill of a layer (cz_pixel_fill's writer): its tiles written from
- * the plan, with progress once per percent (a PDB call each). */
+ * the plan on GEGL's threads, one lane each. */
 typedef struct
 {
   const ColorizePlan  *plan;
   const ColorizeLayer *layer;
   const Babl          *format;
-  gfloat              *conf;    /* scratch for a tile's confidence */
-  gsize                conf_n;
-  gint64               done;
-  gint64               total;
-  gint                 shown;
-  gdouble              from;
-  gdouble              span;
+  gfloat              *conf[CZ_PIXEL_LANES];   /* scratch for a tile's confidence */
+  gsize                conf_n[CZ_PIXEL_LANES];
 } FillState;
 
-/* Progress is a PDB call: once per percent, not once per tile. */
-#define FILL_PROGRESS_STEPS 100
+/* Progress is a PDB call, made between bands from this thread alone (a
+ * call from a worker would cross the tile transfer on the wire): this
+ * many bands per layer. */
+#define FILL_PROGRESS_BANDS 20
 
 /* One tile of layer: colour, or confidence (gray, with the mask as alpha
  * when there is a selection), its alpha times mask [n] (NULL: none). */
@@ -775,50 +772,43 @@ static cz_status
 colorize_plan_write_tile (const GeglRectangle *roi,
                           void                *data,
                           const float         *mask,
+                          gint                 lane,
                           void                *user,
                           cz_error            *cz_err)
 {
   FillState *fill = user;
-  gint       n    = roi->width * roi->height;
-  gint       i;
-  gint       percent;
+  gsize      n    = (gsize) roi->width * roi->height;
+  gsize      i;
   cz_status  status;
 
   if (fill->layer->fill == COLORIZE_FILL_COLOR)
-    status = cz_pixel_prediction_write (fill->plan->prediction, roi,
-                                        fill->format, data, NULL, mask,
-                                        cz_err);
-  else if (! mask)
-    status = cz_pixel_prediction_write (fill->plan->prediction, roi, NULL,
-                                        NULL, data, NULL, cz_err);
-  else
+    return cz_pixel_prediction_write (fill->plan->prediction, lane, roi,
+                                      fill->format, data, NULL, mask,
+                                      cz_err);
+  if (! mask)
+    return cz_pixel_prediction_write (fill->plan->prediction, lane, roi,
+                                      NULL, NULL, data, NULL, cz_err);
+
+  if (n > fill->conf_n[lane])
     {
-      if ((gsize) n > fill->conf_n)
-        {
-          fill->conf_n = n;
-          fill->conf   = g_renew (gfloat, fill->conf, fill->conf_n);
-        }
-      status = cz_pixel_prediction_write (fill->plan->prediction, roi, NULL,
-                                          NULL, fill->conf, NULL, cz_err);
-      for (i = 0; i < n && status == CZ_STATUS_OK; i++)
-        {
-          ((gfloat *) data)[2 * i]     = fill->conf[i];
-          ((gfloat *) data)[2 * i + 1] = mask[i];
-        }
+      gfloat *conf = g_try_renew (gfloat, fill->conf[lane], n);
+
+      if (! conf)
+        return cz_error_set (cz_err, CZ_STATUS_OUT_OF_MEMORY,
+                             "out of memory");
+      fill->conf[lane]   = conf;
+      fill->conf_n[lane] = n;
+    }
+  status = cz_pixel_prediction_write (fill->plan->prediction, lane, roi,
+                                      NULL, NULL, fill->conf[lane], NULL,
+                                      cz_err);
+  for (i = 0; i < n && status == CZ_STATUS_OK; i++)
+    {
+      ((gfloat *) data)[2 * i]     = fill->conf[lane][i];
+      ((gfloat *) data)[2 * i + 1] = mask[i];
     }
 
-  if (status != CZ_STATUS_OK)
-    return status;
-
-  fill->done += n;
-  percent = (gint) (FILL_PROGRESS_STEPS * fill->done / fill->total);
-  if (percent != fill->shown)
-    {
-      fill->shown = percent;
-      gimp_progress_update (fill->from + fill->span * fill->done / fill->total);
-    }
-
-  return CZ_STATUS_OK;
+  return status;
 }
 
 gboolean
@@ -828,11 +818,16 @@ colorize_plan_fill (ColorizePlan *plan,
                     GError      **error)
 {
   const ColorizeLayer *layer  = &plan->layers[i];
-  const GeglRectangle  extent = { 0, 0, plan->width, plan->height };
   gint64               start  = g_get_monotonic_time ();
   cz_error             cz_err = { 0 };
   FillState            fill   = { 0 };
-  cz_status            status;
+  cz_status            status = CZ_STATUS_OK;
+  gdouble              from   = 0.75 + 0.25 * i / plan->n_layers;
+  gdouble              span   = 0.25 / plan->n_layers;
+  gint                 tile_h = 64;
+  gint                 band_h;
+  gint                 y;
+  gint                 k;
 
   if (layer->fill == COLORIZE_FILL_CLEAR || ! plan->prediction)
     {
@@ -841,12 +836,8 @@ colorize_plan_fill (ColorizePlan *plan,
       return TRUE;
     }
 
-  fill.plan   = plan;
-  fill.layer  = layer;
-  fill.total  = (gint64) plan->width * plan->height;
-  fill.shown  = -1;
-  fill.from   = 0.75 + 0.25 * i / plan->n_layers;
-  fill.span   = 0.25 / plan->n_layers;
+  fill.plan  = plan;
+  fill.layer = layer;
 
   /* A confidence layer needs alpha for the selection too. */
   if (layer->fill == COLORIZE_FILL_COLOR)
@@ -860,11 +851,25 @@ colorize_plan_fill (ColorizePlan *plan,
   else
     gimp_progress_set_text (_("Writing the confidence layer"));
 
-  /* The selection is read tile by tile with the layer, at its offsets. */
-  status = cz_pixel_fill (dst, &extent, fill.format, plan->selection,
-                          plan->offset_x, plan->offset_y,
-                          colorize_plan_write_tile, &fill, &cz_err);
-  g_free (fill.conf);
+  /* Bands of whole tile rows; the selection is read tile by tile with the
+   * layer, at its offsets. */
+  g_object_get (dst, "tile-height", &tile_h, NULL);
+  tile_h = MAX (tile_h, 1);
+  band_h = (plan->height + FILL_PROGRESS_BANDS - 1) / FILL_PROGRESS_BANDS;
+  band_h = MAX (1, (band_h + tile_h - 1) / tile_h) * tile_h;
+  for (y = 0; y < plan->height && status == CZ_STATUS_OK; y += band_h)
+    {
+      const GeglRectangle band = { 0, y, plan->width,
+                                   MIN (band_h, plan->height - y) };
+
+      status = cz_pixel_fill (dst, &band, fill.format, plan->selection,
+                              plan->offset_x, plan->offset_y, CZ_PIXEL_LANES,
+                              colorize_plan_write_tile, &fill, &cz_err);
+      if (status == CZ_STATUS_OK)
+        gimp_progress_update (from + span * (y + band.height) / plan->height);
+    }
+  for (k = 0; k < CZ_PIXEL_LANES; k++)
+    g_free (fill.conf[k]);
   /* The last tiles reach GIMP here. */
   g_object_unref (dst);
   plan->times.write_us += g_get_monotonic_time () - start;
@@ -895,14 +900,18 @@ colorize_plan_parasite (const ColorizePlan *plan)
 void
 colorize_plan_clear (ColorizePlan *plan)
 {
-  const ColorizeTimes *t = &plan->times;
+  const ColorizeTimes *t       = &plan->times;
+  gint                 threads = 0;
 
-  /* G_MESSAGES_DEBUG=corolization shows it (gimp_bench.py reads it). */
+  /* G_MESSAGES_DEBUG=corolization shows it (gimp_bench.py reads it); the
+   * read and write run on GEGL's threads, as many as GIMP's preference. */
+  g_object_get (gegl_config (), "threads", &threads, NULL);
   if (plan->prediction)
     g_log ("corolization", G_LOG_LEVEL_DEBUG,
-           "timing: %dx%d load %.3f s, read %.3f s, network %.3f s, write %.3f s",
+           "timing: %dx%d load %.3f s, read %.3f s, network %.3f s, write %.3f s, "
+           "threads %d",
            plan->width, plan->height, t->load_us / 1e6, t->read_us / 1e6,
-           t->network_us / 1e6, t->write_us / 1e6);
+           t->network_us / 1e6, t->write_us / 1e6, threads);
 
   colorize_plan_clear_data (plan);
 

@@ -6,7 +6,7 @@ staged as the plug-in), for 8-bit, 8-bit with a feathered selection, and
 channel (--case NAME: that one alone). A photo from tests/data, scaled in GIMP to 6000 x 4000; the shipped
 colorful model. Prints
     GIMP case=.. size=6000x4000 plugin_s=.. peak_rss_mb=.. layers=..
-      load_s=.. read_s=.. network_s=.. write_s=.. rest_s=..
+      load_s=.. read_s=.. network_s=.. write_s=.. rest_s=.. threads=..
 and checks each run added its layers (a benchmark that measured a failing
 call would mean nothing). The split is the plug-in's own timing line
 (G_MESSAGES_DEBUG=corolization); rest_s is the plug-in's time outside it
@@ -94,7 +94,8 @@ if os.path.exists(timelog):
             if m:
                 runs.append((float(m[1]), int(m[2]) / 1024.0))
 # One timing line per run, in the order of the runs.
-TIMING = r'timing: \d+x\d+ load ([0-9.]+) s, read ([0-9.]+) s, network ([0-9.]+) s, write ([0-9.]+) s'
+TIMING = (r'timing: \d+x\d+ load ([0-9.]+) s, read ([0-9.]+) s, network ([0-9.]+) s, write ([0-9.]+) s, '
+          r'threads (\d+)')
 splits = [tuple(float(v) for v in m) for m in re.findall(TIMING, out)]
 check('GIMP ran every case', len(layers) == len(CASES), out[-2000:] if len(layers) != len(CASES) else '')
 check('one timed plug-in run per case', len(runs) == len(CASES), f'{len(runs)} runs')
@@ -106,5 +107,5 @@ for (name, select, conf), run, split in zip(CASES, runs, splits):
     print(f'GIMP {"3.0" if V3 else "2.10"} case={name} size={W}x{H} plugin_s={run[0]:.2f} '
           f'peak_rss_mb={run[1]:.0f} layers={n}', flush=True)
     print(f'  load_s={split[0]:.2f} read_s={split[1]:.2f} network_s={split[2]:.2f} write_s={split[3]:.2f} '
-          f'rest_s={run[0] - sum(split):.2f}', flush=True)
+          f'rest_s={run[0] - sum(split[:4]):.2f} threads={split[4]:.0f}', flush=True)
 finish()

@@ -7,7 +7,10 @@
  *   one failing without a message still fails, with one; a cancel is a
  *   cancel. And the real failure the plug-in can meet: a prediction that
  *   does not cover the layer, whose error reaches the caller through the
- *   fill (the shipped colorful model). */
+ *   fill (the shipped colorful model).
+ * - Lanes: with GEGL's pool at 2 threads the fill runs on 2 lanes, each
+ *   tile once, and the prediction's pixels (with a mask) are the bytes of
+ *   one lane; a tile failing on lane 1 stops both with its message. */
 #include <gegl.h>
 #include <string.h>
 
@@ -30,9 +33,11 @@ typedef struct {
 } writer;
 
 /* RGBA float: R = x, G = y of the pixel, B = 1, A = the mask (or 1). */
-static cz_status write_coords(const GeglRectangle *roi, void *data, const float *mask, void *user, cz_error *err)
+static cz_status write_coords(const GeglRectangle *roi, void *data, const float *mask, int lane, void *user,
+                              cz_error *err)
 {
     writer *w = user;
+    (void)lane;
     if (++w->calls == w->fail_at)
         return w->message ? cz_error_set(err, w->fail_as, "tile %d refused", w->calls) : w->fail_as;
     float *px = data;
@@ -61,7 +66,7 @@ static void check_writes(check_state *st)
 
     writer w = {0};
     cz_error err = {0};
-    cz_status s = cz_pixel_fill(dst, &r, fmt, mask, DX, DY, write_coords, &w, &err);
+    cz_status s = cz_pixel_fill(dst, &r, fmt, mask, DX, DY, 1, write_coords, &w, &err);
     CHECK(st, s == CZ_STATUS_OK, "fill: %s", err.msg);
     CHECK(st, w.pixels == (long)W * H && w.calls > 1, "%ld pixels in %d tiles, %d wanted", w.pixels, w.calls, W * H);
     float *px = g_new(float, 4 * W * H);
@@ -83,7 +88,7 @@ static void check_writes(check_state *st)
 
     /* Without a mask the writer sees none. */
     writer w2 = {0};
-    s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, write_coords, &w2, &err);
+    s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, 1, write_coords, &w2, &err);
     gegl_buffer_get(dst, &r, 1.0, fmt, px = g_new(float, 4 * W * H), GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
     bad = 0;
     for (int i = 0; i < W * H; i++) bad += px[4 * i + 3] != 1.0f;
@@ -101,31 +106,32 @@ static void check_failures(check_state *st)
 
     writer w = {.fail_at = 3, .fail_as = CZ_STATUS_IO_ERROR, .message = true};
     cz_error err = {0};
-    cz_status s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, write_coords, &w, &err);
+    cz_status s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, 1, write_coords, &w, &err);
     CHECK(st, s == CZ_STATUS_IO_ERROR && err.status == CZ_STATUS_IO_ERROR && strcmp(err.msg, "tile 3 refused") == 0,
           "a failing writer: %s, \"%s\"", cz_status_name(s), err.msg);
     CHECK(st, w.calls == 3, "the fill went on after the failure: %d calls", w.calls);
 
     writer quiet = {.fail_at = 2, .fail_as = CZ_STATUS_OUT_OF_MEMORY};
     cz_error err2 = {0};
-    s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, write_coords, &quiet, &err2);
+    s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, 1, write_coords, &quiet, &err2);
     CHECK(st, s == CZ_STATUS_OUT_OF_MEMORY && err2.status == s && strstr(err2.msg, "failed") && quiet.calls == 2,
           "a writer failing without a message: %s, \"%s\", %d calls", cz_status_name(s), err2.msg, quiet.calls);
 
     writer cancel = {.fail_at = 1, .fail_as = CZ_STATUS_CANCELLED, .message = true};
-    s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, write_coords, &cancel, NULL);
+    s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, 1, write_coords, &cancel, NULL);
     CHECK(st, s == CZ_STATUS_CANCELLED && cancel.calls == 1, "a cancel: %s after %d calls", cz_status_name(s),
           cancel.calls);
 
-    CHECK(st, cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, NULL, NULL, &err) == CZ_STATUS_INVALID_ARGUMENT,
+    CHECK(st, cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, 1, NULL, NULL, &err) == CZ_STATUS_INVALID_ARGUMENT,
           "no writer is refused");
     g_object_unref(dst);
 }
 
 /* The plug-in's writer: the prediction's pixels for each tile. */
-static cz_status write_prediction(const GeglRectangle *roi, void *data, const float *mask, void *user, cz_error *err)
+static cz_status write_prediction(const GeglRectangle *roi, void *data, const float *mask, int lane, void *user,
+                                  cz_error *err)
 {
-    return cz_pixel_prediction_write(user, roi, babl_format("R'G'B'A u8"), data, NULL, mask, err);
+    return cz_pixel_prediction_write(user, lane, roi, babl_format("R'G'B'A u8"), data, NULL, mask, err);
 }
 
 static void check_prediction_failure(check_state *st, cz_model *m)
@@ -146,17 +152,120 @@ static void check_prediction_failure(check_state *st, cz_model *m)
     CHECK(st, pred != NULL, "prediction: %s", err.msg);
     if (pred) {
         GeglBuffer *dst = gegl_buffer_new(&r, fmt);
-        cz_status s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, write_prediction, pred, &err);
+        cz_status s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, 1, write_prediction, pred, &err);
         CHECK(st, s == CZ_STATUS_INVALID_ARGUMENT && strstr(err.msg, "outside the prediction"),
               "a prediction short of the layer: %s, \"%s\"", cz_status_name(s), err.msg);
         /* The same fill over the predicted half succeeds. */
         cz_error ok = {0};
-        s = cz_pixel_fill(dst, &half, fmt, NULL, 0, 0, write_prediction, pred, &ok);
+        s = cz_pixel_fill(dst, &half, fmt, NULL, 0, 0, 1, write_prediction, pred, &ok);
         CHECK(st, s == CZ_STATUS_OK, "the predicted half: %s", ok.msg);
         g_object_unref(dst);
         cz_pixel_prediction_free(pred);
     }
     g_object_unref(src);
+}
+
+/* The lanes' writer: counts shared by threads, the lanes seen. */
+typedef struct {
+    gint calls, pixels, lanes_seen; /* lanes_seen: a bit per lane */
+    gint fail_lane;                 /* fail this lane's first tile; -1: never */
+    gint *hits;                     /* [W * H] writes of each pixel */
+} lanes_writer;
+
+static cz_status write_lanes(const GeglRectangle *roi, void *data, const float *mask, int lane, void *user,
+                             cz_error *err)
+{
+    lanes_writer *w = user;
+    g_atomic_int_inc(&w->calls);
+    g_atomic_int_or(&w->lanes_seen, 1 << lane);
+    if (lane == w->fail_lane) return cz_error_set(err, CZ_STATUS_IO_ERROR, "lane %d refused", lane);
+    float *px = data;
+    for (int y = 0; y < roi->height; y++)
+        for (int x = 0; x < roi->width; x++) {
+            size_t k = (size_t)y * roi->width + x;
+            px[4 * k] = (float)(roi->x + x);
+            px[4 * k + 1] = (float)(roi->y + y);
+            px[4 * k + 2] = 1.0f;
+            g_atomic_int_inc(&w->hits[(size_t)(roi->y + y) * W + roi->x + x]);
+            px[4 * k + 3] = mask ? mask[k] : 1.0f;
+        }
+    g_atomic_int_add(&w->pixels, roi->width * roi->height);
+    return CZ_STATUS_OK;
+}
+
+static void check_lanes(check_state *st, cz_model *m)
+{
+    g_object_set(gegl_config(), "threads", 2, NULL);
+    const GeglRectangle r = {0, 0, W, H}, mr = {0, 0, MW, MH};
+    const Babl *fmt = babl_format("RGBA float");
+    GeglBuffer *dst = gegl_buffer_new(&r, fmt), *mask = gegl_buffer_new(&mr, babl_format("Y u8"));
+    guint8 *mk = g_new(guint8, MW * MH);
+    for (int y = 0; y < MH; y++)
+        for (int x = 0; x < MW; x++) mk[y * MW + x] = mask_at(x, y);
+    gegl_buffer_set(mask, &mr, 0, babl_format("Y u8"), mk, GEGL_AUTO_ROWSTRIDE);
+    g_free(mk);
+    lanes_writer w = {.fail_lane = -1, .hits = g_new0(gint, W * H)};
+    cz_error err = {0};
+    cz_status s = cz_pixel_fill(dst, &r, fmt, mask, DX, DY, CZ_PIXEL_LANES, write_lanes, &w, &err);
+    CHECK(st, s == CZ_STATUS_OK && w.lanes_seen == 3, "2 threads: %s, lanes seen 0x%x (0x3 wanted)", err.msg,
+          w.lanes_seen);
+    float *px = g_new(float, 4 * W * H);
+    gegl_buffer_get(dst, &r, 1.0, fmt, px, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+    long bad = 0;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            const float *p = px + 4 * ((size_t)y * W + x);
+            const int mx = x + DX, my = y + DY;
+            const bool in = mx >= 0 && mx < MW && my >= 0 && my < MH;
+            bad += p[0] != x || p[1] != y || p[2] != 1.0f || w.hits[(size_t)y * W + x] != 1 ||
+                   fabsf(p[3] - (in ? mask_at(mx, my) / 255.0f : 0.0f)) > 1e-6f;
+        }
+    CHECK(st, bad == 0 && w.pixels == W * H, "2 lanes: %ld pixels wrong or written twice, %d of %d written", bad,
+          w.pixels, W * H);
+    g_free(px);
+
+    g_free(w.hits);
+    lanes_writer f = {.fail_lane = 1, .hits = g_new0(gint, W * H)};
+    cz_error ferr = {0};
+    s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, CZ_PIXEL_LANES, write_lanes, &f, &ferr);
+    CHECK(st, s == CZ_STATUS_IO_ERROR && strcmp(ferr.msg, "lane 1 refused") == 0 && f.pixels < W * H,
+          "lane 1 failing: %s, \"%s\", %d of %d pixels written", cz_status_name(s), ferr.msg, f.pixels, W * H);
+    g_free(f.hits);
+    g_object_unref(dst);
+
+    /* The prediction on 2 lanes: the same bytes as on one. */
+    const Babl *u8 = babl_format("R'G'B'A u8");
+    GeglBuffer *src = gegl_buffer_new(&r, babl_format("Y' u8"));
+    guint8 *g = g_new(guint8, W * H);
+    for (int i = 0; i < W * H; i++) g[i] = (guint8)(30 + (i % W) * 150 / W + (i / W) % 40);
+    gegl_buffer_set(src, &r, 0, babl_format("Y' u8"), g, GEGL_AUTO_ROWSTRIDE);
+    g_free(g);
+    cz_pixel_params pp;
+    cz_pixel_params_init(&pp);
+    cz_pixel_prediction *pred = cz_pixel_prediction_new(m, src, NULL, &r, &pp, false, NULL, NULL, &err);
+    CHECK(st, pred != NULL, "prediction: %s", err.msg);
+    if (pred) {
+        GeglBuffer *one = gegl_buffer_new(&r, u8), *two = gegl_buffer_new(&r, u8);
+        cz_status s1 = cz_pixel_fill(one, &r, u8, mask, DX, DY, 1, write_prediction, pred, &err);
+        cz_status s2 = cz_pixel_fill(two, &r, u8, mask, DX, DY, CZ_PIXEL_LANES, write_prediction, pred, &err);
+        guint8 *a = g_new(guint8, 4 * W * H), *b = g_new(guint8, 4 * W * H);
+        gegl_buffer_get(one, &r, 1.0, u8, a, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+        gegl_buffer_get(two, &r, 1.0, u8, b, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+        long diff = 0, colour = 0;
+        for (int i = 0; i < W * H; i++) {
+            diff += memcmp(a + 4 * i, b + 4 * i, 4) != 0;
+            colour += a[4 * i] != a[4 * i + 2] && a[4 * i + 3] > 0;
+        }
+        CHECK(st, s1 == CZ_STATUS_OK && s2 == CZ_STATUS_OK && diff == 0 && colour > W * H / 4,
+              "prediction on 2 lanes: %ld of %d pixels differ from one lane (%ld coloured)", diff, W * H, colour);
+        g_free(a);
+        g_free(b);
+        g_object_unref(one);
+        g_object_unref(two);
+        cz_pixel_prediction_free(pred);
+    }
+    g_object_unref(src);
+    g_object_unref(mask);
 }
 
 int main(void)
@@ -167,6 +276,7 @@ int main(void)
     check_writes(&st);
     check_failures(&st);
     check_prediction_failure(&st, m);
+    check_lanes(&st, m);
     cz_model_free(m);
     gegl_exit();
     return check_finish(&st, "pixel_fill");

@@ -141,7 +141,7 @@ static void run_case(check_state *st, cz_model *m, int w, int h, const char *enc
                 const int n = t.width * t.height;
                 if (mask)
                     gegl_buffer_get(mask, &t, 1.0, babl_format("Y float"), mk, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
-                s = cz_pixel_prediction_write(pred, &t, fmt, px, conf, mask ? mk : NULL, &err);
+                s = cz_pixel_prediction_write(pred, 0, &t, fmt, px, conf, mask ? mk : NULL, &err);
                 if (s != CZ_STATUS_OK) break;
                 gegl_buffer_set(stream, &t, 0, fmt, px, GEGL_AUTO_ROWSTRIDE);
                 for (int i = 0; i < n; i++) ya[2 * i] = conf[i], ya[2 * i + 1] = mask ? mk[i] : 1.0f;
@@ -220,9 +220,9 @@ int main(void)
     cz_pixel_params_init(&pp);
     cz_pixel_prediction *pred = cz_pixel_prediction_new(m, src, NULL, &r, &pp, false, NULL, NULL, &err);
     float px[4 * 400], conf[400];
-    CHECK(&st, pred && cz_pixel_prediction_write(pred, &out, babl_format("RGBA float"), px, NULL, NULL, &err) ==
+    CHECK(&st, pred && cz_pixel_prediction_write(pred, 0, &out, babl_format("RGBA float"), px, NULL, NULL, &err) ==
                            CZ_STATUS_INVALID_ARGUMENT, "a rectangle outside is refused");
-    CHECK(&st, pred && cz_pixel_prediction_write(pred, &r, babl_format("RGBA float"), px, conf, NULL, &err) ==
+    CHECK(&st, pred && cz_pixel_prediction_write(pred, 0, &r, babl_format("RGBA float"), px, conf, NULL, &err) ==
                            CZ_STATUS_INVALID_ARGUMENT, "confidence from a prediction made without it is refused");
     cz_pixel_prediction_free(pred);
     g_object_unref(src);
