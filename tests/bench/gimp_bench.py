@@ -1,5 +1,5 @@
 """gimp_bench.py: the plug-in on a 24 MP scan in headless GIMP (2.10, or
-3.0 inside gimp3-root.sh --bench): the plug-in's wall time and peak RSS,
+3.0 through gimp3-root.sh --bench): the plug-in's wall time and peak RSS,
 measured by /usr/bin/time around the plug-in's own process (a wrapper
 staged as the plug-in), for 8-bit, 8-bit with a feathered selection, and
 32-bit float linear with the confidence layer, and 8-bit with an alpha

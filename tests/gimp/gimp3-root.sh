@@ -3,6 +3,7 @@
 #   gimp3-root.sh [--undo [--no-undo]] SOURCE_DIR WORK_DIR MODELS_DIR [MIN_CHROMA [ROOT]]
 #   gimp3-root.sh --demo SOURCE_DIR WORK_DIR
 #   gimp3-root.sh --import SOURCE_DIR WORK_DIR PREPARED_DIR [ROOT]
+#   gimp3-root.sh --bench SOURCE_DIR WORK_DIR MODELS_DIR [CASE [ROOT]]
 # Builds the root with debootstrap when it is absent (about 5 minutes),
 # installs into it whichever of the packages the
 # test needs are missing (so an older cached root gets them too), and gives
@@ -21,6 +22,8 @@
 # (gimp-import-test.py --stage gimp): PREPARED_DIR is the host's prepare
 # stage (photo, models converted from random PyTorch ones, PyTorch's ab;
 # the root has no PyTorch), the plug-in built here colours and compares.
+# --bench runs tests/bench/gimp_bench.py (24 MP; CASE alone, or all) in
+# GIMP 3.0 with MODELS_DIR's colorful model; it adds /usr/bin/time.
 # --demo is a Debian 13 newcomer instead: git-clones SOURCE_DIR's commit
 # inside the root, runs its ./bootstrap.sh demo there (which installs what
 # it misses with apt, builds, installs the GIMP 3.0 plug-in for root's
@@ -34,6 +37,7 @@ while [ $# -gt 0 ]; do
         --undo) mode=undo ;;
         --demo) mode=demo ;;
         --import) mode=import ;;
+        --bench) mode=bench ;;
         --no-undo) mode=undo; undo_args=--no-undo ;;
         *) break ;;
     esac
@@ -45,6 +49,9 @@ if [ $mode = demo ]; then
     models= min_chroma= root=/var/cache/corolization/trixie-gimp3
 elif [ $mode = import ]; then
     models=$(cd "$3" && pwd) min_chroma= root=${4:-/var/cache/corolization/trixie-gimp3}
+elif [ $mode = bench ]; then
+    # the case travels in min_chroma's place
+    models=$(cd "$3" && pwd) min_chroma=${4:-} root=${5:-/var/cache/corolization/trixie-gimp3}
 else
     models=$(cd "$3" && pwd)
     min_chroma=${4:-2}
@@ -53,6 +60,7 @@ fi
 pkgs="gimp libgimp-3.0-dev libopenblas-dev libjson-glib-dev libcairo2-dev libpng-dev libjpeg-dev meson ninja-build gcc pkg-config gettext python3-skimage locales"
 gui_pkgs="xvfb xdotool python3-pil"
 [ $mode = undo ] && pkgs="$pkgs $gui_pkgs"
+[ $mode = bench ] && pkgs="$pkgs time"
 # A newcomer brings git and ca-certificates; bootstrap.sh brings the rest.
 [ $mode = demo ] && pkgs="git ca-certificates"
 
@@ -124,6 +132,8 @@ if [ $mode = undo ]; then
     test=gimp-undo-test.py rwork=/tmp/corolization-gimp3-undo
 elif [ $mode = import ]; then
     test=gimp-import-test.py rwork=/tmp/corolization-gimp3-import
+elif [ $mode = bench ]; then
+    test=gimp_bench.py rwork=/tmp/corolization-gimp3-bench
 else
     test=gimp-test.py rwork=/tmp/corolization-gimp3
 fi
@@ -139,6 +149,10 @@ chroot "$root" sh -ec '
         python3 /mnt/corolization-src/tests/gimp/gimp-test.py --gimp 3 \
             --plugin $b/plug-in/gimp3/corolization --mo-dir $b/po \
             --models /tmp/corolization-models --work "$2" --min-chroma "$3"
+    elif [ "$1" = gimp_bench.py ]; then
+        python3 /mnt/corolization-src/tests/bench/gimp_bench.py --gimp 3 \
+            --plugin $b/plug-in/gimp3/corolization \
+            --models /tmp/corolization-models --work "$2" ${3:+--case "$3"}
     elif [ "$1" = gimp-import-test.py ]; then
         python3 /mnt/corolization-src/tests/gimp/gimp-import-test.py --stage gimp --gimp 3 \
             --plugin $b/plug-in/gimp3/corolization \
