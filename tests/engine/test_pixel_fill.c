@@ -24,6 +24,43 @@ enum { W = 301, H = 203, DX = 37, DY = -11, MW = 250, MH = 180 };
 /* The mask's value at (x, y) of its own buffer, as stored in "Y u8". */
 static guint8 mask_at(int x, int y) { return (guint8)((x * 7 + y * 3) % 256); }
 
+/* An 8-bit mask of MW x MH, as GIMP's selection is. */
+static GeglBuffer *new_mask(void)
+{
+    const GeglRectangle mr = {0, 0, MW, MH};
+    GeglBuffer *mask = gegl_buffer_new(&mr, babl_format("Y u8"));
+    guint8 *m = g_new(guint8, MW * MH);
+    for (int y = 0; y < MH; y++)
+        for (int x = 0; x < MW; x++) m[y * MW + x] = mask_at(x, y);
+    gegl_buffer_set(mask, &mr, 0, babl_format("Y u8"), m, GEGL_AUTO_ROWSTRIDE);
+    g_free(m);
+    return mask;
+}
+
+/* Pixels of dst [W * H] not as the writers put them (x, y, 1, the mask
+ * at the offsets), or written other than once when hits is given. */
+static long wrong_pixels(GeglBuffer *dst, const gint *hits, long *selected, long *outside)
+{
+    const GeglRectangle r = {0, 0, W, H};
+    float *px = g_new(float, 4 * W * H);
+    gegl_buffer_get(dst, &r, 1.0, babl_format("RGBA float"), px, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+    long bad = 0;
+    *selected = *outside = 0;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            const float *p = px + 4 * ((size_t)y * W + x);
+            const int mx = x + DX, my = y + DY;
+            const bool in = mx >= 0 && mx < MW && my >= 0 && my < MH;
+            const float want = in ? mask_at(mx, my) / 255.0f : 0.0f;
+            bad += p[0] != x || p[1] != y || p[2] != 1.0f || fabsf(p[3] - want) > 1e-6f ||
+                   (hits && hits[(size_t)y * W + x] != 1);
+            *selected += want > 0.0f;
+            *outside += !in;
+        }
+    g_free(px);
+    return bad;
+}
+
 typedef struct {
     int calls;
     int fail_at;       /* fail on this call; 0: never */
@@ -32,15 +69,10 @@ typedef struct {
     long pixels;
 } writer;
 
-/* RGBA float: R = x, G = y of the pixel, B = 1, A = the mask (or 1). */
-static cz_status write_coords(const GeglRectangle *roi, void *data, const float *mask, int lane, void *user,
-                              cz_error *err)
+/* A tile as RGBA float: R = x, G = y of the pixel, B = 1, A = the mask
+ * (or 1); each pixel's count in hits [W * H] (NULL: none) raised. */
+static void put_coords(const GeglRectangle *roi, float *px, const float *mask, gint *hits)
 {
-    writer *w = user;
-    (void)lane;
-    if (++w->calls == w->fail_at)
-        return w->message ? cz_error_set(err, w->fail_as, "tile %d refused", w->calls) : w->fail_as;
-    float *px = data;
     for (int y = 0; y < roi->height; y++)
         for (int x = 0; x < roi->width; x++) {
             size_t k = (size_t)y * roi->width + x;
@@ -48,48 +80,42 @@ static cz_status write_coords(const GeglRectangle *roi, void *data, const float 
             px[4 * k + 1] = (float)(roi->y + y);
             px[4 * k + 2] = 1.0f;
             px[4 * k + 3] = mask ? mask[k] : 1.0f;
+            if (hits) g_atomic_int_inc(&hits[(size_t)(roi->y + y) * W + roi->x + x]);
         }
+}
+
+static cz_status write_coords(const GeglRectangle *roi, void *data, const float *mask, int lane, void *user,
+                              cz_error *err)
+{
+    writer *w = user;
+    (void)lane;
+    if (++w->calls == w->fail_at)
+        return w->message ? cz_error_set(err, w->fail_as, "tile %d refused", w->calls) : w->fail_as;
+    put_coords(roi, data, mask, NULL);
     w->pixels += (long)roi->width * roi->height;
     return CZ_STATUS_OK;
 }
 
 static void check_writes(check_state *st)
 {
-    const GeglRectangle r = {0, 0, W, H}, mr = {0, 0, MW, MH};
+    const GeglRectangle r = {0, 0, W, H};
     const Babl *fmt = babl_format("RGBA float");
-    GeglBuffer *dst = gegl_buffer_new(&r, fmt), *mask = gegl_buffer_new(&mr, babl_format("Y u8"));
-    guint8 *m = g_new(guint8, MW * MH);
-    for (int y = 0; y < MH; y++)
-        for (int x = 0; x < MW; x++) m[y * MW + x] = mask_at(x, y);
-    gegl_buffer_set(mask, &mr, 0, babl_format("Y u8"), m, GEGL_AUTO_ROWSTRIDE);
-    g_free(m);
+    GeglBuffer *dst = gegl_buffer_new(&r, fmt), *mask = new_mask();
 
     writer w = {0};
     cz_error err = {0};
     cz_status s = cz_pixel_fill(dst, &r, fmt, mask, DX, DY, 1, write_coords, &w, &err);
     CHECK(st, s == CZ_STATUS_OK, "fill: %s", err.msg);
     CHECK(st, w.pixels == (long)W * H && w.calls > 1, "%ld pixels in %d tiles, %d wanted", w.pixels, w.calls, W * H);
-    float *px = g_new(float, 4 * W * H);
-    gegl_buffer_get(dst, &r, 1.0, fmt, px, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
-    long bad = 0, selected = 0, outside = 0;
-    for (int y = 0; y < H; y++)
-        for (int x = 0; x < W; x++) {
-            const float *p = px + 4 * ((size_t)y * W + x);
-            const int mx = x + DX, my = y + DY;
-            const bool in = mx >= 0 && mx < MW && my >= 0 && my < MH;
-            const float want = in ? mask_at(mx, my) / 255.0f : 0.0f;
-            bad += p[0] != x || p[1] != y || p[2] != 1.0f || fabsf(p[3] - want) > 1e-6f;
-            selected += want > 0.0f;
-            outside += !in;
-        }
+    long selected, outside, bad = wrong_pixels(dst, NULL, &selected, &outside);
     CHECK(st, bad == 0 && selected > W * H / 2 && outside > 0, "%ld pixels wrong (%ld selected, %ld outside the mask)",
           bad, selected, outside);
-    g_free(px);
 
     /* Without a mask the writer sees none. */
     writer w2 = {0};
     s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, 1, write_coords, &w2, &err);
-    gegl_buffer_get(dst, &r, 1.0, fmt, px = g_new(float, 4 * W * H), GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+    float *px = g_new(float, 4 * W * H);
+    gegl_buffer_get(dst, &r, 1.0, fmt, px, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
     bad = 0;
     for (int i = 0; i < W * H; i++) bad += px[4 * i + 3] != 1.0f;
     CHECK(st, s == CZ_STATUS_OK && bad == 0, "no mask: %ld alphas not 1", bad);
@@ -179,16 +205,7 @@ static cz_status write_lanes(const GeglRectangle *roi, void *data, const float *
     g_atomic_int_inc(&w->calls);
     g_atomic_int_or(&w->lanes_seen, 1 << lane);
     if (lane == w->fail_lane) return cz_error_set(err, CZ_STATUS_IO_ERROR, "lane %d refused", lane);
-    float *px = data;
-    for (int y = 0; y < roi->height; y++)
-        for (int x = 0; x < roi->width; x++) {
-            size_t k = (size_t)y * roi->width + x;
-            px[4 * k] = (float)(roi->x + x);
-            px[4 * k + 1] = (float)(roi->y + y);
-            px[4 * k + 2] = 1.0f;
-            g_atomic_int_inc(&w->hits[(size_t)(roi->y + y) * W + roi->x + x]);
-            px[4 * k + 3] = mask ? mask[k] : 1.0f;
-        }
+    put_coords(roi, data, mask, w->hits);
     g_atomic_int_add(&w->pixels, roi->width * roi->height);
     return CZ_STATUS_OK;
 }
@@ -196,33 +213,17 @@ static cz_status write_lanes(const GeglRectangle *roi, void *data, const float *
 static void check_lanes(check_state *st, cz_model *m)
 {
     g_object_set(gegl_config(), "threads", 2, NULL);
-    const GeglRectangle r = {0, 0, W, H}, mr = {0, 0, MW, MH};
+    const GeglRectangle r = {0, 0, W, H};
     const Babl *fmt = babl_format("RGBA float");
-    GeglBuffer *dst = gegl_buffer_new(&r, fmt), *mask = gegl_buffer_new(&mr, babl_format("Y u8"));
-    guint8 *mk = g_new(guint8, MW * MH);
-    for (int y = 0; y < MH; y++)
-        for (int x = 0; x < MW; x++) mk[y * MW + x] = mask_at(x, y);
-    gegl_buffer_set(mask, &mr, 0, babl_format("Y u8"), mk, GEGL_AUTO_ROWSTRIDE);
-    g_free(mk);
+    GeglBuffer *dst = gegl_buffer_new(&r, fmt), *mask = new_mask();
     lanes_writer w = {.fail_lane = -1, .hits = g_new0(gint, W * H)};
     cz_error err = {0};
     cz_status s = cz_pixel_fill(dst, &r, fmt, mask, DX, DY, CZ_PIXEL_LANES, write_lanes, &w, &err);
     CHECK(st, s == CZ_STATUS_OK && w.lanes_seen == 3, "2 threads: %s, lanes seen 0x%x (0x3 wanted)", err.msg,
           w.lanes_seen);
-    float *px = g_new(float, 4 * W * H);
-    gegl_buffer_get(dst, &r, 1.0, fmt, px, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
-    long bad = 0;
-    for (int y = 0; y < H; y++)
-        for (int x = 0; x < W; x++) {
-            const float *p = px + 4 * ((size_t)y * W + x);
-            const int mx = x + DX, my = y + DY;
-            const bool in = mx >= 0 && mx < MW && my >= 0 && my < MH;
-            bad += p[0] != x || p[1] != y || p[2] != 1.0f || w.hits[(size_t)y * W + x] != 1 ||
-                   fabsf(p[3] - (in ? mask_at(mx, my) / 255.0f : 0.0f)) > 1e-6f;
-        }
+    long selected, outside, bad = wrong_pixels(dst, w.hits, &selected, &outside);
     CHECK(st, bad == 0 && w.pixels == W * H, "2 lanes: %ld pixels wrong or written twice, %d of %d written", bad,
           w.pixels, W * H);
-    g_free(px);
 
     g_free(w.hits);
     lanes_writer f = {.fail_lane = 1, .hits = g_new0(gint, W * H)};
