@@ -233,6 +233,8 @@ GimpParasite  *colorize_plan_parasite    (const ColorizePlan   *plan);
  * plan->times under G_MESSAGES_DEBUG=corolization for a run's plan. */
 void           colorize_plan_clear       (ColorizePlan         *plan);
 
+/* The plug-in process's setup, in main before gimp_main (babl's cache). */
+void           colorize_process_init     (void);
 /* The catalogue folder: "locale" beside the plug-in if present, else the
  * install's. */
 gchar         *colorize_locale_dir       (const gchar          *progname);

@@ -49,7 +49,14 @@ const GimpPlugInInfo PLUG_IN_INFO =
   run,   /* run_proc   */
 };
 
-MAIN ()
+int
+main (int   argc,
+      char *argv[])
+{
+  colorize_process_init ();
+
+  return gimp_main (&PLUG_IN_INFO, argc, argv);
+}
 
 
 static void

@@ -69,7 +69,14 @@ static GimpLayer      * corolization_attach           (GimpImage            *ima
 
 G_DEFINE_TYPE (Corolization, corolization, GIMP_TYPE_PLUG_IN)
 
-GIMP_MAIN (COROLIZATION_TYPE)
+int
+main (int   argc,
+      char *argv[])
+{
+  colorize_process_init ();
+
+  return gimp_main (COROLIZATION_TYPE, argc, argv);
+}
 
 
 static void

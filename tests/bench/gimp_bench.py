@@ -16,6 +16,7 @@ Usage: gimp_bench.py --gimp 2|3 --plugin PATH --models DIR --work DIR [--case NA
 import argparse
 import os
 import re
+import shutil
 import sys
 
 sys.dont_write_bytecode = True
@@ -30,6 +31,8 @@ ap.add_argument('--models', required=True, help='a folder holding colorful.safet
 ap.add_argument('--work', required=True)
 ap.add_argument('--width', type=int, default=6000)
 ap.add_argument('--height', type=int, default=4000)
+ap.add_argument('--babl-cache', help="a babl fish cache (GIMP's ~/.cache/babl/babl-fishes after a session) "
+                'to start from; default none, as on a fresh account')
 ap.add_argument('--case', choices=['u8', 'u8-selection', 'float-confidence', 'u8-alpha'], help='run this case alone')
 args = ap.parse_args()
 V3 = args.gimp == '3'
@@ -38,6 +41,9 @@ photo = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data', '
                      'food', 'espresso.jpg')
 
 plugdir, home = stage_plugin(work, args.plugin, V3)
+if args.babl_cache:
+    os.makedirs(f'{home}/.cache/babl')
+    shutil.copy(args.babl_cache, f'{home}/.cache/babl/babl-fishes')
 # The plug-in runs under /usr/bin/time: one line per process (GIMP also
 # starts it to query it; those lines have no "-run").
 # The real executable lives outside the plug-in folder: GIMP would register
