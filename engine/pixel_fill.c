@@ -62,14 +62,21 @@ static void fill_band(fill_job *job, int lane, const GeglRectangle *band)
     if (st != CZ_STATUS_OK) g_atomic_int_compare_and_exchange(&job->failed, -1, lane);
 }
 
+/* How many rows of tile_h-high tiles (the grid starting at y = 0) r
+ * touches, the first of them in *first. */
+static int tile_rows(const GeglRectangle *r, int tile_h, int *first)
+{
+    *first = r->y >= 0 ? r->y / tile_h : -((-r->y + tile_h - 1) / tile_h);
+    return (r->y + r->height - 1 - *first * tile_h) / tile_h + 1;
+}
+
 /* The i-th of n runs of whole tile rows (tile_h high, the grid starting
  * at y = 0) covering r, clipped to it, into band, so no tile is written by
  * two lanes; false when that run is empty. */
 static bool band_of(const GeglRectangle *r, int tile_h, int i, int n, GeglRectangle *band)
 {
-    if (tile_h < 1) tile_h = 1;
-    const int first = r->y >= 0 ? r->y / tile_h : -((-r->y + tile_h - 1) / tile_h);
-    const int rows = (r->y + r->height - 1 - first * tile_h) / tile_h + 1;
+    int first;
+    const int rows = tile_rows(r, tile_h, &first);
     int y0 = (first + (int)((gint64)rows * i / n)) * tile_h;
     int y1 = (first + (int)((gint64)rows * (i + 1) / n)) * tile_h;
     if (y0 < r->y) y0 = r->y;
@@ -87,7 +94,8 @@ static void fill_lane(gint i, gint n, gpointer user)
 }
 
 cz_status cz_pixel_fill(GeglBuffer *dst, const GeglRectangle *rect, const Babl *format, GeglBuffer *mask,
-                        int mask_dx, int mask_dy, int lanes, cz_pixel_fill_tile write, void *user, cz_error *err)
+                        int mask_dx, int mask_dy, int lanes, cz_pixel_fill_tile write, cz_pixel_fill_done done,
+                        void *user, cz_error *err)
 {
     cz_error own = {0};
     if (!err) err = &own; /* its status is the answer */
@@ -102,11 +110,28 @@ cz_status cz_pixel_fill(GeglBuffer *dst, const GeglRectangle *rect, const Babl *
                       .mask_dy = mask_dy, .write = write, .user = user, .failed = -1};
     g_object_get(dst, "tile-height", &job->tile_h, NULL);
     if (job->tile_h < 1) job->tile_h = 1;
-    const int rows = rect->height / job->tile_h + 2; /* tile rows touched, at most */
-    if (lanes > rows) lanes = rows;
-    if (lanes == 1) fill_band(job, 0, rect);
-    else gegl_parallel_distribute(lanes, fill_lane, job);
-    cz_status st = CZ_STATUS_OK;
+    /* Band by band, each shared between the lanes (GEGL runs at most its
+     * "threads"), so a band holds a tile row for each; the report between
+     * bands runs on this thread. */
+    int threads = 1;
+    g_object_get(gegl_config(), "threads", &threads, NULL);
+    if (lanes > threads) lanes = threads > 1 ? threads : 1;
+    int first, bands = tile_rows(rect, job->tile_h, &first) / lanes;
+    bands = bands < 1 ? 1 : bands > CZ_PIXEL_FILL_BANDS ? CZ_PIXEL_FILL_BANDS : bands;
+    cz_status cancel = CZ_STATUS_OK;
+    for (int b = 0; b < bands && g_atomic_int_get(&job->failed) < 0; b++) {
+        GeglRectangle band;
+        if (!band_of(rect, job->tile_h, b, bands, &band)) continue;
+        job->rect = band;
+        if (lanes == 1) fill_band(job, 0, &band);
+        else gegl_parallel_distribute(lanes, fill_lane, job);
+        if (g_atomic_int_get(&job->failed) < 0 && done &&
+            !done((double)(band.y + band.height - rect->y) / rect->height, user)) {
+            cancel = cz_error_set(err, CZ_STATUS_CANCELLED, "cancelled");
+            break;
+        }
+    }
+    cz_status st = cancel;
     const int failed = g_atomic_int_get(&job->failed);
     if (failed >= 0) {
         st = job->status[failed];

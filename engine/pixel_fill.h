@@ -32,12 +32,22 @@
 typedef cz_status (*cz_pixel_fill_tile)(const GeglRectangle *roi, void *data, const float *mask, int lane,
                                         void *user, cz_error *err);
 
+/* Called on the fill's own thread after each band with the fraction of
+ * rect written (a plug-in's progress bar: a PDB call is safe here); false
+ * cancels the fill (CZ_STATUS_CANCELLED). */
+typedef bool (*cz_pixel_fill_done)(double fraction, void *user);
+
+/* At most this many bands of rect, written one after another, each with a
+ * tile row for each lane. */
+#define CZ_PIXEL_FILL_BANDS 20
+
 /* Writes rect of dst as format through write, tile by tile, on up to
  * lanes threads (1 to CZ_PIXEL_LANES; 1: the calling thread alone, tiles
- * in order); with mask, each tile's mask read at roi shifted by
- * (mask_dx, mask_dy) (the layer's offsets in the image), 0 outside the
- * mask's extent. */
+ * in order), reporting to done (NULL: none) between its bands; with mask,
+ * each tile's mask read at roi shifted by (mask_dx, mask_dy) (the layer's
+ * offsets in the image), 0 outside the mask's extent. */
 cz_status cz_pixel_fill(GeglBuffer *dst, const GeglRectangle *rect, const Babl *format, GeglBuffer *mask,
-                        int mask_dx, int mask_dy, int lanes, cz_pixel_fill_tile write, void *user, cz_error *err);
+                        int mask_dx, int mask_dy, int lanes, cz_pixel_fill_tile write, cz_pixel_fill_done done,
+                        void *user, cz_error *err);
 
 #endif

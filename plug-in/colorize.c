@@ -759,12 +759,22 @@ typedef struct
   const Babl          *format;
   gfloat              *conf[CZ_PIXEL_LANES];   /* scratch for a tile's confidence */
   gsize                conf_n[CZ_PIXEL_LANES];
+  gdouble              from;                    /* the layer's share of the progress bar */
+  gdouble              span;
 } FillState;
 
-/* Progress is a PDB call, made between bands from this thread alone (a
- * call from a worker would cross the tile transfer on the wire): this
- * many bands per layer. */
-#define FILL_PROGRESS_BANDS 20
+/* Between the fill's bands, on the plug-in's own thread: a PDB call from
+ * a worker would cross the tile transfer on the wire. */
+static bool
+colorize_plan_fill_done (gdouble  fraction,
+                         void    *user)
+{
+  const FillState *fill = user;
+
+  gimp_progress_update (fill->from + fill->span * fraction);
+
+  return true;
+}
 
 /* One tile of layer: colour, or confidence (gray, with the mask as alpha
  * when there is a selection), its alpha times mask [n] (NULL: none). */
@@ -818,15 +828,11 @@ colorize_plan_fill (ColorizePlan *plan,
                     GError      **error)
 {
   const ColorizeLayer *layer  = &plan->layers[i];
+  const GeglRectangle  extent = { 0, 0, plan->width, plan->height };
   gint64               start  = g_get_monotonic_time ();
   cz_error             cz_err = { 0 };
   FillState            fill   = { 0 };
-  cz_status            status = CZ_STATUS_OK;
-  gdouble              from   = 0.75 + 0.25 * i / plan->n_layers;
-  gdouble              span   = 0.25 / plan->n_layers;
-  gint                 tile_h = 64;
-  gint                 band_h;
-  gint                 y;
+  cz_status            status;
   gint                 k;
 
   if (layer->fill == COLORIZE_FILL_CLEAR || ! plan->prediction)
@@ -838,6 +844,8 @@ colorize_plan_fill (ColorizePlan *plan,
 
   fill.plan  = plan;
   fill.layer = layer;
+  fill.from  = 0.75 + 0.25 * i / plan->n_layers;
+  fill.span  = 0.25 / plan->n_layers;
 
   /* A confidence layer needs alpha for the selection too. */
   if (layer->fill == COLORIZE_FILL_COLOR)
@@ -851,23 +859,11 @@ colorize_plan_fill (ColorizePlan *plan,
   else
     gimp_progress_set_text (_("Writing the confidence layer"));
 
-  /* Bands of whole tile rows; the selection is read tile by tile with the
-   * layer, at its offsets. */
-  g_object_get (dst, "tile-height", &tile_h, NULL);
-  tile_h = MAX (tile_h, 1);
-  band_h = (plan->height + FILL_PROGRESS_BANDS - 1) / FILL_PROGRESS_BANDS;
-  band_h = MAX (1, (band_h + tile_h - 1) / tile_h) * tile_h;
-  for (y = 0; y < plan->height && status == CZ_STATUS_OK; y += band_h)
-    {
-      const GeglRectangle band = { 0, y, plan->width,
-                                   MIN (band_h, plan->height - y) };
-
-      status = cz_pixel_fill (dst, &band, fill.format, plan->selection,
-                              plan->offset_x, plan->offset_y, CZ_PIXEL_LANES,
-                              colorize_plan_write_tile, &fill, &cz_err);
-      if (status == CZ_STATUS_OK)
-        gimp_progress_update (from + span * (y + band.height) / plan->height);
-    }
+  /* The selection is read tile by tile with the layer, at its offsets. */
+  status = cz_pixel_fill (dst, &extent, fill.format, plan->selection,
+                          plan->offset_x, plan->offset_y, CZ_PIXEL_LANES,
+                          colorize_plan_write_tile, colorize_plan_fill_done,
+                          &fill, &cz_err);
   for (k = 0; k < CZ_PIXEL_LANES; k++)
     g_free (fill.conf[k]);
   /* The last tiles reach GIMP here. */

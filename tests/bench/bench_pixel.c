@@ -124,7 +124,7 @@ static int run_case(const char *model_path, int w, int h, const char *encoding)
     }
     double t_net_end = now();
     writer wr = {pred, fmt};
-    cz_status st = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, CZ_PIXEL_LANES, write_tile, &wr, &err);
+    cz_status st = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, CZ_PIXEL_LANES, write_tile, NULL, &wr, &err);
     t.t_written = now();
     if (st != CZ_STATUS_OK) {
         fprintf(stderr, "bench_pixel: %s\n", err.msg);

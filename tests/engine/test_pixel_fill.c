@@ -104,7 +104,7 @@ static void check_writes(check_state *st)
 
     writer w = {0};
     cz_error err = {0};
-    cz_status s = cz_pixel_fill(dst, &r, fmt, mask, DX, DY, 1, write_coords, &w, &err);
+    cz_status s = cz_pixel_fill(dst, &r, fmt, mask, DX, DY, 1, write_coords, NULL, &w, &err);
     CHECK(st, s == CZ_STATUS_OK, "fill: %s", err.msg);
     CHECK(st, w.pixels == (long)W * H && w.calls > 1, "%ld pixels in %d tiles, %d wanted", w.pixels, w.calls, W * H);
     long selected, outside, bad = wrong_pixels(dst, NULL, &selected, &outside);
@@ -113,7 +113,7 @@ static void check_writes(check_state *st)
 
     /* Without a mask the writer sees none. */
     writer w2 = {0};
-    s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, 1, write_coords, &w2, &err);
+    s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, 1, write_coords, NULL, &w2, &err);
     float *px = g_new(float, 4 * W * H);
     gegl_buffer_get(dst, &r, 1.0, fmt, px, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
     bad = 0;
@@ -124,6 +124,31 @@ static void check_writes(check_state *st)
     g_object_unref(mask);
 }
 
+/* The fill's reports: how many, whether they rose, the last; answers
+ * false at report stop_at (0: never). */
+typedef struct {
+    int n, stop_at;
+    bool rising;
+    double last;
+} reports;
+
+static bool on_done(double fraction, void *user)
+{
+    reports *r = user;
+    r->rising = r->n == 0 ? true : r->rising && fraction > r->last;
+    r->last = fraction;
+    return ++r->n != r->stop_at;
+}
+
+/* put_coords for any lane, keeping no counts (the report tests' writer). */
+static cz_status write_coords_once(const GeglRectangle *roi, void *data, const float *mask, int lane, void *user,
+                                   cz_error *err)
+{
+    (void)lane, (void)user, (void)err;
+    put_coords(roi, data, mask, NULL);
+    return CZ_STATUS_OK;
+}
+
 static void check_failures(check_state *st)
 {
     const GeglRectangle r = {0, 0, W, H};
@@ -132,23 +157,34 @@ static void check_failures(check_state *st)
 
     writer w = {.fail_at = 3, .fail_as = CZ_STATUS_IO_ERROR, .message = true};
     cz_error err = {0};
-    cz_status s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, 1, write_coords, &w, &err);
+    cz_status s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, 1, write_coords, NULL, &w, &err);
     CHECK(st, s == CZ_STATUS_IO_ERROR && err.status == CZ_STATUS_IO_ERROR && strcmp(err.msg, "tile 3 refused") == 0,
           "a failing writer: %s, \"%s\"", cz_status_name(s), err.msg);
     CHECK(st, w.calls == 3, "the fill went on after the failure: %d calls", w.calls);
 
     writer quiet = {.fail_at = 2, .fail_as = CZ_STATUS_OUT_OF_MEMORY};
     cz_error err2 = {0};
-    s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, 1, write_coords, &quiet, &err2);
+    s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, 1, write_coords, NULL, &quiet, &err2);
     CHECK(st, s == CZ_STATUS_OUT_OF_MEMORY && err2.status == s && strstr(err2.msg, "failed") && quiet.calls == 2,
           "a writer failing without a message: %s, \"%s\", %d calls", cz_status_name(s), err2.msg, quiet.calls);
 
     writer cancel = {.fail_at = 1, .fail_as = CZ_STATUS_CANCELLED, .message = true};
-    s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, 1, write_coords, &cancel, NULL);
+    s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, 1, write_coords, NULL, &cancel, NULL);
     CHECK(st, s == CZ_STATUS_CANCELLED && cancel.calls == 1, "a cancel: %s after %d calls", cz_status_name(s),
           cancel.calls);
 
-    CHECK(st, cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, 1, NULL, NULL, &err) == CZ_STATUS_INVALID_ARGUMENT,
+    /* Reports between bands (one a tile row here), rising to 1; a false
+     * answer cancels there. */
+    reports rep = {.stop_at = 0};
+    s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, 1, write_coords_once, on_done, &rep, &err);
+    CHECK(st, s == CZ_STATUS_OK && rep.n > 1 && rep.rising && rep.last == 1.0, "reports: %d, rising %d, last %g",
+          rep.n, rep.rising, rep.last);
+    reports stop = {.stop_at = 1};
+    s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, 1, write_coords_once, on_done, &stop, &err);
+    CHECK(st, s == CZ_STATUS_CANCELLED && stop.n == 1 && stop.last < 1.0, "a report answering false: %s after %d",
+          cz_status_name(s), stop.n);
+
+    CHECK(st, cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, 1, NULL, NULL, NULL, &err) == CZ_STATUS_INVALID_ARGUMENT,
           "no writer is refused");
     g_object_unref(dst);
 }
@@ -178,12 +214,12 @@ static void check_prediction_failure(check_state *st, cz_model *m)
     CHECK(st, pred != NULL, "prediction: %s", err.msg);
     if (pred) {
         GeglBuffer *dst = gegl_buffer_new(&r, fmt);
-        cz_status s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, 1, write_prediction, pred, &err);
+        cz_status s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, 1, write_prediction, NULL, pred, &err);
         CHECK(st, s == CZ_STATUS_INVALID_ARGUMENT && strstr(err.msg, "outside the prediction"),
               "a prediction short of the layer: %s, \"%s\"", cz_status_name(s), err.msg);
         /* The same fill over the predicted half succeeds. */
         cz_error ok = {0};
-        s = cz_pixel_fill(dst, &half, fmt, NULL, 0, 0, 1, write_prediction, pred, &ok);
+        s = cz_pixel_fill(dst, &half, fmt, NULL, 0, 0, 1, write_prediction, NULL, pred, &ok);
         CHECK(st, s == CZ_STATUS_OK, "the predicted half: %s", ok.msg);
         g_object_unref(dst);
         cz_pixel_prediction_free(pred);
@@ -218,7 +254,7 @@ static void check_lanes(check_state *st, cz_model *m)
     GeglBuffer *dst = gegl_buffer_new(&r, fmt), *mask = new_mask();
     lanes_writer w = {.fail_lane = -1, .hits = g_new0(gint, W * H)};
     cz_error err = {0};
-    cz_status s = cz_pixel_fill(dst, &r, fmt, mask, DX, DY, CZ_PIXEL_LANES, write_lanes, &w, &err);
+    cz_status s = cz_pixel_fill(dst, &r, fmt, mask, DX, DY, CZ_PIXEL_LANES, write_lanes, NULL, &w, &err);
     CHECK(st, s == CZ_STATUS_OK && w.lanes_seen == 3, "2 threads: %s, lanes seen 0x%x (0x3 wanted)", err.msg,
           w.lanes_seen);
     long selected, outside, bad = wrong_pixels(dst, w.hits, &selected, &outside);
@@ -228,7 +264,7 @@ static void check_lanes(check_state *st, cz_model *m)
     g_free(w.hits);
     lanes_writer f = {.fail_lane = 1, .hits = g_new0(gint, W * H)};
     cz_error ferr = {0};
-    s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, CZ_PIXEL_LANES, write_lanes, &f, &ferr);
+    s = cz_pixel_fill(dst, &r, fmt, NULL, 0, 0, CZ_PIXEL_LANES, write_lanes, NULL, &f, &ferr);
     CHECK(st, s == CZ_STATUS_IO_ERROR && strcmp(ferr.msg, "lane 1 refused") == 0 && f.pixels < W * H,
           "lane 1 failing: %s, \"%s\", %d of %d pixels written", cz_status_name(s), ferr.msg, f.pixels, W * H);
     g_free(f.hits);
@@ -247,8 +283,8 @@ static void check_lanes(check_state *st, cz_model *m)
     CHECK(st, pred != NULL, "prediction: %s", err.msg);
     if (pred) {
         GeglBuffer *one = gegl_buffer_new(&r, u8), *two = gegl_buffer_new(&r, u8);
-        cz_status s1 = cz_pixel_fill(one, &r, u8, mask, DX, DY, 1, write_prediction, pred, &err);
-        cz_status s2 = cz_pixel_fill(two, &r, u8, mask, DX, DY, CZ_PIXEL_LANES, write_prediction, pred, &err);
+        cz_status s1 = cz_pixel_fill(one, &r, u8, mask, DX, DY, 1, write_prediction, NULL, pred, &err);
+        cz_status s2 = cz_pixel_fill(two, &r, u8, mask, DX, DY, CZ_PIXEL_LANES, write_prediction, NULL, pred, &err);
         guint8 *a = g_new(guint8, 4 * W * H), *b = g_new(guint8, 4 * W * H);
         gegl_buffer_get(one, &r, 1.0, u8, a, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
         gegl_buffer_get(two, &r, 1.0, u8, b, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
